@@ -1,0 +1,3 @@
+from artoiscast.cli import main
+
+main()

@@ -1,0 +1,275 @@
+"""The pipeline in one place: catalog -> ingest -> transcripts -> feeds and pages -> build/site.
+
+Everything is gathered first; if any episode fails, nothing is written to ``build/site``
+(the errors are reported together). The output is deterministic: the same catalog and
+audio give the same bytes (build time from ``SOURCE_DATE_EPOCH`` or the newest episode).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from artoiscast import feeds as feedmod
+from artoiscast.audio.tags import Chapter, TagData, cover_jpeg, write_tags
+from artoiscast.catalog import Catalog, Episode, load_catalog
+from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
+from artoiscast.ingest import IngestRecord, ingest_all
+from artoiscast.published import PublishedEpisode
+from artoiscast.site import render_site
+from artoiscast.transcripts import chapters_json, fmt_time, load_chapters, load_transcript, markdown_html, side_files
+
+MANIFEST = "manifest.json"
+ISO639_2 = {"fr": "fra", "en": "eng", "nl": "nld", "de": "deu", "es": "spa", "it": "ita"}
+
+
+@dataclass
+class BuildResult:
+    catalog: Catalog
+    out: Path
+    base_url: str
+    records: dict[str, IngestRecord]
+    files: dict[str, dict[str, object]]
+    feeds: dict[str, list[str]]  # feed name -> slugs
+    written: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_time(catalog: Catalog, published: list[Episode]) -> datetime:
+    """SOURCE_DATE_EPOCH when set, else the newest published episode's date (never the wall clock)."""
+    sde = os.environ.get("SOURCE_DATE_EPOCH")
+    if sde and sde.strip().isdigit():
+        return datetime.fromtimestamp(int(sde), tz=timezone.utc)
+    if published:
+        return max(e.published for e in published)
+    return datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
+    """Artwork must be a square RGB JPEG/PNG of 1400-3000 px whose extension matches. Returns (bytes, ext)."""
+    try:
+        data = path.read_bytes()
+        with Image.open(path) as im:
+            fmt, size, mode = im.format, im.size, im.mode
+    except FileNotFoundError:
+        raise CatalogError(f'"{path.name}" not found (add the image, or run scripts/make_demo_audio)', path=shown,
+                           field=fld) from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise CatalogError(f'"{path.name}" is not a readable image ({exc})', path=shown, field=fld) from exc
+    ext = {"JPEG": "jpg", "PNG": "png"}.get(fmt or "")
+    if ext is None:
+        raise CatalogError(f'"{path.name}" is {fmt}; use JPEG or PNG', path=shown, field=fld)
+    if path.suffix.lower().lstrip(".") not in ({"jpg", "jpeg"} if ext == "jpg" else {"png"}):
+        raise CatalogError(f'"{path.name}" is a {fmt} file with the wrong extension (rename it .{ext})', path=shown,
+                           field=fld)
+    w, h = size
+    if w != h or not 1400 <= w <= 3000:
+        raise CatalogError(f'"{path.name}" is {w}x{h}; apps need a square of 1400 to 3000 px', path=shown, field=fld)
+    if mode != "RGB":
+        raise CatalogError(f'"{path.name}" is in {mode} colour mode; save it as RGB (no alpha, no CMYK)', path=shown,
+                           field=fld)
+    return data, ext
+
+
+def _notes_html(ep: Episode, chapters: list[Chapter]) -> str:
+    """Show notes for content:encoded: the summary and Markdown notes, then guests, place and chapters."""
+    parts = [f"<p>{html.escape(ep.summary)}</p>"]
+    if ep.notes:
+        parts.append(markdown_html(ep.notes))
+    if ep.guests:
+        items = "".join(
+            "<li>" + html.escape(g.name) + (f", {html.escape(g.role)}" if g.role else "")
+            + (f" ({html.escape(g.organisation)})" if g.organisation else "") + "</li>"
+            for g in ep.guests
+        )
+        parts.append(f"<h3>Invités</h3><ul>{items}</ul>")
+    if ep.location:
+        parts.append(f"<p><strong>Lieu :</strong> {html.escape(ep.location.name)}</p>")
+    if chapters:
+        items = "".join(f"<li>{fmt_time(c.start)[:8]} {html.escape(c.title)}</li>" for c in chapters)
+        parts.append(f"<h3>Chapitres</h3><ol>{items}</ol>")
+    return "\n".join(parts)
+
+
+def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str, cover: bytes | None,
+                     files: dict[str, bytes | Path], tmp: Path) -> PublishedEpisode:
+    """Side files and the tagged MP3 of one episode, added to ``files``. Raises ArtoiscastError."""
+    shown = f"episodes/{ep.slug}"
+    chapters = load_chapters(ep.chapters, rec.duration, f"{shown}/{ep.chapters.name}") if ep.chapters else []
+    transcript = load_transcript(ep.transcript, rec.duration, f"{shown}/{ep.transcript.name}") if ep.transcript else None
+    paths: list[tuple[str, str]] = []
+    if transcript:
+        for ext, data in side_files(transcript).items():
+            files[f"transcripts/{ep.slug}.{ext}"] = data
+            paths.append((f"transcripts/{ep.slug}.{ext}", ext))
+    chapters_path = None
+    if chapters:
+        chapters_path = f"chapters/{ep.slug}.json"
+        files[chapters_path] = chapters_json(chapters, title=ep.title, podcast=catalog.podcast.title, base_url=base_url)
+    image = None
+    if ep.image:
+        data, ext = check_artwork(ep.image, f"{shown}/episode.yaml", "image")
+        image = f"art/{ep.slug}-{sha256(data)[:8]}.{ext}"
+        files[image] = data
+    show = catalog.podcast
+    tagged = tmp / f"{ep.slug}.mp3"
+    shutil.copyfile(rec.mp3, tagged)
+    artists = [p for p in [ep.host or show.host] if p] + [g.name for g in ep.guests]
+    write_tags(tagged, TagData(
+        title=ep.title, artists=artists or [show.author], album=show.title, date=ep.published.date().isoformat(),
+        summary=ep.summary, language=ISO639_2.get((ep.language or show.language)[:2], "und"),
+        copyright=show.copyright, publisher=show.author, feed_url=feedmod.feed_url(base_url, "all"), guid=ep.guid,
+        duration=rec.duration, cover_jpeg=cover,
+        loudness={"LOUDNESS_I": f"{rec.after.integrated:.1f} LUFS", "LOUDNESS_TP": f"{rec.after.true_peak:.1f} dBTP",
+                  "LOUDNESS_LRA": f"{rec.after.lra:.1f} LU"},
+        chapters=chapters,
+    ), version=show.audio.id3_version)
+    digest = _file_sha256(tagged)
+    media = f"media/{ep.slug}/{ep.slug}-{digest[:8]}.mp3"
+    files[media] = tagged
+    return PublishedEpisode(
+        episode=ep, media=media, length=tagged.stat().st_size, duration=rec.duration,
+        loudness=rec.after.as_dict(), notes_html=_notes_html(ep, chapters), transcript=transcript,
+        transcripts=tuple(paths), chapters=tuple(chapters), chapters_path=chapters_path, image=image,
+    )
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def build(
+    root: Path,
+    *,
+    base_url: str | None = None,
+    out: Path | None = None,
+    jobs: int | None = None,
+    now: datetime | None = None,
+    on_ingest: Callable[..., None] | None = None,
+    on_ingest_start: Callable[[Episode], None] | None = None,
+) -> BuildResult:
+    """Run the whole pipeline into ``out`` (default ``<root>/build/site``).
+
+    ``base_url`` overrides the catalog's (the demo serves on 127.0.0.1). Returns a
+    BuildResult. Raises ErrorList with every problem when anything fails; then
+    nothing in ``out`` has changed.
+    """
+    root = Path(root)
+    catalog = load_catalog(root)
+    base = base_url or catalog.podcast.base_url
+    if not base.endswith("/"):
+        base += "/"
+    out = out or root / "build" / "site"
+    now = now or datetime.now(timezone.utc)
+    errors: list[ArtoiscastError] = []
+
+    art: dict[str, str] = {}
+    files: dict[str, bytes | Path] = {}
+    for feed in catalog.feeds.values():
+        shown = "podcast.yaml" if feed.name == "all" else f"feeds/{feed.name}.yaml"
+        try:
+            data, ext = check_artwork(feed.artwork, shown, "artwork")
+        except ArtoiscastError as exc:
+            errors.append(exc)
+            continue
+        art[feed.name] = f"art/{feed.name}-{sha256(data)[:8]}.{ext}"
+        files[art[feed.name]] = data
+    cover = cover_jpeg(catalog.feeds["all"].artwork) if "all" in art else None
+
+    records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=on_ingest,
+                                        on_start=on_ingest_start)
+    errors += ingest_errors
+    published: dict[str, PublishedEpisode] = {}
+    (root / "build").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="tag-", dir=root / "build") as tmpdir:
+        for ep in catalog.episodes:
+            if ep.slug not in records:
+                continue
+            try:
+                published[ep.slug] = _publish_episode(catalog, ep, records[ep.slug], base, cover, files, Path(tmpdir))
+            except ArtoiscastError as exc:
+                errors.append(exc)
+        if errors:
+            raise ErrorList(errors)
+
+        live = [e for e in catalog.episodes if e.published <= now]
+        built = build_time(catalog, live)
+        items = {name: [published[e.slug] for e in catalog.feed_episodes(f, now)] for name, f in catalog.feeds.items()}
+        for name, feed in catalog.feeds.items():
+            files[f"feeds/{name}.xml"] = feedmod.render_feed(catalog, feed, items[name], base_url=base, art=art,
+                                                             built=built)
+        files["feeds/publisher.xml"] = feedmod.render_publisher(catalog, base_url=base, art=art, built=built)
+        files.update(render_site(catalog, items, base_url=base, art=art))
+        manifest = _manifest(catalog, base, built, files, items, published)
+        files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+        written = _write_tree(out, files)
+    return BuildResult(catalog, out, base, records, manifest["files"], {n: [p.slug for p in v] for n, v in items.items()},
+                       written)
+
+
+def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, bytes | Path],
+              items: dict[str, list[PublishedEpisode]], published: dict[str, PublishedEpisode]) -> dict[str, object]:
+    listing = {}
+    for path, data in sorted(files.items()):
+        digest = _file_sha256(data) if isinstance(data, Path) else sha256(data)
+        size = data.stat().st_size if isinstance(data, Path) else len(data)
+        listing[path] = {"sha256": digest, "size": size}
+    episodes = {}
+    for slug, pe in sorted(published.items()):
+        episodes[slug] = {
+            "guid": pe.episode.guid, "media": pe.media, "length": pe.length, "duration": round(pe.duration, 3),
+            "loudness": pe.loudness, "feeds": [n for n, v in items.items() if pe in v],
+        }
+    return {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
+
+
+def _same(dest: Path, data: bytes | Path) -> bool:
+    if not dest.is_file():
+        return False
+    if isinstance(data, Path):
+        return dest.stat().st_size == data.stat().st_size and _file_sha256(dest) == _file_sha256(data)
+    return dest.stat().st_size == len(data) and dest.read_bytes() == data
+
+
+def _write_tree(out: Path, files: dict[str, bytes | Path]) -> int:
+    """Make ``out`` hold exactly ``files``, writing only what differs; the manifest goes last."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for path in sorted(files, key=lambda p: p == MANIFEST):
+        data = files[path]
+        dest = out / path
+        if _same(dest, data):
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        if isinstance(data, Path):
+            shutil.copyfile(data, tmp)
+        else:
+            tmp.write_bytes(data)
+        tmp.replace(dest)
+        written += 1
+    keep = {out / p for p in files}
+    for path in sorted(out.rglob("*"), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return written

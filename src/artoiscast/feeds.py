@@ -1,0 +1,187 @@
+"""RSS 2.0 feeds with iTunes and Podcasting 2.0 tags, written with lxml.
+
+Pure: catalog + published episodes + build time -> bytes. No file or network I/O.
+
+Why lxml and not feedgen: feedgen 1.0 only accepts ``yes/no/clean`` for
+``itunes:explicit`` (Apple documents ``true/false``) and has no ``podcast:`` namespace;
+both would need a custom extension that is longer than writing the elements here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from email.utils import format_datetime
+
+from lxml import etree
+
+from artoiscast.catalog import PARIS, Catalog, Feed, podcast_guid
+from artoiscast.published import TRANSCRIPT_TYPES, PublishedEpisode
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+NSMAP = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
+GENERATOR = "artoiscast"
+
+
+def _it(tag: str) -> str:
+    return f"{{{ITUNES}}}{tag}"
+
+
+def _pc(tag: str) -> str:
+    return f"{{{PODCAST}}}{tag}"
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items() if v is not None})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def rfc2822(dt: datetime) -> str:
+    return format_datetime(dt.astimezone(PARIS))
+
+
+def feed_url(base_url: str, name: str) -> str:
+    return f"{base_url}feeds/{name}.xml"
+
+
+def publisher_guid(catalog: Catalog) -> str:
+    """The publisher feed's guid, from the catalog's public URL (never the demo's local one)."""
+    return str(podcast_guid(feed_url(catalog.podcast.base_url, "publisher")))
+
+
+def _category(channel: etree._Element, feed: Feed) -> None:
+    cat = _sub(channel, _it("category"), text=feed.category.text)
+    if feed.category.sub:
+        _sub(cat, _it("category"), text=feed.category.sub)
+
+
+def _person(parent: etree._Element, name: str, role: str, href: str | None = None, img: str | None = None) -> None:
+    _sub(parent, _pc("person"), name[:128], role=role, group="cast", href=href, img=img)
+
+
+def _location(parent: etree._Element, loc: object) -> None:
+    if loc is None:
+        return
+    geo = f"geo:{loc.geo}" if loc.geo else None  # type: ignore[attr-defined]
+    _sub(parent, _pc("location"), loc.name, rel=loc.rel, geo=geo, osm=loc.osm, country=loc.country)  # type: ignore[attr-defined]
+
+
+def render_feed(
+    catalog: Catalog,
+    feed: Feed,
+    items: Iterable[PublishedEpisode],
+    *,
+    base_url: str,
+    art: dict[str, str],
+    built: datetime,
+) -> bytes:
+    """One feed as UTF-8 RSS bytes. ``items`` newest first; ``art`` maps feed name -> art path."""
+    show = catalog.podcast
+    rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
+    ch = _sub(rss, "channel")
+    self_url = feed_url(base_url, feed.name)
+    _sub(ch, f"{{{ATOM}}}link", href=self_url, rel="self", type="application/rss+xml")
+    _sub(ch, "title", feed.title)
+    link = base_url if feed.name == "all" else f"{base_url}themes/{feed.name}/"
+    _sub(ch, "link", link)
+    _sub(ch, "description", feed.description)
+    _sub(ch, "language", show.language)
+    if show.copyright:
+        _sub(ch, "copyright", show.copyright)
+    _sub(ch, "lastBuildDate", rfc2822(built))
+    _sub(ch, "generator", GENERATOR)
+    image_url = base_url + art[feed.name]
+    img = _sub(ch, "image")
+    _sub(img, "url", image_url)
+    _sub(img, "title", feed.title)
+    _sub(img, "link", link)
+    _sub(ch, _it("author"), show.author)
+    if show.owner:
+        owner = _sub(ch, _it("owner"))
+        _sub(owner, _it("name"), show.owner.name)
+        if show.owner.email:
+            _sub(owner, _it("email"), show.owner.email)
+    _sub(ch, _it("image"), href=image_url)
+    _category(ch, feed)
+    _sub(ch, _it("explicit"), "true" if show.explicit else "false")
+    _sub(ch, _it("type"), "episodic")
+    _sub(ch, _pc("guid"), str(feed.guid))
+    _sub(ch, _pc("locked"), "yes", owner=show.owner.email if show.owner and show.owner.email else None)
+    _sub(ch, _pc("medium"), "podcast")
+    if show.license:
+        _sub(ch, _pc("license"), show.license)
+    if show.host:
+        _person(ch, show.host, "host")
+    _location(ch, show.location)
+    siblings = [f for f in catalog.feeds.values() if f.name != feed.name]
+    if siblings:
+        roll = _sub(ch, _pc("podroll"))
+        for sib in siblings:
+            _sub(roll, _pc("remoteItem"), feedGuid=str(sib.guid), feedUrl=feed_url(base_url, sib.name), title=sib.title)
+    pub = _sub(ch, _pc("publisher"))
+    _sub(pub, _pc("remoteItem"), feedGuid=publisher_guid(catalog), feedUrl=feed_url(base_url, "publisher"),
+         medium="publisher")
+    for item in items:
+        _item(ch, item, feed, base_url, show.explicit, show.language)
+    return etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _item(ch: etree._Element, pe: PublishedEpisode, feed: Feed, base_url: str, show_explicit: bool, lang: str) -> None:
+    ep = pe.episode
+    it = _sub(ch, "item")
+    _sub(it, "title", ep.title)
+    _sub(it, "link", base_url + pe.page)
+    _sub(it, "description", ep.summary)
+    enc = _sub(it, f"{{{CONTENT}}}encoded")
+    enc.text = etree.CDATA(pe.notes_html.replace("]]>", "]]&gt;"))
+    _sub(it, "guid", ep.guid, isPermaLink="false")
+    _sub(it, "pubDate", rfc2822(ep.published))
+    _sub(it, "enclosure", url=f"{base_url}{pe.media}?feed={feed.name}", length=str(pe.length), type="audio/mpeg")
+    _sub(it, _it("duration"), str(int(round(pe.duration))))
+    _sub(it, _it("explicit"), "true" if ep.explicit or show_explicit else "false")
+    _sub(it, _it("episodeType"), ep.type)
+    if ep.season:
+        _sub(it, _it("season"), str(ep.season))
+        _sub(it, _pc("season"), str(ep.season))
+    if ep.episode:
+        _sub(it, _it("episode"), str(ep.episode))
+        _sub(it, _pc("episode"), str(ep.episode))
+    if pe.image:
+        _sub(it, _it("image"), href=base_url + pe.image)
+    if ep.host:
+        _person(it, ep.host, "host")
+    for g in ep.guests:
+        _person(it, g.name, "guest", href=g.url, img=g.image)
+    _location(it, ep.location)
+    language = ep.language or lang
+    for path, ext in pe.transcripts:
+        rel = "captions" if ext in ("vtt", "srt") else None
+        _sub(it, _pc("transcript"), url=base_url + path, type=TRANSCRIPT_TYPES[ext], language=language, rel=rel)
+    if pe.chapters_path:
+        _sub(it, _pc("chapters"), url=base_url + pe.chapters_path, type="application/json+chapters")
+    _sub(it, _pc("txt"), "false", purpose="ai-content")
+
+
+def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], built: datetime) -> bytes:
+    """The ``medium=publisher`` feed that lists all the show's feeds."""
+    show = catalog.podcast
+    rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
+    ch = _sub(rss, "channel")
+    _sub(ch, f"{{{ATOM}}}link", href=feed_url(base_url, "publisher"), rel="self", type="application/rss+xml")
+    _sub(ch, "title", show.author)
+    _sub(ch, "link", base_url)
+    _sub(ch, "description", show.description)
+    _sub(ch, "language", show.language)
+    _sub(ch, "lastBuildDate", rfc2822(built))
+    _sub(ch, "generator", GENERATOR)
+    _sub(ch, _it("image"), href=base_url + art["all"])
+    _sub(ch, _pc("guid"), publisher_guid(catalog))
+    _sub(ch, _pc("medium"), "publisher")
+    for f in catalog.feeds.values():
+        _sub(ch, _pc("remoteItem"), feedGuid=str(f.guid), feedUrl=feed_url(base_url, f.name), medium="podcast")
+    return etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -1,0 +1,55 @@
+"""Content-Type, Cache-Control and CORS per published path: one table for publish and serve."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".xml": "application/xml",
+}
+CORS_TOPS = {"feeds", "transcripts", "chapters", "media", "art", "oembed"}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _top(key: str) -> str:
+    parts = PurePosixPath(key.lstrip("/")).parts
+    return parts[0] if len(parts) > 1 else ""
+
+
+def content_type(key: str) -> str:
+    """The Content-Type of a published path (feeds are RSS, chapters JSON chapters)."""
+    suffix = PurePosixPath(key).suffix.lower()
+    top = _top(key)
+    if suffix == ".xml" and top == "feeds":
+        return "application/rss+xml; charset=utf-8"
+    if suffix == ".json" and top == "chapters":
+        return "application/json+chapters"
+    return TYPES.get(suffix, "application/octet-stream")
+
+
+def cache_control(key: str) -> str:
+    """Hashed media and art never change; feeds and the manifest change often."""
+    top = _top(key)
+    if top in ("media", "art"):
+        return IMMUTABLE
+    if top == "feeds" or key.lstrip("/") == "manifest.json":
+        return "public, max-age=300"
+    return "public, max-age=3600"
+
+
+def needs_cors(key: str) -> bool:
+    """Browser players on other origins fetch feeds, transcripts, chapters, media and art."""
+    return _top(key) in CORS_TOPS

@@ -102,7 +102,7 @@ def make_catalog(root: Path, *, with_audio: bool = True) -> Path:
         """)
     if with_audio:
         speech(a / "audio.wav", "L'engagement pour le renouveau du bassin minier. Bonjour Mélanie Delots.", gain_db=-12)
-        speech(b / "audio.wav", "Mine de soleil, une société citoyenne.", gain_db=-3, channels=1, rate=22050)
+        speech(b / "audio.wav", "Mine de soleil, une société citoyenne.", gain_db=6, channels=1, rate=22050)
         speech(c / "audio.wav", "Le gaz de mine, ou grisou, est pompé dans les anciennes galeries.", gain_db=-20)
         (a / "chapters.yaml").write_text('- {start: "00:00:00", title: "Introduction"}\n- {start: 2.5, title: "1. Les moyens"}\n',
                                          encoding="utf-8")

@@ -332,11 +332,16 @@ def _validate(model: type[BaseModel], data: Any, shown: str, errors: list[Artois
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        seen: set[tuple[str, str]] = set()
+        found: list[tuple[str, str]] = []
         for err in exc.errors(include_url=False):
-            where, reason = _message(dict(err), model)
-            if (where, reason) not in seen:  # a union field reports once per member type
-                seen.add((where, reason))
+            item = _message(dict(err), model)
+            if item not in found:  # a union field reports once per member type
+                found.append(item)
+        # a misspelt key is one problem, not two: drop "missing" for the key it was meant to be
+        meant = {where.rsplit(".", 1)[0] + "." + m.group(1) if "." in where else m.group(1)
+                 for where, reason in found if (m := re.search(r"did you mean '([^']+)'", reason))}
+        for where, reason in found:
+            if not (reason.startswith("required field is missing") and where in meant):
                 errors.append(CatalogError(reason, path=shown, field=where or None))
         return None
 
@@ -413,6 +418,7 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
         _root_file(root, root, podcast.artwork, "podcast.yaml", "artwork", files_errors)
 
     feeds: dict[str, Feed] = {}
+    raw_themes: set[str] = set()
     feed_dir = root / "feeds"
     for path in sorted(feed_dir.glob("*.yaml")) if feed_dir.is_dir() else []:
         name, shown = path.stem, _rel(root, path)
@@ -420,14 +426,15 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
             errors.append(CatalogError(f'"{name}" is not a usable feed name (a-z, 0-9, -; not all/publisher)', path=shown))
             continue
         fd: FeedDef | None = _read(root, path, FeedDef, errors)
-        if fd is None:
+        if fd is None:  # still know its themes, so episodes are not blamed for a broken feed file
+            raw_themes.update(_raw_themes(path, name))
             continue
         art = _root_file(root, feed_dir, fd.artwork, shown, "artwork", files_errors)
         url = f"{podcast.base_url if podcast else ''}feeds/{name}.xml"
         feeds[name] = Feed(name, fd.title, fd.description, art, fd.category, tuple(fd.themes), fd.guid or podcast_guid(url))
     if not feeds:
         errors.append(CatalogError("no feed definitions (add feeds/<name>.yaml)", path="feeds"))
-    themes = sorted({t for f in feeds.values() for t in f.themes})
+    themes = sorted({t for f in feeds.values() for t in f.themes} | raw_themes)
     if podcast is not None:
         af = podcast.all_feed
         feeds = {
@@ -464,6 +471,17 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
         raise ErrorList(errors)
     episodes.sort(key=lambda e: (e.published, e.slug), reverse=True)
     return Catalog(root, podcast, feeds, episodes)
+
+
+def _raw_themes(path: Path, name: str) -> set[str]:
+    try:
+        data = load_yaml(path)
+    except ArtoiscastError:
+        return {name}
+    themes = data.get("themes") if isinstance(data, dict) else None
+    if isinstance(themes, list) and all(isinstance(t, str) for t in themes):
+        return set(themes)
+    return {name}
 
 
 def _load_episode(

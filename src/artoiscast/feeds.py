@@ -55,9 +55,9 @@ def publisher_guid(catalog: Catalog) -> str:
 
 
 def _category(channel: etree._Element, feed: Feed) -> None:
-    cat = _sub(channel, _it("category"), text=feed.category.text)
+    cat = etree.SubElement(channel, _it("category"), text=feed.category.text)
     if feed.category.sub:
-        _sub(cat, _it("category"), text=feed.category.sub)
+        etree.SubElement(cat, _it("category"), text=feed.category.sub)
 
 
 def _person(parent: etree._Element, name: str, role: str, href: str | None = None, img: str | None = None) -> None:

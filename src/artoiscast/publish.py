@@ -65,7 +65,7 @@ def read_manifest(data: bytes | None, where: str) -> dict[str, object]:
         raise StorageError(f"manifest.json is not a valid manifest ({exc})", path=where) from exc
 
 
-def make_plan(new: dict[str, object], old: dict[str, object], present: set[str]) -> Plan:
+def make_plan(new: dict[str, object], old: dict[str, object], present: set[str], manifest_same: bool) -> Plan:
     """Compare the built manifest with the published one (and what the store really holds)."""
     plan = Plan()
     new_files: dict[str, dict[str, object]] = new["files"]  # type: ignore[assignment]
@@ -78,7 +78,7 @@ def make_plan(new: dict[str, object], old: dict[str, object], present: set[str])
             plan.changed.append(key)
         else:
             plan.kept.append(key)
-    plan.new.append(MANIFEST)
+    (plan.kept if manifest_same and MANIFEST in present else plan.changed if old_files else plan.new).append(MANIFEST)
     plan.sizes[MANIFEST] = 0
     plan.stale = sorted(k for k in old_files if k not in new_files)
     return plan
@@ -101,10 +101,11 @@ def publish(
     manifest_path = build_dir / MANIFEST
     if not manifest_path.is_file():
         raise ArtoiscastError("no build found (run artoiscast build first)", path=str(manifest_path))
-    new = read_manifest(manifest_path.read_bytes(), str(manifest_path))
-    old = read_manifest(storage.get(MANIFEST), f"{storage.describe()}/{MANIFEST}")
+    new_bytes, old_bytes = manifest_path.read_bytes(), storage.get(MANIFEST)
+    new = read_manifest(new_bytes, str(manifest_path))
+    old = read_manifest(old_bytes, f"{storage.describe()}/{MANIFEST}")
     present = set(storage.list())
-    plan = make_plan(new, old, present)
+    plan = make_plan(new, old, present, manifest_same=new_bytes == old_bytes)
     plan.sizes[MANIFEST] = manifest_path.stat().st_size
     if dry_run:
         return plan

@@ -1,0 +1,161 @@
+"""Catalog validation: every problem of every file, one line each, exit 2."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from artoiscast.catalog import load_catalog, podcast_guid
+from artoiscast.cli import cli
+from artoiscast.errors import ErrorList
+from conftest import make_catalog, write_episode
+
+EP = "episodes/erbm-melanie-delots/episode.yaml"
+
+
+@pytest.fixture
+def catalog_root(tmp_path: Path, tools: None) -> Path:
+    return make_catalog(tmp_path / "show")
+
+
+def errors_of(root: Path) -> list[str]:
+    with pytest.raises(ErrorList) as info:
+        load_catalog(root)
+    return [e.line() for e in info.value.errors]
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_good_catalog_loads_newest_first(catalog_root: Path) -> None:
+    cat = load_catalog(catalog_root)
+    assert [e.slug for e in cat.episodes] == [
+        "mine-de-soleil-marie-piotrowski", "erbm-melanie-delots", "gazonor-yann-fouant"]
+    assert list(cat.feeds) == ["all", "economy", "energy"]
+    assert [e.slug for e in cat.feed_episodes(cat.feeds["energy"])] == [
+        "mine-de-soleil-marie-piotrowski", "gazonor-yann-fouant"]
+    erbm = cat.episodes[1]
+    assert erbm.chapters and erbm.chapters.name == "chapters.yaml"  # found beside episode.yaml
+    assert erbm.transcript and erbm.transcript.name == "transcript.vtt"
+    assert cat.episodes[0].host == "René Lavergne"  # the show's host by default
+
+
+def test_podcast_guid_recipe_matches_the_namespace_test_vectors() -> None:
+    assert str(podcast_guid("https://podnews.net/rss")) == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    assert str(podcast_guid("mp3s.nashownotes.com/pc20rss.xml/")) == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("date: 2025-03-01", 'date: "31/02/2025"', f'{EP}: date: "31/02/2025" is not a date (use YYYY-MM-DD)'),
+        ("date: 2025-03-01", "date: 2025-02-31", f'{EP}: date: "2025-02-31" is not a date (use YYYY-MM-DD)'),
+        ("title:", "titel:", f"{EP}: titel: unknown key (did you mean 'title'?)"),
+        ("themes: [economy]", "themes: [enegry]",
+         f"{EP}: themes[0]: \"enegry\" is not a theme of any feed (did you mean 'energy'?)"),
+        ("themes: [economy]", "themes: []", f"{EP}: themes: is empty (give at least one value)"),
+        ("audio: audio.wav", "audio: ../audio.wav",
+         f'{EP}: audio: "../audio.wav" leaves the episode folder (give a file name inside it)'),
+        ("audio: audio.wav", "audio: /etc/passwd",
+         f'{EP}: audio: "/etc/passwd" leaves the episode folder (give a file name inside it)'),
+        ("audio: audio.wav", "audio: absent.wav",
+         f'{EP}: audio: "absent.wav" not found (put the file beside episode.yaml)'),
+        ("country: FR", "country: France",
+         f'{EP}: location.country: "France" has the wrong form (ISO 3166-1 alpha-2 in capitals, e.g. FR)'),
+        ('    role: "ingénieure en chef des mines"', '    rôle: "x"',
+         f"{EP}: guests[0].rôle: unknown key (did you mean 'role'?)"),
+        ('recorded: "mars 2025"', "recorded: [1, 2]", f"{EP}: recorded: a list: Input should be a valid string"),
+        ("title: \"L'ERBM", "title: 'L'ERBM", f"{EP}: line 1, column 11: expected <block end>, but found '<scalar>' "
+                                              "(fix the YAML syntax)"),
+    ],
+)
+def test_each_bad_field_gives_one_exact_line(catalog_root: Path, old: str, new: str, line: str) -> None:
+    edit(catalog_root, EP, old, new)
+    assert errors_of(catalog_root) == [line]
+
+
+def test_missing_required_field(catalog_root: Path) -> None:
+    edit(catalog_root, EP, 'summary: "Mélanie Delots présente l\'Engagement pour le Renouveau du Bassin Minier."\n', "")
+    assert errors_of(catalog_root) == [f"{EP}: summary: required field is missing (add it)"]
+
+
+def test_every_problem_of_every_file_at_once(catalog_root: Path) -> None:
+    edit(catalog_root, EP, "date: 2025-03-01", "date: demain")
+    edit(catalog_root, "episodes/gazonor-yann-fouant/episode.yaml", "themes: [energy]", "themes: [gaz]")
+    edit(catalog_root, "feeds/energy.yaml", 'text: "Science"', 'text: "Sciences"')
+    write_episode(catalog_root, "Bad_Slug", "title: x\n")
+    lines = errors_of(catalog_root)
+    assert lines == [
+        "feeds/energy.yaml: category: 'Sciences' is not an Apple Podcasts category (did you mean 'Science'?)",
+        'episodes/Bad_Slug: folder name "Bad_Slug" is not a valid slug (lower-case a-z, 0-9 and -, at most 80 characters)',
+        f'{EP}: date: "demain" is not a date (use YYYY-MM-DD)',
+        'episodes/gazonor-yann-fouant/episode.yaml: themes[0]: "gaz" is not a theme of any feed (one of: economy, energy)',
+    ]
+
+
+def test_duplicate_guid(catalog_root: Path) -> None:
+    for slug in ("gazonor-yann-fouant", "erbm-melanie-delots"):
+        with (catalog_root / "episodes" / slug / "episode.yaml").open("a", encoding="utf-8") as f:
+            f.write('guid: "same-guid"\n')
+    assert errors_of(catalog_root) == [
+        'episodes/gazonor-yann-fouant/episode.yaml: guid: "same-guid" is also the guid of erbm-melanie-delots '
+        "(guids must be unique)"]
+
+
+def test_symlink_out_of_the_episode_folder(catalog_root: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.wav"
+    outside.write_bytes(b"RIFF")
+    folder = catalog_root / "episodes" / "erbm-melanie-delots"
+    (folder / "audio.wav").unlink()
+    os.symlink(outside, folder / "audio.wav")
+    assert errors_of(catalog_root) == [
+        f'{EP}: audio: "audio.wav" is a link out of the episode folder (copy the file in)']
+
+
+def test_yaml_aliases_are_bounded(catalog_root: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{k}: &{k} [{', '.join(['*' + p] * 9)}]\n" for p, k in zip("abcdefgh", "bcdefghi"))
+    (catalog_root / "episodes" / "erbm-melanie-delots" / "episode.yaml").write_text(bomb)
+    assert errors_of(catalog_root) == [f"{EP}: 72 YAML aliases (at most 64); write the values out"]
+
+
+def test_python_tags_are_refused(catalog_root: Path) -> None:
+    edit(catalog_root, EP, 'recorded: "mars 2025"', "recorded: !!python/object/apply:os.system ['true']")
+    (line,) = errors_of(catalog_root)
+    assert line.startswith(f"{EP}: line 3, column 11: could not determine a constructor for the tag")
+
+
+def test_check_command_prints_one_line_per_problem_and_exits_2(catalog_root: Path) -> None:
+    edit(catalog_root, EP, "date: 2025-03-01", 'date: "31/02/2025"')
+    edit(catalog_root, "episodes/gazonor-yann-fouant/episode.yaml", "audio: audio.wav", "audio: gone.mp3")
+    result = CliRunner().invoke(cli, ["check", "--root", str(catalog_root)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f'error: {EP}: date: "31/02/2025" is not a date (use YYYY-MM-DD)',
+        'error: episodes/gazonor-yann-fouant/episode.yaml: audio: "gone.mp3" not found (put the file beside episode.yaml)',
+        "2 problems; nothing was published.",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_check_ok(catalog_root: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "--root", str(catalog_root)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "ok: 3 episodes, 3 feeds (all, economy, energy)"
+
+
+def test_artwork_not_square_is_reported_by_check(catalog_root: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (1400, 1200)).save(catalog_root / "feeds" / "economy.png")
+    result = CliRunner().invoke(cli, ["check", "--root", str(catalog_root)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        'error: feeds/economy.yaml: artwork: "economy.png" is 1400x1200; apps need a square of 1400 to 3000 px')

@@ -1,0 +1,103 @@
+"""Every feed read by real consumers: feedparser and gPodder's podcastparser."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from lxml import etree
+
+from artoiscast.catalog import load_catalog
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+
+
+def site(root: Path) -> Path:
+    return root / "build" / "site"
+
+
+@pytest.mark.parametrize(
+    ("name", "slugs"),
+    [
+        ("all", ["mine-de-soleil-marie-piotrowski", "erbm-melanie-delots", "gazonor-yann-fouant"]),
+        ("economy", ["mine-de-soleil-marie-piotrowski", "erbm-melanie-delots"]),
+        ("energy", ["mine-de-soleil-marie-piotrowski", "gazonor-yann-fouant"]),
+    ],
+)
+def test_feed_lists_exactly_its_theme_newest_first(built_catalog: Path, name: str, slugs: list[str]) -> None:
+    cat = load_catalog(built_catalog)
+    by_slug = {e.slug: e for e in cat.episodes}
+    raw = (site(built_catalog) / "feeds" / f"{name}.xml").read_bytes()
+    manifest = json.loads((site(built_catalog) / "manifest.json").read_bytes())
+
+    fp = feedparser.parse(raw)
+    assert not fp.bozo, fp.bozo_exception
+    assert fp.feed.title == cat.feeds[name].title
+    assert [e.id for e in fp.entries] == [by_slug[s].guid for s in slugs]
+    for entry, slug in zip(fp.entries, slugs):
+        (enc,) = entry.enclosures
+        path = enc.href.split("https://artoiscast.example/", 1)[1]
+        assert path.endswith(f".mp3?feed={name}")
+        media = site(built_catalog) / path.split("?")[0]
+        assert int(enc.length) == media.stat().st_size  # exact bytes
+        assert enc.type == "audio/mpeg"
+        assert manifest["episodes"][slug]["media"] == path.split("?")[0]
+
+    pp = podcastparser.parse(f"https://artoiscast.example/feeds/{name}.xml", io.BytesIO(raw))
+    assert pp["title"] == cat.feeds[name].title
+    # podcastparser sorts by date, newest first, like the feed
+    assert [e["guid"] for e in pp["episodes"]] == [by_slug[s].guid for s in slugs]
+    for ep in pp["episodes"]:
+        (enc,) = ep["enclosures"]
+        assert enc["file_size"] == (site(built_catalog) / enc["url"].split("example/")[1].split("?")[0]).stat().st_size
+        assert ep["total_time"] >= 2
+    assert [e["published"] for e in pp["episodes"]] == [int(by_slug[s].published.timestamp()) for s in slugs]
+    assert pp["itunes_categories"] == [[cat.feeds[name].category.text, cat.feeds[name].category.sub]]
+    assert pp["explicit"] is False
+
+
+def test_podcasting20_tags(built_catalog: Path) -> None:
+    doc = etree.parse(str(site(built_catalog) / "feeds" / "economy.xml"))
+    ns = {"p": PODCAST_NS, "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
+    ch = doc.find("channel")
+    assert ch.findtext("itunes:explicit", namespaces=ns) == "false"
+    category = ch.find("itunes:category", ns)
+    assert (category.get("text"), category.find("itunes:category", ns).get("text")) == ("Business", "Entrepreneurship")
+    assert ch.findtext("p:locked", namespaces=ns) == "yes"
+    assert ch.findtext("p:medium", namespaces=ns) == "podcast"
+    roll = [r.get("feedUrl") for r in ch.findall("p:podroll/p:remoteItem", ns)]
+    assert roll == ["https://artoiscast.example/feeds/all.xml", "https://artoiscast.example/feeds/energy.xml"]
+    assert ch.find("p:publisher/p:remoteItem", ns).get("medium") == "publisher"
+    item = [i for i in ch.findall("item") if i.findtext("title").startswith("L'ERBM")][0]
+    persons = [(p.text, p.get("role")) for p in item.findall("p:person", ns)]
+    assert persons == [("René Lavergne", "host"), ("Mélanie Delots", "guest")]
+    loc = item.find("p:location", ns)
+    assert (loc.text, loc.get("country")) == ("Lens", "FR")
+    types = [(t.get("type"), t.get("rel"), t.get("language")) for t in item.findall("p:transcript", ns)]
+    assert types == [("text/vtt", "captions", "fr"), ("application/x-subrip", "captions", "fr"),
+                     ("application/json", None, "fr")]
+    chapters = item.find("p:chapters", ns)
+    assert chapters.get("type") == "application/json+chapters"
+    data = json.loads((site(built_catalog) / "chapters" / "erbm-melanie-delots.json").read_bytes())
+    assert data["version"] == "1.2.0"
+    assert [(c["startTime"], c["title"]) for c in data["chapters"]] == [(0.0, "Introduction"), (2.5, "1. Les moyens")]
+
+
+def test_episode_in_two_themes_has_the_same_guid_in_both(built_catalog: Path) -> None:
+    guids = {}
+    for name in ("economy", "energy", "all"):
+        fp = feedparser.parse((site(built_catalog) / "feeds" / f"{name}.xml").read_bytes())
+        guids[name] = {e.title: e.id for e in fp.entries}
+    assert guids["economy"]["Mine de Soleil"] == guids["energy"]["Mine de Soleil"] == guids["all"]["Mine de Soleil"]
+
+
+def test_publisher_feed_lists_every_feed(built_catalog: Path) -> None:
+    doc = etree.parse(str(site(built_catalog) / "feeds" / "publisher.xml"))
+    ns = {"p": PODCAST_NS}
+    assert doc.findtext("channel/p:medium", namespaces=ns) == "publisher"
+    urls = [r.get("feedUrl") for r in doc.findall("channel/p:remoteItem", ns)]
+    assert urls == [f"https://artoiscast.example/feeds/{n}.xml" for n in ("all", "economy", "energy")]

@@ -159,3 +159,18 @@ def test_artwork_not_square_is_reported_by_check(catalog_root: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         'error: feeds/economy.yaml: artwork: "economy.png" is 1400x1200; apps need a square of 1400 to 3000 px')
+
+
+def test_check_reads_chapters_and_transcripts(catalog_root: Path) -> None:
+    folder = catalog_root / "episodes" / "erbm-melanie-delots"
+    (folder / "chapters.yaml").write_text('- {start: "00:00:05", title: "A"}\n- {start: "00:00:02", title: "B"}\n')
+    (folder / "transcript.vtt").write_text("WEBVTT\n\n00:00:03.000 --> 00:00:04.000\nun\n\n"
+                                           "00:00:01.000 --> 00:00:02.000\ndeux\n")
+    result = CliRunner().invoke(cli, ["check", "--root", str(catalog_root)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[:2] == [
+        "error: episodes/erbm-melanie-delots/chapters.yaml: [1]: start 00:00:02.000 is not after the previous chapter "
+        "(00:00:05.000)",
+        "error: episodes/erbm-melanie-delots/transcript.vtt: cue 2 (00:00:01.000): starts before the previous cue "
+        "(00:00:03.000)",
+    ]

@@ -76,21 +76,9 @@ def check(root: Path, catalog_only: bool) -> None:
     Example:
       artoiscast check
     """
-    from artoiscast.catalog import load_catalog
+    from artoiscast.check import check_catalog
 
-    catalog = load_catalog(root, check_files=not catalog_only)
-    if not catalog_only:
-        from artoiscast.build import check_artwork
-
-        problems: list[ArtoiscastError] = []
-        for feed in catalog.feeds.values():
-            shown = "podcast.yaml" if feed.name == "all" else f"feeds/{feed.name}.yaml"
-            try:
-                check_artwork(feed.artwork, shown, "artwork")
-            except ArtoiscastError as exc:
-                problems.append(exc)
-        if problems:
-            raise ErrorList(problems)
+    catalog = check_catalog(root, files=not catalog_only)
     n_feeds = len(catalog.feeds)
     out.print(f"ok: {len(catalog.episodes)} episodes, {n_feeds} feeds ({', '.join(catalog.feeds)})")
 

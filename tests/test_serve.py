@@ -1,0 +1,385 @@
+"""artoiscast serve: a real aiohttp server on 127.0.0.1, spoken to with http.client."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import http.client
+import random
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from artoiscast import serve
+from artoiscast.errors import ArtoiscastError
+
+MP3 = "/media/x/x-abcd1234.mp3"
+SIZE = 100_000
+FEED = b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>t</title></channel></rss>\n'
+QUOTED = r'(?:[^"\\]|\\.)*'  # a combined-log field: \" and \\ escaped
+COMBINED = re.compile(r'^(?P<ip>\S+) - - \[(?P<time>\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] '
+                      rf'"(?P<request>{QUOTED})" (?P<status>\d{{3}}) (?P<bytes>\d+|-) '
+                      rf'"(?P<referer>{QUOTED})" "(?P<agent>{QUOTED})"$')
+
+
+def build_tree(root: Path) -> dict[str, bytes]:
+    files = {
+        "feeds/all.xml": FEED,
+        "media/x/x-abcd1234.mp3": random.Random(1234).randbytes(SIZE),
+        "chapters/x.json": b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}]}\n',
+        "transcripts/x.vtt": b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nBonjour.\n",
+        "transcripts/x.json": b'{"version": "1.0.0", "segments": []}\n',
+        "index.html": b"<!doctype html><title>home</title>\n",
+        "episodes/x/index.html": b"<!doctype html><title>x</title>\n",
+        "manifest.json": b"{}\n",
+        "embed/x.oembed.json": b'{"type": "rich", "version": "1.0"}\n',
+        "art/cover-0123abcd.png": b"\x89PNG\r\n\x1a\n" + bytes(32),
+    }
+    for key, data in files.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(data)
+    return files
+
+
+class Server:
+    """serve.start() on port 0 in a background thread with its own event loop."""
+
+    def __init__(self, root: Path, access_log: Path | None = None):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.runner, self.url = self._call(serve.start(root, port=0, access_log=access_log))
+        self.port = int(self.url.rstrip("/").rsplit(":", 1)[1])
+
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None
+                ) -> tuple[http.client.HTTPResponse, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, headers=headers or {})
+            resp = conn.getresponse()
+            return resp, resp.read()
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._call(self.runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=30)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, bytes], Path]]:
+    base = tmp_path_factory.mktemp("serve")
+    root = base / "public"
+    root.mkdir()
+    files = build_tree(root)
+    (base / "secret.txt").write_bytes(b"outside the root\n")
+    (root / "leak.txt").symlink_to(base / "secret.txt")
+    (root / "leakdir").symlink_to(base)
+    (root / "feeds" / "latest.xml").symlink_to(root / "feeds" / "all.xml")  # inside: fine
+    server = Server(root)
+    yield server, files, root
+    server.stop()
+
+
+# ---------------------------------------------------------------- pure functions
+
+
+@pytest.mark.parametrize("raw, parts", [
+    ("/", ()),
+    ("/feeds/all.xml", ("feeds", "all.xml")),
+    ("/episodes/x/", ("episodes", "x")),
+    ("/a%20b.mp3?feed=energy", ("a b.mp3",)),
+    ("/.well-known/x", (".well-known", "x")),
+    ("/../etc/passwd", None),
+    ("/%2e%2e/%2e%2e/etc/passwd", None),
+    ("/a/%2E%2E%2Fb", None),
+    ("//etc/passwd", None),
+    ("/%2fetc%2fpasswd", None),
+    ("/a/./b", None),
+    ("/a%00b", None),
+    ("/a%5c..%5cb", None),
+    ("/%ff", None),
+    ("/feeds/.all.xml.123.part", None),
+    ("etc/passwd", None),
+])
+def test_url_parts(raw: str, parts: tuple[str, ...] | None) -> None:
+    assert serve.url_parts(raw) == parts
+
+
+@pytest.mark.parametrize("key, ctype", [
+    ("feeds/all.xml", "application/rss+xml; charset=utf-8"),
+    ("sitemap.xml", "application/xml"),
+    ("media/x/x-1.mp3", "audio/mpeg"),
+    ("media/x/x-1.m4a", "audio/mp4"),
+    ("transcripts/x.vtt", "text/vtt; charset=utf-8"),
+    ("transcripts/x.srt", "application/x-subrip"),
+    ("chapters/x.json", "application/json+chapters"),
+    ("transcripts/x.json", "application/json"),
+    ("index.html", "text/html; charset=utf-8"),
+    ("player.js", "text/javascript; charset=utf-8"),
+    ("art/c-1.jpeg", "image/jpeg"),
+    ("art/c-1.svg", "image/svg+xml"),
+    ("readme.unknown", "application/octet-stream"),
+])
+def test_content_types(key: str, ctype: str) -> None:
+    assert serve.file_headers(key)["Content-Type"] == ctype
+
+
+def test_cache_and_cors_table() -> None:
+    assert serve.file_headers("media/x/x-1.mp3")["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert serve.file_headers("art/c-1.png")["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert serve.file_headers("feeds/all.xml")["Cache-Control"] == "public, max-age=300"
+    assert serve.file_headers("manifest.json")["Cache-Control"] == "public, max-age=300"
+    assert serve.file_headers("episodes/x/index.html")["Cache-Control"] == "public, max-age=3600"
+    for key in ("feeds/all.xml", "transcripts/x.vtt", "chapters/x.json", "media/x/x.mp3", "art/c.png",
+                "embed/x.oembed.json", "oembed/x.json"):
+        assert serve.file_headers(key)["Access-Control-Allow-Origin"] == "*", key
+    for key in ("index.html", "episodes/x/index.html", "manifest.json"):
+        assert "Access-Control-Allow-Origin" not in serve.file_headers(key), key
+
+
+@pytest.mark.parametrize("rng, if_range, action", [
+    (None, None, "none"),
+    ("bytes=0-99", None, "serve"),
+    ("bytes=-10", None, "serve"),
+    ("bytes=500000-", None, "serve"),  # FileResponse answers 416
+    ("bytes=-0", None, "unsatisfiable"),
+    ("bytes=0-1,5-6", None, "ignore"),
+    ("bytes=9-2", None, "ignore"),
+    ("lines=1-2", None, "ignore"),
+    ("bytes=0-99", '"abc"', "serve"),
+    ("bytes=0-99", '"old"', "ignore"),
+    ("bytes=0-99", 'W/"abc"', "ignore"),
+    ("bytes=0-99", "Wed, 21 Oct 2015 07:28:00 GMT", "serve"),  # dates: FileResponse decides
+])
+def test_range_action(rng: str | None, if_range: str | None, action: str) -> None:
+    assert serve.range_action(rng, if_range, '"abc"') == action
+
+
+# ---------------------------------------------------------------- over HTTP
+
+
+def test_get_whole_file(site: Any) -> None:
+    server, files, _ = site
+    resp, body = server.request("GET", MP3)
+    assert resp.status == 200
+    assert body == files["media/x/x-abcd1234.mp3"]
+    assert resp.getheader("Content-Length") == str(SIZE)
+    assert resp.getheader("Accept-Ranges") == "bytes"
+    assert resp.getheader("Content-Type") == "audio/mpeg"
+    assert resp.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+
+
+def test_query_string_is_ignored(site: Any) -> None:
+    server, files, _ = site
+    resp, body = server.request("GET", MP3 + "?feed=energy")
+    assert resp.status == 200 and body == files["media/x/x-abcd1234.mp3"]
+
+
+def test_head(site: Any) -> None:
+    server, _, _ = site
+    resp, body = server.request("HEAD", MP3)
+    assert resp.status == 200
+    assert body == b""
+    assert resp.getheader("Content-Length") == str(SIZE)
+    assert resp.getheader("Accept-Ranges") == "bytes"
+    assert resp.getheader("ETag") and resp.getheader("Last-Modified")
+
+
+def test_range(site: Any) -> None:
+    server, files, _ = site
+    data = files["media/x/x-abcd1234.mp3"]
+    resp, body = server.request("GET", MP3, {"Range": "bytes=0-99"})
+    assert resp.status == 206
+    assert resp.getheader("Content-Range") == f"bytes 0-99/{SIZE}"
+    assert resp.getheader("Accept-Ranges") == "bytes"
+    assert body == data[:100]
+    resp, body = server.request("GET", MP3, {"Range": "bytes=-10"})
+    assert resp.status == 206
+    assert resp.getheader("Content-Range") == f"bytes {SIZE - 10}-{SIZE - 1}/{SIZE}"
+    assert body == data[-10:]
+    resp, body = server.request("GET", MP3, {"Range": f"bytes={SIZE - 5}-"})
+    assert resp.status == 206 and body == data[-5:]
+
+
+def test_range_not_satisfiable(site: Any) -> None:
+    server, _, _ = site
+    for rng in (f"bytes={SIZE}-", f"bytes={SIZE + 10}-{SIZE + 20}", "bytes=-0"):
+        resp, _ = server.request("GET", MP3, {"Range": rng})
+        assert resp.status == 416, rng
+        assert resp.getheader("Content-Range") == f"bytes */{SIZE}", rng
+        assert resp.getheader("Accept-Ranges") == "bytes", rng
+
+
+def test_ignored_ranges_give_whole_file(site: Any) -> None:
+    server, files, _ = site
+    data = files["media/x/x-abcd1234.mp3"]
+    for rng in ("bytes=0-1,5-6", "bytes=9-2", "items=0-1"):
+        resp, body = server.request("GET", MP3, {"Range": rng})
+        assert resp.status == 200 and body == data, rng
+
+
+def test_if_range(site: Any) -> None:
+    server, files, _ = site
+    data = files["media/x/x-abcd1234.mp3"]
+    etag = server.request("HEAD", MP3)[0].getheader("ETag")
+    resp, body = server.request("GET", MP3, {"Range": "bytes=0-9", "If-Range": etag})
+    assert resp.status == 206 and body == data[:10]
+    resp, body = server.request("GET", MP3, {"Range": "bytes=0-9", "If-Range": '"stale-etag"'})
+    assert resp.status == 200 and body == data
+
+
+def test_conditional_get(site: Any) -> None:
+    server, _, _ = site
+    first, _ = server.request("GET", "/feeds/all.xml")
+    etag, modified = first.getheader("ETag"), first.getheader("Last-Modified")
+    assert etag and modified
+    assert email.utils.parsedate_to_datetime(modified)
+    resp, body = server.request("GET", "/feeds/all.xml", {"If-None-Match": etag})
+    assert resp.status == 304 and body == b""
+    assert resp.getheader("ETag") == etag
+    resp, body = server.request("GET", "/feeds/all.xml", {"If-Modified-Since": modified})
+    assert resp.status == 304 and body == b""
+    resp, _ = server.request("GET", "/feeds/all.xml", {"If-None-Match": '"something-else"'})
+    assert resp.status == 200
+
+
+@pytest.mark.parametrize("path, ctype", [
+    ("/feeds/all.xml", "application/rss+xml; charset=utf-8"),
+    (MP3, "audio/mpeg"),
+    ("/chapters/x.json", "application/json+chapters"),
+    ("/transcripts/x.vtt", "text/vtt; charset=utf-8"),
+    ("/transcripts/x.json", "application/json"),
+    ("/manifest.json", "application/json"),
+    ("/index.html", "text/html; charset=utf-8"),
+    ("/", "text/html; charset=utf-8"),
+    ("/art/cover-0123abcd.png", "image/png"),
+])
+def test_content_type_over_http(site: Any, path: str, ctype: str) -> None:
+    server, _, _ = site
+    resp, _ = server.request("GET", path)
+    assert resp.status == 200
+    assert resp.getheader("Content-Type") == ctype
+
+
+def test_cors(site: Any) -> None:
+    server, _, _ = site
+    for path in ("/feeds/all.xml", "/chapters/x.json", "/transcripts/x.vtt", MP3, "/embed/x.oembed.json"):
+        resp, _ = server.request("GET", path, {"Origin": "https://partner.example"})
+        assert resp.getheader("Access-Control-Allow-Origin") == "*", path
+        assert "Content-Range" in resp.getheader("Access-Control-Expose-Headers", ""), path
+    resp, _ = server.request("GET", "/index.html")
+    assert resp.status == 200
+    assert resp.getheader("Cache-Control") == "public, max-age=3600"
+
+
+def test_preflight(site: Any) -> None:
+    server, _, _ = site
+    resp, body = server.request("OPTIONS", MP3, {
+        "Origin": "https://partner.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "range"})
+    assert resp.status == 204 and body == b""
+    assert resp.getheader("Access-Control-Allow-Origin") == "*"
+    assert set(resp.getheader("Access-Control-Allow-Methods").replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+    assert "range" in resp.getheader("Access-Control-Allow-Headers").lower()
+
+
+def test_other_methods_refused(site: Any) -> None:
+    server, _, _ = site
+    resp, _ = server.request("POST", "/feeds/all.xml")
+    assert resp.status == 405
+
+
+@pytest.mark.parametrize("path", [
+    "/../etc/passwd",
+    "/%2e%2e/%2e%2e/etc/passwd",
+    "/feeds/..%2f..%2fsecret.txt",
+    "//etc/passwd",
+    "/leak.txt",
+    "/leakdir/secret.txt",
+    "/leakdir/",
+    "/index.html%00.mp3",
+    "/nope.mp3",
+    "/index.html/",
+])
+def test_refused_or_missing(site: Any, path: str) -> None:
+    server, _, _ = site
+    resp, body = server.request("GET", path)
+    assert resp.status == 404, path
+    assert b"outside" not in body and b"root:" not in body
+    assert resp.getheader("Content-Type").startswith("text/plain")
+
+
+def test_symlink_inside_root_is_served(site: Any) -> None:
+    server, files, _ = site
+    resp, body = server.request("GET", "/feeds/latest.xml")
+    assert resp.status == 200 and body == files["feeds/all.xml"]
+
+
+def test_directory_redirect_and_index(site: Any) -> None:
+    server, files, _ = site
+    resp, _ = server.request("GET", "/episodes/x")
+    assert resp.status == 301
+    assert resp.getheader("Location") == "/episodes/x/"
+    resp, _ = server.request("GET", "/episodes/x?t=1")
+    assert resp.status == 301 and resp.getheader("Location") == "/episodes/x/?t=1"
+    resp, body = server.request("GET", "/episodes/x/")
+    assert resp.status == 200
+    assert body == files["episodes/x/index.html"]
+    assert resp.getheader("Content-Type") == "text/html; charset=utf-8"
+    resp, body = server.request("GET", "/")
+    assert resp.status == 200 and body == files["index.html"]
+    resp, _ = server.request("GET", "/media/")  # a folder without index.html
+    assert resp.status == 404
+
+
+def test_access_log(tmp_path: Path) -> None:
+    root = tmp_path / "public"
+    root.mkdir()
+    files = build_tree(root)
+    log = tmp_path / "logs" / "access.log"
+    server = Server(root, access_log=log)
+    try:
+        agent = 'AntennaPod/3.4 "beta"'
+        server.request("GET", MP3 + "?feed=energy", {"User-Agent": agent, "Referer": "http://x.example/"})
+        server.request("GET", MP3, {"Range": "bytes=0-1", "User-Agent": agent})
+        server.request("HEAD", "/feeds/all.xml")
+        server.request("GET", "/missing")
+    finally:
+        server.stop()  # the log is complete once the server has stopped
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4
+    got = [COMBINED.match(line) for line in lines]
+    assert all(got), lines
+    full, probe, head, missing = (m.groupdict() for m in got if m)
+    assert full["ip"] == "127.0.0.1"
+    assert full["request"] == f"GET {MP3}?feed=energy HTTP/1.1"
+    assert (full["status"], full["bytes"]) == ("200", str(SIZE))
+    assert full["referer"] == "http://x.example/"
+    assert full["agent"] == 'AntennaPod/3.4 \\"beta\\"'
+    assert (probe["status"], probe["bytes"]) == ("206", "2")
+    assert (head["request"], head["status"], head["bytes"]) == ("HEAD /feeds/all.xml HTTP/1.1", "200", "-")
+    assert (missing["status"], missing["bytes"]) == ("404", str(len("404: not found\n")))
+    assert files  # the tree was really built
+
+
+def test_start_errors(tmp_path: Path) -> None:
+    with pytest.raises(ArtoiscastError, match="not a folder"):
+        serve.make_app(tmp_path / "nope")
+    root = tmp_path / "public"
+    root.mkdir()
+    server = Server(root)
+    try:
+        with pytest.raises(ArtoiscastError, match="cannot listen"):
+            server._call(serve.start(root, port=server.port))
+    finally:
+        server.stop()

@@ -7,6 +7,7 @@ No feed or page knowledge here.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -131,7 +132,7 @@ def load_transcript(path: Path, duration: float | None, shown: str) -> Transcrip
         raw = cap.raw_text if hasattr(cap, "raw_text") else cap.text
         m = _VOICE.match(raw.strip())
         speaker = m.group(1).strip() if m else None
-        text = " ".join(_TAG.sub("", raw).split())
+        text = html.unescape(" ".join(_TAG.sub("", raw).split()))
         start, end = cap.start_in_seconds + cap.start_time.milliseconds / 1000, cap.end_in_seconds + cap.end_time.milliseconds / 1000
         where = f"cue {i} ({cap.start})"
         if end < start:

@@ -123,13 +123,15 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
     if as_json:
         click.echo(json.dumps({s: r.to_json() | {"cached": r.cached} for s, r in sorted(records.items())}, indent=1))
     else:
-        table = Table("episode", "I before", "TP before", "LRA before", "I after", "TP after", "LRA after", "duration",
-                      "encode s", title=f"target {catalog.podcast.audio.target:g} LUFS, TP <= "
-                                        f"{catalog.podcast.audio.true_peak:g} dBTP")
+        audio = catalog.podcast.audio
+        table = Table(title=f"target {audio.target:g} LUFS +/-{audio.tolerance:g}, true peak <= {audio.true_peak:g} dBTP")
+        table.add_column("episode", overflow="fold")
+        for col in ("before: I/TP/LRA", "after: I/TP/LRA", "length", "encode"):
+            table.add_column(col, justify="right", no_wrap=True)
         for slug, r in sorted(records.items()):
-            table.add_row(slug, f"{r.before.integrated:.1f}", f"{r.before.true_peak:.1f}", f"{r.before.lra:.1f}",
-                          f"{r.after.integrated:.1f}", f"{r.after.true_peak:.1f}", f"{r.after.lra:.1f}",
-                          f"{r.duration:.0f} s", "cached" if r.cached else f"{r.seconds:.1f}")
+            table.add_row(slug, f"{r.before.integrated:.1f}/{r.before.true_peak:.1f}/{r.before.lra:.1f}",
+                          f"{r.after.integrated:.1f}/{r.after.true_peak:.1f}/{r.after.lra:.1f}",
+                          f"{r.duration:.0f} s", "cached" if r.cached else f"{r.seconds:.1f} s")
         out.print(table)
     if errors:
         raise ErrorList(errors)

@@ -17,22 +17,10 @@ from PIL import Image
 
 from artoiscast import demo_audio as demo
 from artoiscast.errors import ErrorList
+from conftest import PODCAST
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_demo_audio"
 
-PODCAST = """\
-title: "Radioscopie de l'Artois"
-description: "Pour comprendre et s'impliquer dans ce territoire d'avenir."
-author: "René Lavergne"
-host: "René Lavergne"
-owner: {name: "René Lavergne"}
-language: fr
-base_url: "https://artoiscast.example/"
-copyright: "René Lavergne"
-artwork: cover.png
-guid: "280ae253-4f31-5072-ace9-84d33e389796"
-audio: {target_lufs: -16.0, true_peak: -1.0, bitrate: 128, channels: 2}
-"""
 
 WITH_SECTIONS = """\
 title: "Gazonor"

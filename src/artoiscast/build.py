@@ -24,7 +24,7 @@ from artoiscast import feeds as feedmod
 from artoiscast.audio.tags import Chapter, TagData, cover_jpeg, write_tags
 from artoiscast.catalog import Catalog, Episode, load_catalog
 from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
-from artoiscast.ingest import IngestRecord, ingest_all
+from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_all
 from artoiscast.published import PublishedEpisode
 from artoiscast.site import render_site
 from artoiscast.transcripts import chapters_json, fmt_time, load_chapters, load_transcript, markdown_html, side_files
@@ -146,14 +146,6 @@ def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url:
         loudness=rec.after.as_dict(), notes_html=_notes_html(ep, chapters), transcript=transcript,
         transcripts=tuple(paths), chapters=tuple(chapters), chapters_path=chapters_path, image=image,
     )
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def build(

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from artoiscast import demo_art
 from artoiscast import demo_audio as demo
 from artoiscast.errors import ErrorList
 from conftest import PODCAST
@@ -194,9 +195,9 @@ def test_rerun_skips_and_force_rewrites_identical_bytes(built: tuple[Path, list[
     assert {k: v for k, v in after_first.items() if not k.endswith(".png")} == before
     again = demo.synthesise_demo_audio(root, progress=False)
     assert (len(again.written), len(again.skipped)) == (0, 2)
-    assert demo.make_demo_artwork(root) == []
+    assert demo_art.make_demo_artwork(root) == []
     assert len(demo.make_demo_audio(root, force=True, jobs=1, progress=False)) == 2
-    assert len(demo.make_demo_artwork(root, force=True)) == 3
+    assert len(demo_art.make_demo_artwork(root, force=True)) == 3
     assert _digest(root) == after_first
 
 
@@ -242,7 +243,7 @@ def test_missing_tool_is_one_line(tmp_path: Path) -> None:
 
 def test_artwork(tmp_path: Path) -> None:
     root = _catalog(tmp_path, {})
-    written = demo.make_demo_artwork(root)
+    written = demo_art.make_demo_artwork(root)
     assert [p.relative_to(root).as_posix() for p in written] == ["cover.png", "feeds/culture.png", "feeds/energy.png"]
     colours = set()
     for path in written:
@@ -251,8 +252,8 @@ def test_artwork(tmp_path: Path) -> None:
             colours.add(im.getpixel((5, 5)))
     assert len(colours) == 3
     first = _digest(root)
-    assert demo.make_demo_artwork(root) == []
-    demo.make_demo_artwork(root, force=True)
+    assert demo_art.make_demo_artwork(root) == []
+    demo_art.make_demo_artwork(root, force=True)
     assert _digest(root) == first
 
 

@@ -313,7 +313,8 @@ def demo(root: Path, port: int, no_serve: bool, jobs: int | None) -> None:
     Example:
       artoiscast demo --port 8000
     """
-    from artoiscast.demo_audio import make_demo_artwork, make_demo_audio
+    from artoiscast.demo_art import make_demo_artwork
+    from artoiscast.demo_audio import make_demo_audio
 
     host = "127.0.0.1"
     port = _free_port(host, port)

@@ -1,0 +1,126 @@
+"""Demo artwork: a 3000x3000 RGB PNG for the show and each feed, drawn with Pillow.
+
+Deterministic bytes on a given machine (no metadata; DejaVu Sans when installed, since
+Pillow's built-in font has no accented capitals).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+from artoiscast.demo_audio import _rel, _str, _write_atomic, load_yaml_doc, show_title
+from artoiscast.errors import CatalogError
+
+SIZE = 3000
+COLOURS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {  # background, accent
+    "show": ((28, 30, 36), (214, 170, 84)),
+    "economy": ((22, 58, 112), (240, 196, 92)),
+    "energy": ((24, 96, 64), (250, 214, 64)),
+    "culture": ((128, 30, 64), (248, 200, 170)),
+    "llv": ((20, 104, 112), (236, 236, 220)),
+}
+_OTHER = [((92, 60, 120), (240, 220, 120)), ((120, 72, 28), (240, 230, 200))]
+
+
+def artwork_targets(root: Path) -> list[tuple[Path, str, str, str]]:
+    """``(path, palette, show title, feed title)`` for the show cover and each feed's artwork.
+    Raises CatalogError for an artwork path that leaves the catalog."""
+    root = Path(root)
+    show = show_title(root)
+    out: list[tuple[Path, str, str, str]] = []
+    doc = load_yaml_doc(root / "podcast.yaml", "podcast.yaml") if (root / "podcast.yaml").is_file() else {}
+    if isinstance(doc, dict) and doc.get("artwork"):
+        out.append((_inside(root, root / str(doc["artwork"]), "podcast.yaml"), "show", show, ""))
+    for path in sorted((root / "feeds").glob("*.yaml")):
+        shown = _rel(path, root)
+        feed = load_yaml_doc(path, shown)
+        if isinstance(feed, dict) and feed.get("artwork"):
+            target = _inside(root, path.parent / str(feed["artwork"]), shown)
+            out.append((target, path.stem, show, _str(feed.get("title")) or path.stem))
+    return out
+
+
+def _inside(root: Path, target: Path, shown: str) -> Path:
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise CatalogError(f'"{target}" leaves the catalog (use a name beside the file)', path=shown, field="artwork")
+    return target
+
+
+def _wrap(draw: Any, text: str, font: Any, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf")
+
+
+def _font(size: int) -> Any:
+    """DejaVu Sans Bold when installed (Pillow's built-in font has no accented capitals)."""
+    from PIL import ImageFont
+
+    for path in FONTS:
+        if Path(path).is_file():
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size=size)
+
+
+def render_artwork(palette: str, show: str, feed_title: str) -> bytes:
+    """A 3000x3000 RGB PNG: theme colour, show and feed titles, terrils and a headframe."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    key = sum(map(ord, palette)) % len(_OTHER)
+    bg, accent = COLOURS.get(palette, _OTHER[key])
+    im = Image.new("RGB", (SIZE, SIZE), bg)
+    d = ImageDraw.Draw(im)
+    dark = tuple(max(c - 18, 0) for c in bg)
+    # terrils (slag heaps): overlapping triangles on the horizon
+    ground = 2480
+    for x0, x1, top in ((-200, 1500, 1560), (900, 2400, 1820), (1900, 3300, 1680)):
+        d.polygon([(x0, ground), ((x0 + x1) // 2, top), (x1, ground)], fill=dark)
+    d.rectangle((0, ground, SIZE, SIZE), fill=dark)
+    # headframe (chevalement): two legs, a strut, cross-bracing and the winding wheel
+    lx, rx, foot, head = 2180, 2520, ground, 1180
+    w = 26
+    for a, b in (((lx, foot), (2300, head)), ((rx, foot), (2400, head)), ((2650, foot), (2380, head + 120)),
+                 ((lx + 30, 2200), (rx - 30, 1900)), ((rx - 30, 2200), (lx + 30, 1900)),
+                 ((2240, 1800), (2470, 1520)), ((2470, 1800), (2240, 1520)), ((2270, head), (2430, head))):
+        d.line([a, b], fill=accent, width=w)
+    d.ellipse((2350 - 150, head - 300, 2350 + 150, head), outline=accent, width=w)
+    d.line([(2350, head - 150), (2350, ground)], fill=accent, width=8)
+    # titles
+    big, small = _font(230), _font(260)
+    y = 260
+    for line in _wrap(d, show, big, 1900):
+        d.text((220, y), line, font=big, fill=(250, 250, 245))
+        y += 280
+    label = feed_title.split(":", 1)[1].strip() if ":" in feed_title else feed_title
+    label = label[:1].upper() + label[1:]
+    if label and label != show:
+        d.rectangle((220, y + 60, 620, y + 90), fill=accent)
+        y += 170
+        for line in _wrap(d, label, small, 1900):
+            d.text((220, y), line, font=small, fill=accent)
+            y += 300
+    buf = io.BytesIO()
+    im.save(buf, "PNG", optimize=False, compress_level=6)
+    return buf.getvalue()
+
+
+def make_demo_artwork(root: Path, *, force: bool = False) -> list[Path]:
+    """Draw the show cover (``podcast.yaml`` artwork) and each feed's artwork where missing
+    (all with ``force``). Returns the files written. Raises CatalogError on a bad path or YAML."""
+    written = []
+    for path, palette, show, feed_title in artwork_targets(root):
+        if force or not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            written.append(_write_atomic(path, render_artwork(palette, show, feed_title)))
+    return written

@@ -1,11 +1,15 @@
 """Static web pages and the partner embed (Jinja2, autoescaped, no external requests).
 
 Pure: catalog + published episodes -> {path: bytes}. Pages: the show home, one per
-theme, one per episode, ``embed/<theme>.html``, and the player assets.
+theme, one per episode, the partner embeds (``embed/<theme>.html?n=5`` and
+``embed/episode/<slug>.html``), one oEmbed JSON per episode (``oembed/<slug>.json``),
+and the player assets. Every text from the catalog goes through Jinja2's autoescape
+(notes through ``markdown_html``'s sanitiser); the pages request nothing outside the base URL.
 """
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +24,7 @@ from artoiscast.transcripts import markdown_html
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
 EMBED_MAX = 20  # the embed page holds this many; ?n= shows the first N
+EMBED_ITEM_HEIGHT = 190  # px per episode in the embed (title, date, player, chapters, transcript toggle)
 
 
 def frdate(dt: datetime) -> str:
@@ -76,12 +81,45 @@ def _jsonld(catalog: Catalog, pe: PublishedEpisode, base_url: str) -> str:
         "associatedMedia": {"@type": "MediaObject", "contentUrl": base_url + pe.media,
                             "encodingFormat": "audio/mpeg"},
         "partOfSeries": {"@type": "PodcastSeries", "name": catalog.podcast.title, "url": base_url},
-        "actor": [{"@type": "Person", "name": g.name} for g in ep.guests],
+        "actor": [{"@type": "Person", "name": g.name, **({"jobTitle": g.role} if g.role else {})} for g in ep.guests],
     }
     if ep.location:
         doc["locationCreated"] = {"@type": "Place", "name": ep.location.name}
-    # '</' cannot close the script element once escaped
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    if pe.transcripts:
+        doc["transcript"] = base_url + dict((ext, path) for path, ext in pe.transcripts).get("html", pe.transcripts[0][0])
+    # < > & as \u escapes: no text from the catalog can close the script element or open a comment
+    text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def iframe_snippet(src: str, title: str, height: int) -> str:
+    """The one-line ``<iframe>`` a partner site pastes (``artoiscast embed``, oEmbed ``html``)."""
+    return (f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="100%" height="{height}" '
+            'style="border:0;max-width:100%" loading="lazy"></iframe>')
+
+
+def theme_embed(base_url: str, theme: str, title: str, count: int) -> str:
+    """The snippet that shows the theme's ``count`` latest episodes."""
+    return iframe_snippet(f"{base_url}embed/{theme}.html?n={count}", title, EMBED_ITEM_HEIGHT * count + 50)
+
+
+def _oembed(catalog: Catalog, pe: PublishedEpisode, base_url: str) -> bytes:
+    """oEmbed 1.0 ``rich`` response for one episode: its single-episode embed in an iframe."""
+    show = catalog.podcast
+    height = EMBED_ITEM_HEIGHT + 50
+    doc = {
+        "version": "1.0",
+        "type": "rich",
+        "title": pe.episode.title,
+        "author_name": pe.episode.host or show.author,
+        "provider_name": show.title,
+        "provider_url": base_url,
+        "cache_age": 86400,
+        "html": iframe_snippet(f"{base_url}embed/episode/{pe.slug}.html", pe.episode.title, height),
+        "width": 640,
+        "height": height,
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
 def render_site(
@@ -106,13 +144,16 @@ def render_site(
          alternates=list(views.values()))
     for name in catalog.themes:
         page(f"themes/{name}/index.html", "theme.html", feed=views[name], items=items[name],
-             alternates=[views[name], views["all"]])
-        page(f"embed/{name}.html", "embed.html", feed=views[name], items=items[name][:EMBED_MAX])
+             alternates=[views[name], views["all"]], snippet=theme_embed(base_url, name, views[name].title, 5))
+        page(f"embed/{name}.html", "embed.html", feed=views[name], items=items[name][:EMBED_MAX], single=False,
+             source=name)
     for pe in items["all"]:
         ep = pe.episode
+        alternates = [views[t] for t in ep.themes if t in views] + [views["all"]]
         page(f"{pe.page}index.html", "episode.html", pe=pe, jsonld=_jsonld(catalog, pe, base_url),
-             notes=markdown_html(ep.notes) if ep.notes else "",
-             alternates=[views[t] for t in ep.themes if t in views] + [views["all"]])
+             notes=markdown_html(ep.notes) if ep.notes else "", alternates=alternates)
+        page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True, source="embed")
+        out[f"oembed/{pe.slug}.json"] = _oembed(catalog, pe, base_url)
     assets = resources.files("artoiscast") / "templates"
     out["assets/style.css"] = (assets / "style.css").read_bytes()
     out["assets/player.js"] = (assets / "player.js").read_bytes()

@@ -1,7 +1,7 @@
 """Transcripts and chapters: read, validate against the audio's duration, convert.
 
-In: ``transcript.vtt`` / ``.srt`` (parsed by webvtt-py) or ``.txt``; ``chapters.yaml``.
-Out: WebVTT (speaker voices kept), SRT, Podcasting 2.0 JSON, and JSON chapters 1.2.0.
+In: ``transcript.vtt`` (webvtt-py) / ``.srt`` (the ``srt`` library) or ``.txt``; ``chapters.yaml``.
+Out: WebVTT (speaker voices kept), SRT, Podcasting 2.0 JSON, HTML, and JSON chapters 1.2.0.
 No feed or page knowledge here.
 """
 
@@ -94,6 +94,9 @@ def load_chapters(path: Path, duration: float | None, shown: str) -> list[Chapte
         if duration is not None and start >= duration:
             raise TranscriptError(f"start {fmt_time(start)} is after the end of the audio ({fmt_time(duration)})",
                                   path=shown, field=where)
+        url = item.get("url")
+        if url is not None and not re.match(r"^https?://\S+$", str(url)):
+            raise TranscriptError(f'url: "{url}" is not a web address (use http:// or https://)', path=shown, field=where)
         out.append(Chapter(start, title, item.get("url"), item.get("image")))
     return out
 
@@ -114,44 +117,110 @@ def chapters_json(chapters: list[Chapter], *, title: str, podcast: str, base_url
 
 # ---------------------------------------------------------------- transcripts
 
+# SRT has no voice tag: a cue may open with "<v Name>" or with "Name: " (one to five capitalised
+# words, as our own SRT writes it), which is read back as the speaker.
+_SRT_SPEAKER = re.compile(r"^((?:[A-ZÀ-Þ][\w'’.-]*)(?:[ -](?:[A-ZÀ-Þ][\w'’.-]*|de|du|des|d'|la|le|van|von)){0,4}) ?: ")
+_VTT_TIMING = re.compile(r"^(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}(?:\s+.*)?$")
+
 
 def load_transcript(path: Path, duration: float | None, shown: str) -> Transcript:
-    """Read a .vtt, .srt or .txt transcript; timed cues must ascend and stay inside the audio."""
+    """Read a .vtt, .srt or .txt transcript; timed cues must ascend and stay inside the audio.
+
+    Returns a Transcript. Raises TranscriptError naming the file and the cue.
+    """
     suffix = path.suffix.lower()
+    try:
+        source = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TranscriptError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8", path=shown) from None
     if suffix == ".txt":
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        text = source.strip()
         if not text:
             raise TranscriptError("the transcript is empty", path=shown)
         return Transcript([], text)
-    try:
-        captions = webvtt.read(str(path)) if suffix == ".vtt" else webvtt.from_srt(str(path))
-    except Exception as exc:  # webvtt-py raises its own MalformedFileError and ValueErrors
-        raise TranscriptError(f"malformed {suffix[1:].upper()} ({exc})", path=shown) from exc
+    raw = _read_srt(source, shown) if suffix == ".srt" else _read_vtt(path, source, shown)
     cues: list[Cue] = []
-    for i, cap in enumerate(captions, start=1):
-        raw = cap.raw_text if hasattr(cap, "raw_text") else cap.text
-        m = _VOICE.match(raw.strip())
-        speaker = m.group(1).strip() if m else None
-        text = html.unescape(" ".join(_TAG.sub("", raw).split()))
-        start, end = cap.start_in_seconds + cap.start_time.milliseconds / 1000, cap.end_in_seconds + cap.end_time.milliseconds / 1000
-        where = f"cue {i} ({cap.start})"
+    for i, (start, end, body) in enumerate(raw, start=1):
+        body = body.strip()
+        m = _VOICE.match(body) or (_SRT_SPEAKER.match(body) if suffix == ".srt" else None)
+        speaker = html.unescape(m.group(1).strip()) if m else None
+        if m and not m.group(0).startswith("<"):
+            body = body[m.end():]
+        text = html.unescape(" ".join(_TAG.sub("", body).split()))
+        where = f"cue {i} ({fmt_time(start)})"
         if end < start:
-            raise TranscriptError("ends before it starts", path=shown, field=where)
+            raise TranscriptError(f"ends ({fmt_time(end)}) before it starts", path=shown, field=where)
         if cues and start < cues[-1].start:
-            raise TranscriptError(f"starts before the previous cue ({fmt_time(cues[-1].start)})", path=shown, field=where)
+            raise TranscriptError(f"starts before the previous cue ({fmt_time(cues[-1].start)})",
+                                  path=shown, field=where)
         if duration is not None and start > duration + 0.5:
             raise TranscriptError(f"starts after the end of the audio ({fmt_time(duration)})", path=shown, field=where)
+        if not text:
+            raise TranscriptError("has no text", path=shown, field=where)
         cues.append(Cue(start, end, speaker, text))
     if not cues:
         raise TranscriptError("no cues", path=shown)
     return Transcript(cues, "\n".join(c.text for c in cues))
 
 
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _read_srt(source: str, shown: str) -> list[tuple[float, float, str]]:
+    """SRT through the ``srt`` library: unlike webvtt-py, which silently glues a cue with a broken
+    timing line onto the previous one, it refuses any block it cannot parse, and says where."""
+    import srt
+
+    out: list[tuple[float, float, str]] = []
+    try:
+        for sub in srt.parse(source):
+            out.append((sub.start.total_seconds(), sub.end.total_seconds(), sub.content))
+    except srt.SRTParseError as exc:
+        content = exc.unmatched_content
+        at = exc.expected_start + len(content) - len(content.lstrip())
+        bad = content.strip().splitlines() or [""]
+        skip = 1 if len(bad) > 1 and bad[0].strip().isdigit() else 0  # show the timing line, not the number
+        raise TranscriptError(
+            f'malformed SRT at line {_line_of(source, at) + skip}: "{bad[skip].strip()[:60]}" (each cue is a number, then '
+            '"HH:MM:SS,mmm --> HH:MM:SS,mmm", then its text, then a blank line)',
+            path=shown, field=f"cue {len(out) + 1}") from None
+    return out
+
+
+def _read_vtt(path: Path, source: str, shown: str) -> list[tuple[float, float, str]]:
+    """WebVTT through webvtt-py, after a check that every cue block has a timing line
+    (webvtt-py skips such a block without a word)."""
+    if not source.startswith("WEBVTT"):
+        raise TranscriptError('malformed VTT: the first line must be "WEBVTT"', path=shown)
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    n, i = 0, 0
+    while i < len(lines):  # walk the blocks (separated by blank lines) after the header block
+        while i < len(lines) and lines[i].strip():
+            i += 1
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        if i >= len(lines) or lines[i].startswith(("NOTE", "STYLE", "REGION")):
+            continue
+        n += 1
+        head = lines[i:i + 2]
+        if not any(_VTT_TIMING.match(line.strip()) for line in head):
+            bad = 1 if len(head) > 1 and "-->" in head[1] else 0
+            raise TranscriptError(f'malformed VTT at line {i + 1 + bad}: "{head[bad].strip()[:60]}" is not a timing line '
+                                  '(use "HH:MM:SS.mmm --> HH:MM:SS.mmm")', path=shown, field=f"cue {n}")
+    try:
+        captions = webvtt.read(str(path))
+    except Exception as exc:  # webvtt-py raises its own MalformedFileError and ValueErrors
+        raise TranscriptError(f"malformed VTT ({exc})", path=shown) from exc
+    return [(c.start_in_seconds + c.start_time.milliseconds / 1000, c.end_in_seconds + c.end_time.milliseconds / 1000,
+             c.raw_text) for c in captions]
+
+
 def to_vtt(t: Transcript) -> bytes:
     lines = ["WEBVTT", ""]
     for c in t.cues:
-        voice = f"<v {c.speaker}>" if c.speaker else ""
-        text = c.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        voice = f"<v {html.escape(c.speaker, quote=False)}>" if c.speaker else ""
+        text = html.escape(c.text, quote=False)
         lines += [f"{fmt_time(c.start)} --> {fmt_time(c.end)}", voice + text, ""]
     return "\n".join(lines).encode()
 
@@ -170,13 +239,40 @@ def to_json(t: Transcript) -> bytes:
     return (json.dumps({"version": "1.0.0", "segments": segs}, ensure_ascii=False, indent=1) + "\n").encode()
 
 
-def side_files(transcript: Transcript) -> dict[str, bytes]:
-    """Published renditions by extension: vtt/srt/json for timed transcripts, txt otherwise."""
+def clock(seconds: float) -> str:
+    """``M:SS`` or ``H:MM:SS`` for people (the namespace's HTML transcript example uses ``0:00``)."""
+    s = int(seconds)
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def to_html(t: Transcript, *, title: str = "", language: str = "fr") -> bytes:
+    """The namespace's HTML transcript: ``<cite>Speaker:</cite>`` when the speaker changes, then
+    ``<time>`` and ``<p>`` per cue; a plain-text transcript becomes paragraphs. Everything escaped."""
+    esc = html.escape
+    head = (f'<!doctype html>\n<html lang="{esc(language)}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>Transcription{' : ' + esc(title) if title else ''}</title>\n</head>\n<body>\n")
+    body: list[str] = [f"<h1>{esc(title)}</h1>"] if title else []
+    if t.timed:
+        previous: str | None = None
+        for c in t.cues:
+            if c.speaker and c.speaker != previous:
+                body.append(f"<cite>{esc(c.speaker)}:</cite>")
+            previous = c.speaker
+            body.append(f'<time datetime="PT{round(c.start, 3):g}S">{clock(c.start)}</time>')
+            body.append(f"<p>{esc(c.text)}</p>")
+    else:
+        body += [f"<p>{esc(' '.join(par.split()))}</p>" for par in re.split(r"\n\s*\n", t.text) if par.strip()]
+    return (head + "\n".join(body) + "\n</body>\n</html>\n").encode()
+
+
+def side_files(transcript: Transcript, *, title: str = "", language: str = "fr") -> dict[str, bytes]:
+    """Published renditions by extension: vtt/srt/json/html for timed transcripts, txt/html otherwise."""
+    page = to_html(transcript, title=title, language=language)
     if not transcript.timed:
-        return {"txt": transcript.text.encode() + b"\n"}
-    return {"vtt": to_vtt(transcript), "srt": to_srt(transcript), "json": to_json(transcript)}
-
-
+        return {"txt": transcript.text.encode() + b"\n", "html": page}
+    return {"vtt": to_vtt(transcript), "srt": to_srt(transcript), "json": to_json(transcript), "html": page}
 
 
 # ---------------------------------------------------------------- show notes

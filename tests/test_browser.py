@@ -1,0 +1,186 @@
+"""The pages and the partner embed in a real browser: Debian's chromium driven by Playwright.
+
+The built site is served by ``artoiscast.serve`` on one 127.0.0.1 port; a partner page on a
+second port (another origin) holds the embed in a 320 px iframe. Screenshots go to
+``test-artifacts/`` (gitignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from artoiscast import serve
+from artoiscast.build import build
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="run the README's test command (installs playwright)")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required", "--mute-audio"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+EPISODE = "erbm-melanie-delots"  # the one with chapters and a transcript (conftest.make_catalog)
+
+
+class Servers:
+    """The show (serve.start) and a partner site, on two ports, in one background event loop."""
+
+    def __init__(self, site: Path):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.show, self.base = self._call(serve.start(site, port=0))
+        self.pages: dict[str, str] = {}
+        self.partner, self.partner_url = self._call(self._partner())
+
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    async def _partner(self) -> tuple[web.AppRunner, str]:
+        async def page(request: web.Request) -> web.Response:
+            return web.Response(text=self.pages[request.match_info["name"]], content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/{name}", page)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return runner, f"http://127.0.0.1:{port}/"
+
+    def stop(self) -> None:
+        self._call(self.partner.cleanup())
+        self._call(self.show.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=30)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def servers(built_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    site = tmp_path_factory.mktemp("browser") / "site"
+    site.mkdir()
+    s = Servers(site)
+    try:
+        build(built_catalog, base_url=s.base, out=site)  # audio already ingested by the session build
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(servers: Servers) -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs Debian's chromium")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def record_requests(page: Any) -> list[str]:
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    return urls
+
+
+def current_time(frame: Any, box: str) -> float:
+    return float(frame.eval_on_selector(f"{box} audio", "a => a.currentTime"))
+
+
+def wait_time(frame: Any, box: str, expression: str) -> None:
+    """Wait (no deadline assertion: Playwright's default timeout) until the audio's time satisfies ``expression``."""
+    frame.wait_for_function(f"() => {{ const t = document.querySelector({box!r} + ' audio').currentTime; return {expression}; }}")
+
+
+def test_embed_on_a_partner_site(servers: Servers, browser: Any) -> None:
+    n = 2
+    servers.pages["partner.html"] = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Partenaire</title></head>'
+        '<body style="margin:0"><h1 style="font:16px sans-serif">Un site partenaire</h1>'
+        f'<iframe src="{servers.base}embed/economy.html?n={n}" title="Épisodes" '
+        'style="width:320px;height:900px;border:1px solid #999"></iframe></body></html>')
+    page = browser.new_page(viewport={"width": 360, "height": 1000})
+    urls = record_requests(page)
+    page.goto(servers.partner_url + "partner.html")
+    frame = page.frame_locator("iframe")
+    inner = page.frames[1]
+    assert inner.url.startswith(servers.base)
+    inner.wait_for_load_state("load")
+
+    # the theme's N newest episodes, newest first; ?n=1 shows only the newest
+    shown = inner.eval_on_selector_all("[data-embed-list] > li:not([hidden]) h2", "hs => hs.map(h => h.textContent)")
+    assert shown == ["Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier"]
+
+    # nothing overflows 320 px, even with the chapters and the transcript open
+    box = "[data-embed-list] > li:nth-child(2)"
+    frame.locator(f"{box} details.chap summary").click()
+    frame.locator(f"{box} details.transcript summary").click()
+    inner.wait_for_selector(f"{box} details.transcript[data-ready]", state="attached")
+    width = inner.evaluate("() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
+    assert width[1] <= 320 and width[0] <= width[1], width
+
+    # play: the audio advances
+    frame.locator(f"{box} .chapters button").first.click()
+    wait_time(inner, box, "t > 0.3")
+
+    # a chapter seeks to its start (keyboard: focus the button, press Enter)
+    inner.evaluate(f"() => document.querySelector({box!r} + ' audio').pause()")
+    frame.locator(f"{box} .chapters button").nth(1).focus()
+    page.keyboard.press("Enter")
+    wait_time(inner, box, "t >= 2.5 && t < 3.9")
+
+    # search the transcript, click the passage found: it seeks there
+    inner.evaluate(f"() => {{ const a = document.querySelector({box!r} + ' audio'); a.pause(); a.currentTime = 0; }}")
+    frame.locator(f"{box} input[type=search]").fill("bonjour")
+    visible = frame.locator(f"{box} .cues li:not([hidden])")
+    assert visible.count() == 1 and "Bonjour Mélanie Delots." in visible.inner_text()
+    assert frame.locator(f"{box} .found").inner_text() == "1 passage trouvé"
+    visible.locator("span").click()
+    wait_time(inner, box, "t >= 2.5")
+    inner.wait_for_selector(f"{box} .cues li[aria-current]")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "embed-partner-320px.png"), full_page=True)
+
+    inner.goto(servers.base + "embed/economy.html?n=1")
+    shown = inner.eval_on_selector_all("[data-embed-list] > li:not([hidden]) h2", "hs => hs.map(h => h.textContent)")
+    assert shown == ["Mine de Soleil"]
+
+    outside = [u for u in urls if not u.startswith(servers.base) and u != servers.partner_url + "partner.html"]
+    assert outside == []
+    assert any(u.startswith(servers.base + "transcripts/") for u in urls)  # fetched from the show, not elsewhere
+    page.close()
+
+
+def test_episode_page(servers: Servers, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    urls = record_requests(page)
+    page.goto(f"{servers.base}episodes/{EPISODE}/")
+    box = "article.episode"
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+    page.get_by_role("button", name="Écouter à partir de 0:02 : 1. Les moyens").click()
+    wait_time(page, box, "t >= 2.5")
+    page.wait_for_selector(".chapters li[aria-current]:nth-child(2)")
+
+    page.evaluate("() => { const a = document.querySelector('article.episode audio'); a.pause(); a.currentTime = 3.5; }")
+    page.get_by_label("Rechercher dans la transcription").fill("RENOUVEAU")
+    cues = page.locator(".cues li:not([hidden])")
+    assert cues.count() == 1
+    cues.locator("span").click()
+    wait_time(page, box, "t < 2.4")
+    page.get_by_label("Rechercher dans la transcription").fill("")
+    assert page.locator(".cues li:not([hidden])").count() == 2
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "episode-page.png"), full_page=True)
+    assert [u for u in urls if not u.startswith(servers.base)] == []
+    page.close()

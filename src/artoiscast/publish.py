@@ -1,25 +1,40 @@
-"""Publish a built show to a storage backend. Never renders.
+"""Publish a built show to a storage backend, and prune what no feed needs any more. Never renders.
 
-Protocol (SPEC 5): diff the new ``manifest.json`` against the published one; upload
-new and changed objects, media and side files first, pages next, feeds and the
-manifest last, so that at every instant every published feed points only at objects
-that exist; never delete (a later ``prune`` will, after a grace period).
+Protocol (SPEC 5): read the built ``manifest.json`` and the published one; refuse, before any
+upload, to drop a published guid or to change a published slug/guid pairing (unless allowed
+per slug); upload new and changed objects, media and side files first, pages next, feeds and
+the manifest last, so that at every instant every published feed points only at objects that
+exist; never delete (``prune`` does, after a grace period).
+
+Resuming: what the store holds is learned from one listing. An object whose size matches and
+that the published manifest lists with the same sha256 is kept; one the manifest does not vouch
+for (an interrupted publish uploaded it, but never got to the manifest) is checked against the
+sha256 the store keeps with it (one HEAD per such object), so a rerun uploads only what is
+missing or different.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from artoiscast.build import MANIFEST
-from artoiscast.errors import ArtoiscastError, StorageError
+from artoiscast.errors import ArtoiscastError, ErrorList, StorageError
 from artoiscast.mediatypes import cache_control, content_type
-from artoiscast.storage import Storage
+from artoiscast.storage import ObjectInfo, Storage
+from artoiscast.storage.base import Upload
 
+MANIFEST = "manifest.json"  # build.MANIFEST; not imported, so that publish starts without the renderers
 PHASES = ("media", "side", "pages", "feeds", "manifest")
+JOBS = 10  # uploads in flight (s3transfer's default concurrency)
+
+
+class PublishRefused(ArtoiscastError):
+    """The build would break what subscribers already have (a guid dropped or re-paired)."""
 
 
 def phase(key: str) -> int:
@@ -43,6 +58,7 @@ class Plan:
     kept: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # published earlier, not in this build: kept until prune
     sizes: dict[str, int] = field(default_factory=dict)
+    verified: int = 0  # objects the published manifest did not vouch for, checked by their stored sha256
 
     @property
     def uploads(self) -> list[str]:
@@ -53,35 +69,97 @@ class Plan:
         return sum(self.sizes[k] for k in self.uploads)
 
 
-def read_manifest(data: bytes | None, where: str) -> dict[str, object]:
+def read_manifest(data: bytes | None, where: str) -> dict[str, Any]:
     if data is None:
-        return {"files": {}}
+        return {"files": {}, "episodes": {}}
     try:
         doc = json.loads(data)
-        if not isinstance(doc.get("files"), dict):
+        if not isinstance(doc, dict) or not isinstance(doc.get("files"), dict):
             raise ValueError("no files")
         return doc
     except ValueError as exc:
         raise StorageError(f"manifest.json is not a valid manifest ({exc})", path=where) from exc
 
 
-def make_plan(new: dict[str, object], old: dict[str, object], present: set[str], manifest_same: bool) -> Plan:
-    """Compare the built manifest with the published one (and what the store really holds)."""
+def check_guids(new: dict[str, Any], old: dict[str, Any], *, where: str, allow_removed: Iterable[str] = (),
+                allow_guid_change: Iterable[str] = ()) -> list[ArtoiscastError]:
+    """Every way the build would break a published episode's identity, one error per slug.
+
+    A published guid must stay in the build, paired with the same slug; ``allow_removed`` and
+    ``allow_guid_change`` list the (published) slugs for which the user accepts the change.
+    """
+    removed_ok, change_ok = set(allow_removed), set(allow_guid_change)
+    old_eps: dict[str, Any] = old.get("episodes") or {}
+    new_eps: dict[str, Any] = new.get("episodes") or {}
+    slug_of = {str(ep.get("guid")): slug for slug, ep in new_eps.items()}
+    errors: list[ArtoiscastError] = []
+    for slug, ep in sorted(old_eps.items()):
+        guid = str(ep.get("guid"))
+        if slug in new_eps and str(new_eps[slug].get("guid")) != guid:
+            if slug not in change_ok:
+                errors.append(PublishRefused(
+                    f"guid would change from {guid} to {new_eps[slug].get('guid')}: apps would list the episode twice "
+                    f"(set guid: {guid} in its episode.yaml, or publish with --allow-guid-change {slug})",
+                    path=where, field=f"episodes.{slug}"))
+        elif slug not in new_eps and guid in slug_of:
+            if slug not in change_ok:
+                errors.append(PublishRefused(
+                    f"published guid {guid} would move to episode {slug_of[guid]} (renamed?): the old media URL "
+                    f"stays until prune (publish with --allow-guid-change {slug} to accept)",
+                    path=where, field=f"episodes.{slug}"))
+        elif slug not in new_eps and slug not in removed_ok:
+            errors.append(PublishRefused(
+                f"published guid {guid} is gone from the build (episode removed, renamed or postponed): restore it, "
+                f"or keep the guid by setting guid: {guid} in the renamed episode.yaml, or drop it with "
+                f"--allow-removed {slug}", path=where, field=f"episodes.{slug}"))
+    return errors
+
+
+def make_plan(new: dict[str, Any], old: dict[str, Any], listing: dict[str, ObjectInfo], manifest_same: bool,
+              stored_sha: Callable[[list[str]], dict[str, str | None]] | None = None) -> Plan:
+    """Compare the built manifest with the published one and with what the store really holds.
+
+    ``stored_sha`` (keys -> their stored sha256, or None) is asked only about objects of the
+    right size that the published manifest does not vouch for.
+    """
     plan = Plan()
-    new_files: dict[str, dict[str, object]] = new["files"]  # type: ignore[assignment]
-    old_files: dict[str, dict[str, object]] = old["files"]  # type: ignore[assignment]
+    new_files: dict[str, dict[str, Any]] = new["files"]
+    old_files: dict[str, dict[str, Any]] = old["files"]
+    unsure: list[str] = []
     for key, info in sorted(new_files.items()):
-        plan.sizes[key] = int(info["size"])  # type: ignore[arg-type]
-        if key not in old_files or key not in present:
+        plan.sizes[key] = int(info["size"])
+        obj = listing.get(key)
+        if obj is None:
             plan.new.append(key)
-        elif old_files[key].get("sha256") != info["sha256"]:
+        elif obj.size != plan.sizes[key]:
             plan.changed.append(key)
-        else:
+        elif old_files.get(key, {}).get("sha256") == info["sha256"]:
             plan.kept.append(key)
-    (plan.kept if manifest_same and MANIFEST in present else plan.changed if old_files else plan.new).append(MANIFEST)
+        else:
+            unsure.append(key)
+    if unsure:
+        found = stored_sha(unsure) if stored_sha else {}
+        plan.verified = len(unsure)
+        for key in unsure:
+            (plan.kept if found.get(key) == new_files[key]["sha256"] else plan.changed).append(key)
+    plan.kept.sort()
+    plan.changed.sort()
+    if MANIFEST not in listing:
+        plan.new.append(MANIFEST)
+    else:
+        (plan.kept if manifest_same else plan.changed).append(MANIFEST)
     plan.sizes[MANIFEST] = 0
     plan.stale = sorted(k for k in old_files if k not in new_files)
     return plan
+
+
+def _stored_sha(storage: Storage, jobs: int) -> Callable[[list[str]], dict[str, str | None]]:
+    def ask(keys: list[str]) -> dict[str, str | None]:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            infos = list(pool.map(storage.stat, keys))
+        return {k: (i.sha256 if i else None) for k, i in zip(keys, infos)}
+
+    return ask
 
 
 def publish(
@@ -89,38 +167,97 @@ def publish(
     storage: Storage,
     *,
     dry_run: bool = False,
-    jobs: int = 8,
+    jobs: int = JOBS,
+    allow_removed: Iterable[str] = (),
+    allow_guid_change: Iterable[str] = (),
     on_upload: Callable[[str, int], None] | None = None,
 ) -> Plan:
     """Upload ``build_dir`` (a built site with its manifest) to ``storage``.
 
-    Returns the plan carried out (or, with ``dry_run``, the plan alone). Raises
-    StorageError when the store refuses; the published feeds then still point only
-    at objects that exist, and running it again finishes the job.
+    Returns the plan carried out (or, with ``dry_run``, the plan alone). ``on_upload(key, n)``
+    is told each time ``n`` more bytes of ``key`` are stored. Raises ErrorList of PublishRefused
+    (before any upload) when a published episode would lose its guid, and StorageError when
+    the store refuses; the published feeds then still point only at objects that exist, and
+    running it again finishes the job.
     """
     manifest_path = build_dir / MANIFEST
     if not manifest_path.is_file():
         raise ArtoiscastError("no build found (run artoiscast build first)", path=str(manifest_path))
     new_bytes, old_bytes = manifest_path.read_bytes(), storage.get(MANIFEST)
+    where = f"{storage.describe()}/{MANIFEST}"
     new = read_manifest(new_bytes, str(manifest_path))
-    old = read_manifest(old_bytes, f"{storage.describe()}/{MANIFEST}")
-    present = set(storage.list())
-    plan = make_plan(new, old, present, manifest_same=new_bytes == old_bytes)
-    plan.sizes[MANIFEST] = manifest_path.stat().st_size
+    old = read_manifest(old_bytes, where)
+    refused = check_guids(new, old, where=where, allow_removed=allow_removed, allow_guid_change=allow_guid_change)
+    if refused:
+        raise ErrorList(refused)
+    listing = storage.list()
+    plan = make_plan(new, old, listing, manifest_same=new_bytes == old_bytes, stored_sha=_stored_sha(storage, jobs))
+    plan.sizes[MANIFEST] = len(new_bytes)
     if dry_run:
         return plan
+    sha = {k: str(v["sha256"]) for k, v in new["files"].items()}
+    sha[MANIFEST] = ""
     uploads = plan.uploads
     for ph in range(len(PHASES)):
-        batch = [k for k in uploads if phase(k) == ph]
-        if not batch:
+        batch = [Upload(k, build_dir / k, content_type(k), cache_control(k), sha[k], plan.sizes[k])
+                 for k in uploads if phase(k) == ph]
+        if batch:  # a phase starts only when the one before is all stored
+            storage.put_many(batch, jobs=jobs, on_progress=on_upload)
+    return plan
+
+
+# ---------------------------------------------------------------- prune
+
+
+@dataclass
+class PrunePlan:
+    delete: list[str] = field(default_factory=list)  # unreferenced and older than the grace period
+    young: list[str] = field(default_factory=list)  # unreferenced, but within the grace period
+    referenced: int = 0
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def delete_bytes(self) -> int:
+        return sum(self.sizes[k] for k in self.delete)
+
+
+def parse_age(text: str) -> float:
+    """``30d``, ``12h``, ``90m``, ``45s`` or ``2w`` -> seconds. Raises ArtoiscastError (exit 2)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+    value, unit = text.strip()[:-1], text.strip()[-1:].lower()
+    try:
+        seconds = float(value) * units[unit]
+        if seconds < 0:
+            raise ValueError
+    except (KeyError, ValueError):
+        err = ArtoiscastError(f'"{text}" is not an age (use e.g. 30d, 12h, 2w)', field="--older-than")
+        err.exit_code = 2
+        raise err from None
+    return seconds
+
+
+def prune(storage: Storage, older_than: float, *, dry_run: bool = False, now: float | None = None,
+          jobs: int = JOBS) -> PrunePlan:
+    """Delete objects the published manifest does not reference and that are older than ``older_than`` seconds.
+
+    Age is the object's last modification in the store. Raises StorageError when nothing is
+    published (no manifest: nothing can be known to be unreferenced).
+    """
+    data = storage.get(MANIFEST)
+    where = f"{storage.describe()}/{MANIFEST}"
+    if data is None:
+        raise StorageError("nothing published here (no manifest.json): nothing to prune", path=where)
+    referenced = set(read_manifest(data, where)["files"]) | {MANIFEST}
+    now = time.time() if now is None else now
+    plan = PrunePlan()
+    for key, info in sorted(storage.list().items()):
+        if key in referenced:
+            plan.referenced += 1
             continue
-
-        def one(key: str) -> None:
-            storage.put(key, build_dir / key, content_type=content_type(key), cache_control=cache_control(key))
-            if on_upload:
-                on_upload(key, plan.sizes[key])
-
+        plan.sizes[key] = info.size
+        old_enough = info.modified is None or now - info.modified >= older_than
+        (plan.delete if old_enough else plan.young).append(key)
+    if not dry_run and plan.delete:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for fut in [pool.submit(one, k) for k in batch]:
-                fut.result()  # the first failure stops before the next phase starts
+            list(pool.map(storage.delete, plan.delete))
     return plan

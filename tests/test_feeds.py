@@ -79,7 +79,7 @@ def test_podcasting20_tags(built_catalog: Path) -> None:
     assert (loc.text, loc.get("country")) == ("Lens", "FR")
     types = [(t.get("type"), t.get("rel"), t.get("language")) for t in item.findall("p:transcript", ns)]
     assert types == [("text/vtt", "captions", "fr"), ("application/x-subrip", "captions", "fr"),
-                     ("application/json", None, "fr")]
+                     ("application/json", None, "fr"), ("text/html", None, "fr")]
     chapters = item.find("p:chapters", ns)
     assert chapters.get("type") == "application/json+chapters"
     data = json.loads((site(built_catalog) / "chapters" / "erbm-melanie-delots.json").read_bytes())
@@ -101,3 +101,53 @@ def test_publisher_feed_lists_every_feed(built_catalog: Path) -> None:
     assert doc.findtext("channel/p:medium", namespaces=ns) == "publisher"
     urls = [r.get("feedUrl") for r in doc.findall("channel/p:remoteItem", ns)]
     assert urls == [f"https://artoiscast.example/feeds/{n}.xml" for n in ("all", "economy", "energy")]
+
+
+def test_update_frequency_is_derived_from_the_dates_or_taken_from_yaml(built_catalog: Path, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from artoiscast.feeds import render_feed, update_frequency
+    from conftest import make_catalog
+
+    ns = {"p": PODCAST_NS}
+    doc = etree.parse(str(site(built_catalog) / "feeds" / "economy.xml"))  # 2025-03-01, 2025-03-15
+    freq = doc.find("channel/p:updateFrequency", ns)
+    assert (freq.text, freq.get("rrule")) == ("Toutes les deux semaines", "FREQ=WEEKLY;INTERVAL=2")
+    day = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert update_frequency([day], "fr") is None
+    assert update_frequency([day + timedelta(days=30 * i) for i in range(5)], "en").rrule == "FREQ=MONTHLY"
+    assert update_frequency([day + timedelta(days=400 * i) for i in range(3)], "fr").label == "Chaque année"
+
+    root = make_catalog(tmp_path / "show", with_audio=False)
+    with (root / "feeds" / "energy.yaml").open("a") as f:
+        f.write('update_frequency: {label: "Un jeudi sur deux", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH", complete: true}\n')
+    cat = load_catalog(root, check_files=False)
+    xml = render_feed(cat, cat.feeds["energy"], [], base_url="https://artoiscast.example/",
+                      art={"energy": "art/energy.png"}, built=day)
+    freq = etree.fromstring(xml).find("channel/p:updateFrequency", ns)
+    assert (freq.text, freq.get("rrule"), freq.get("complete")) == ("Un jeudi sur deux", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+                                                                     "true")
+    (root / "feeds" / "energy.yaml").write_text((root / "feeds" / "energy.yaml").read_text().replace("FREQ=", "freq="))
+    with pytest.raises(Exception) as exc:
+        load_catalog(root, check_files=False)
+    assert "feeds/energy.yaml: update_frequency.rrule:" in str(exc.value)
+
+
+def test_items_carry_summary_image_and_integer_duration(built_catalog: Path) -> None:
+    ns = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
+    doc = etree.parse(str(site(built_catalog) / "feeds" / "energy.xml"))
+    art = doc.find("channel/itunes:image", ns).get("href")
+    for item in doc.findall("channel/item"):
+        assert item.findtext("itunes:summary", namespaces=ns) == item.findtext("description")
+        assert item.find("itunes:image", ns).get("href") == art  # no episode image: the feed's
+        assert item.findtext("itunes:duration", namespaces=ns).isdigit()
+
+
+def test_truncate_bytes_cuts_at_a_word_with_an_ellipsis() -> None:
+    from artoiscast.feeds import truncate_bytes
+
+    assert truncate_bytes("court") == "court"
+    text = "économie " * 600  # 6000 bytes
+    cut = truncate_bytes(text)
+    assert len(cut.encode()) <= 4000 and cut.endswith("économie…")
+    assert truncate_bytes("é" * 3000).endswith("…") and len(truncate_bytes("é" * 3000).encode()) <= 4000

@@ -9,13 +9,15 @@ both would need a custom extension that is longer than writing the elements here
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import statistics
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from email.utils import format_datetime
 
 from lxml import etree
 
-from artoiscast.catalog import PARIS, Catalog, Feed, podcast_guid
+from artoiscast.catalog import PARIS, Catalog, Feed, UpdateFrequency, podcast_guid
 from artoiscast.published import TRANSCRIPT_TYPES, PublishedEpisode
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -24,6 +26,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 NSMAP = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 GENERATOR = "artoiscast"
+MAX_DESCRIPTION = 4000  # bytes: Apple and PSP-1
+_URL = re.compile(r"^https?://\S+$")
 
 
 def _it(tag: str) -> str:
@@ -35,7 +39,10 @@ def _pc(tag: str) -> str:
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-    el = etree.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items() if v is not None})
+    if attrs:
+        el = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+    else:
+        el = etree.SubElement(parent, tag)
     if text is not None:
         el.text = text
     return el
@@ -43,6 +50,44 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
 
 def rfc2822(dt: datetime) -> str:
     return format_datetime(dt.astimezone(PARIS))
+
+
+def truncate_bytes(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, at a word boundary, with an ellipsis when cut."""
+    if len(text.encode()) <= limit:
+        return text
+    cut = text.encode()[: limit - len("…".encode())].decode("utf-8", "ignore")
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else cut).rstrip() + "…"
+
+
+_FREQ_LABELS = {
+    "fr": {"DAILY": "Chaque jour", "WEEKLY": "Chaque semaine", "WEEKLY2": "Toutes les deux semaines",
+           "MONTHLY": "Chaque mois", "MONTHLY2": "Tous les deux mois", "MONTHLY3": "Chaque trimestre",
+           "MONTHLY6": "Deux fois par an", "YEARLY": "Chaque année"},
+    "en": {"DAILY": "Daily", "WEEKLY": "Weekly", "WEEKLY2": "Every two weeks", "MONTHLY": "Monthly",
+           "MONTHLY2": "Every two months", "MONTHLY3": "Quarterly", "MONTHLY6": "Twice a year", "YEARLY": "Yearly"},
+}
+
+
+def update_frequency(dates: Sequence[datetime], language: str) -> UpdateFrequency | None:
+    """``podcast:updateFrequency`` derived from publication dates: the median gap, rounded to a
+    common cadence (daily, weekly, fortnightly, monthly, every 2/3/6 months, yearly). None with
+    fewer than two episodes."""
+    if len(dates) < 2:
+        return None
+    ordered = sorted(dates)
+    gap = statistics.median((b - a).total_seconds() / 86400 for a, b in zip(ordered, ordered[1:]))
+    for limit, key, rule in ((1.5, "DAILY", "FREQ=DAILY"), (10, "WEEKLY", "FREQ=WEEKLY"),
+                             (21, "WEEKLY2", "FREQ=WEEKLY;INTERVAL=2"), (45, "MONTHLY", "FREQ=MONTHLY"),
+                             (75, "MONTHLY2", "FREQ=MONTHLY;INTERVAL=2"), (135, "MONTHLY3", "FREQ=MONTHLY;INTERVAL=3"),
+                             (270, "MONTHLY6", "FREQ=MONTHLY;INTERVAL=6")):
+        if gap <= limit:
+            break
+    else:
+        key, rule = "YEARLY", "FREQ=YEARLY"
+    labels = _FREQ_LABELS.get(language[:2], _FREQ_LABELS["en"])
+    return UpdateFrequency(label=labels[key], rrule=rule)
 
 
 def feed_url(base_url: str, name: str) -> str:
@@ -60,8 +105,13 @@ def _category(channel: etree._Element, feed: Feed) -> None:
         etree.SubElement(cat, _it("category"), text=feed.category.sub)
 
 
+def _absolute(url: str | None) -> str | None:
+    """Only absolute http(s) URLs go into href/img attributes (a bare file name would not resolve)."""
+    return url if url and _URL.match(url) else None
+
+
 def _person(parent: etree._Element, name: str, role: str, href: str | None = None, img: str | None = None) -> None:
-    _sub(parent, _pc("person"), name[:128], role=role, group="cast", href=href, img=img)
+    _sub(parent, _pc("person"), name[:128], role=role, group="cast", href=_absolute(href), img=_absolute(img))
 
 
 def _location(parent: etree._Element, loc: object) -> None:
@@ -89,7 +139,7 @@ def render_feed(
     _sub(ch, "title", feed.title)
     link = base_url if feed.name == "all" else f"{base_url}themes/{feed.name}/"
     _sub(ch, "link", link)
-    _sub(ch, "description", feed.description)
+    _sub(ch, "description", truncate_bytes(feed.description))
     _sub(ch, "language", show.language)
     if show.copyright:
         _sub(ch, "copyright", show.copyright)
@@ -126,19 +176,27 @@ def render_feed(
     pub = _sub(ch, _pc("publisher"))
     _sub(pub, _pc("remoteItem"), feedGuid=publisher_guid(catalog), feedUrl=feed_url(base_url, "publisher"),
          medium="publisher")
+    items = list(items)
+    freq = feed.update_frequency or update_frequency([pe.episode.published for pe in items], show.language)
+    if freq:
+        _sub(ch, _pc("updateFrequency"), freq.label, complete="true" if freq.complete else None, rrule=freq.rrule)
     for item in items:
-        _item(ch, item, feed, base_url, show.explicit, show.language)
+        _item(ch, item, feed, base_url, show.explicit, show.language, image_url)
     return etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _item(ch: etree._Element, pe: PublishedEpisode, feed: Feed, base_url: str, show_explicit: bool, lang: str) -> None:
+def _item(ch: etree._Element, pe: PublishedEpisode, feed: Feed, base_url: str, show_explicit: bool, lang: str,
+          feed_image: str) -> None:
     ep = pe.episode
     it = _sub(ch, "item")
     _sub(it, "title", ep.title)
     _sub(it, "link", base_url + pe.page)
-    _sub(it, "description", ep.summary)
+    summary = truncate_bytes(ep.summary)  # the catalog refuses longer ones: this is a safety net
+    _sub(it, "description", summary)
     enc = _sub(it, f"{{{CONTENT}}}encoded")
     enc.text = etree.CDATA(pe.notes_html.replace("]]>", "]]&gt;"))
+    # after content:encoded: feedparser files a second summary as content, and content[0] must be the HTML
+    _sub(it, _it("summary"), summary)
     _sub(it, "guid", ep.guid, isPermaLink="false")
     _sub(it, "pubDate", rfc2822(ep.published))
     _sub(it, "enclosure", url=f"{base_url}{pe.media}?feed={feed.name}", length=str(pe.length), type="audio/mpeg")
@@ -151,8 +209,8 @@ def _item(ch: etree._Element, pe: PublishedEpisode, feed: Feed, base_url: str, s
     if ep.episode:
         _sub(it, _it("episode"), str(ep.episode))
         _sub(it, _pc("episode"), str(ep.episode))
-    if pe.image:
-        _sub(it, _it("image"), href=base_url + pe.image)
+    # PSP-1 recommends an item image: the episode's own, else the feed's
+    _sub(it, _it("image"), href=base_url + pe.image if pe.image else feed_image)
     if ep.host:
         _person(it, ep.host, "host")
     for g in ep.guests:
@@ -175,10 +233,11 @@ def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], bu
     _sub(ch, f"{{{ATOM}}}link", href=feed_url(base_url, "publisher"), rel="self", type="application/rss+xml")
     _sub(ch, "title", show.author)
     _sub(ch, "link", base_url)
-    _sub(ch, "description", show.description)
+    _sub(ch, "description", truncate_bytes(show.description))
     _sub(ch, "language", show.language)
     _sub(ch, "lastBuildDate", rfc2822(built))
     _sub(ch, "generator", GENERATOR)
+    _sub(ch, _it("author"), show.author)
     _sub(ch, _it("image"), href=base_url + art["all"])
     _sub(ch, _pc("guid"), publisher_guid(catalog))
     _sub(ch, _pc("medium"), "publisher")

@@ -7,6 +7,7 @@ No feed or page knowledge here.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -280,13 +281,19 @@ def side_files(transcript: Transcript, *, title: str = "", language: str = "fr")
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "a", "strong", "em", "br", "h3"}
 
 
+@functools.lru_cache(maxsize=1)
+def _markdown() -> Any:
+    """One parser for the whole build (making one costs more than rendering a note)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+
+
 def markdown_html(text: str) -> str:
     """Markdown -> sanitised HTML with only SPEC 3's tags (raw HTML in the input is escaped)."""
-    from markdown_it import MarkdownIt
     import nh3
 
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-    html = md.render(text)
+    html = _markdown().render(text)
     html = re.sub(r"<(/?)h[1-6]>", r"<\1h3>", html)  # one heading level in apps
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
                      link_rel="noopener").strip()

@@ -127,3 +127,17 @@ def built_catalog(tmp_path_factory: pytest.TempPathFactory, tools: None) -> Path
     root = make_catalog(tmp_path_factory.mktemp("cat") / "show")
     build(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def s3server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A real SeaweedFS S3 server on 127.0.0.1 for the session (tests/s3server.py); fails if weed is missing."""
+    from s3server import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("s3") / "data")
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()

@@ -40,7 +40,9 @@ def test_every_episode_meets_the_target_on_the_encoded_mp3(root: Path) -> None:
         i, tp = ebur128(rec.mp3)
         assert -17.0 <= i <= -15.0, (rec.slug, i)
         assert tp <= -1.0, (rec.slug, tp)
-        assert abs(rec.after.integrated - i) < 0.05 and abs(rec.after.true_peak - tp) < 0.05
+        # our numbers come from the MP3 stream measured while it is encoded: it still holds the <= 1152
+        # samples of end padding the file's LAME tag hides, worth <= 0.1 LU on a 3 s clip (never more TP)
+        assert abs(rec.after.integrated - i) <= 0.15 and 0 <= rec.after.true_peak - tp <= 0.15
         info = MP3(rec.mp3).info
         assert info.sample_rate == 44100 and info.channels == 2 and abs(info.bitrate - 128000) < 500
     # the inputs really were far from the target and from each other (quiet, and hot enough to clip)
@@ -112,3 +114,97 @@ def test_build_stops_on_bad_audio_and_writes_nothing(root: Path) -> None:
     assert [e.line() for e in info.value.errors] == [
         "episodes/gazonor-yann-fouant/episode.yaml: audio: the file is empty (0 bytes): export the audio again"]
     assert not (root / "build" / "site").exists()
+
+
+# ---------------------------------------------------------------- the bad-audio corpus, through the CLI
+
+
+def _truncated(folder: Path, suffix: str, codec: list[str]) -> tuple[str, bytes]:
+    full = folder / f"full{suffix}"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(folder / "audio.wav"), *codec, str(full)],
+                   check=True)
+    data = full.read_bytes()
+    full.unlink()
+    return f"audio{suffix}", data[: len(data) * 3 // 10]
+
+
+def _video_without_sound(folder: Path) -> tuple[str, bytes]:
+    out = folder / "clip.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10",
+                    "-t", "2", "-c:v", "mpeg4", str(out)], check=True)
+    data = out.read_bytes()
+    out.unlink()
+    return "audio.mp4", data
+
+
+def _picture(folder: Path) -> tuple[str, bytes]:
+    from conftest import make_png
+
+    make_png(folder / "pic.png", size=64)
+    data = (folder / "pic.png").read_bytes()
+    (folder / "pic.png").unlink()
+    return "audio.mp3", data  # a PNG named .mp3
+
+
+NOT_READABLE = r"not a readable audio file \([^)]+\): export it again as WAV, FLAC, MP3, M4A, OGG, Opus or AIFF"
+NO_STREAM = r"the file has no audio stream \(a picture or a video without sound\?\): give an audio file"
+CUT = r"the file is truncated: its header declares \d+\.\d s but only \d+\.\d s decode \(copy or export it again\)"
+BAD = {
+    "zero-byte": (lambda f: ("audio.mp3", b""), r"the file is empty \(0 bytes\): export the audio again"),
+    "text named .mp3": (lambda f: ("audio.mp3", b"this is a text file, not audio\n" * 20), NOT_READABLE),
+    "truncated wav (first 30%)": (
+        lambda f: ("audio.wav", (f / "audio.wav").read_bytes()[: (f / "audio.wav").stat().st_size * 3 // 10]),
+        r"the file is truncated: its header declares \d+ bytes of audio but only \d+ are there "
+        r"\(copy or export it again\)"),
+    "truncated mp3 (first 30%)": (lambda f: _truncated(f, ".mp3", ["-b:a", "128k"]), CUT),
+    "truncated flac (cut mid-frame)": (lambda f: _truncated(f, ".flac", []), CUT),
+    "truncated m4a (no moov)": (lambda f: _truncated(f, ".m4a", ["-c:a", "aac"]), NOT_READABLE),
+    "video without sound": (_video_without_sound, NO_STREAM),
+    "picture named .mp3": (_picture, NO_STREAM),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD))
+def test_bad_audio_kind_is_one_exact_line_exit_2_and_leaves_nothing(root: Path, kind: str) -> None:
+    from click.testing import CliRunner
+
+    from artoiscast.cli import cli
+
+    make, pattern = BAD[kind]
+    folder = root / "episodes" / "gazonor-yann-fouant"
+    name, data = make(folder)
+    (folder / "audio.wav").unlink()
+    (folder / name).write_bytes(data)
+    text = (folder / "episode.yaml").read_text().replace("audio: audio.wav", f"audio: {name}")
+    (folder / "episode.yaml").write_text(text)
+    result = CliRunner().invoke(cli, ["ingest", "--root", str(root)])
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, result.stderr
+    assert re.fullmatch(f"error: episodes/gazonor-yann-fouant/episode.yaml: audio: {pattern}", lines[0]), lines[0]
+    cache = root / "build" / "ingest"
+    assert sorted(p.name for p in cache.iterdir()) == ["erbm-melanie-delots", "mine-de-soleil-marie-piotrowski"]
+    for slug in ("erbm-melanie-delots", "mine-de-soleil-marie-piotrowski"):
+        assert [p.suffix for p in sorted((cache / slug).iterdir())] == [".json", ".mp3"]  # no temporary left
+
+
+def test_cli_ingest_json_gives_the_table_data_and_the_failure(root: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from artoiscast.cli import cli
+
+    (root / "episodes" / "gazonor-yann-fouant" / "audio.wav").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["ingest", "--json", "--root", str(root)])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["gazonor-yann-fouant"] == {"slug": "gazonor-yann-fouant", "error": (
+        "episodes/gazonor-yann-fouant/episode.yaml: audio: the file is empty (0 bytes): export the audio again")}
+    rec = data["erbm-melanie-delots"]
+    assert set(rec) == {"slug", "key", "before", "after", "duration", "attempts", "seconds", "bytes", "cached"}
+    assert set(rec["before"]) == set(rec["after"]) == {"I", "LRA", "TP"}
+    assert -17 <= rec["after"]["I"] <= -15 and rec["after"]["TP"] <= -1.0 and rec["before"]["TP"] < 0
+    assert rec["bytes"] == (root / "build" / "ingest" / "erbm-melanie-delots" / f"{rec['key']}.mp3").stat().st_size
+    again = json.loads(CliRunner().invoke(cli, ["ingest", "--json", "--root", str(root)]).stdout)
+    assert again["erbm-melanie-delots"] == rec | {"cached": True}

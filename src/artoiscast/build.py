@@ -113,7 +113,8 @@ def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url:
     transcript = load_transcript(ep.transcript, rec.duration, f"{shown}/{ep.transcript.name}") if ep.transcript else None
     paths: list[tuple[str, str]] = []
     if transcript:
-        for ext, data in side_files(transcript).items():
+        language = ep.language or catalog.podcast.language
+        for ext, data in side_files(transcript, title=ep.title, language=language).items():
             files[f"transcripts/{ep.slug}.{ext}"] = data
             paths.append((f"transcripts/{ep.slug}.{ext}", ext))
     chapters_path = None
@@ -157,6 +158,7 @@ def build(
     now: datetime | None = None,
     on_ingest: Callable[..., None] | None = None,
     on_ingest_start: Callable[[Episode], None] | None = None,
+    on_ingest_progress: Callable[[Episode, float, float], None] | None = None,
 ) -> BuildResult:
     """Run the whole pipeline into ``out`` (default ``<root>/build/site``).
 
@@ -187,7 +189,7 @@ def build(
     cover = cover_jpeg(catalog.feeds["all"].artwork) if "all" in art else None
 
     records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=on_ingest,
-                                        on_start=on_ingest_start)
+                                        on_start=on_ingest_start, on_progress=on_ingest_progress)
     errors += ingest_errors
     published: dict[str, PublishedEpisode] = {}
     (root / "build").mkdir(exist_ok=True)

@@ -76,9 +76,16 @@ class AudioSettings(_Model):
     target_lufs: float | None = Field(default=None, ge=-30, le=-10)
     true_peak: float = Field(default=-1.0, ge=-6, le=0)
     tolerance: float = Field(default=1.0, gt=0, le=3)
-    bitrate: int = Field(default=128, ge=32, le=320)
+    bitrate: int | None = Field(default=None, ge=32, le=320)
     channels: Literal[1, 2] = 2
     id3_version: Literal[3, 4] = 3
+
+    @property
+    def kbps(self) -> int:
+        """MP3 CBR bitrate: 128 kbps stereo, 64 kbps mono unless set."""
+        if self.bitrate is not None:
+            return self.bitrate
+        return 128 if self.channels == 2 else 64
 
     @property
     def target(self) -> float:
@@ -98,10 +105,19 @@ class StorageSettings(_Model):
     path_style: bool = False
 
 
+class UpdateFrequency(_Model):
+    """``podcast:updateFrequency``: a label shown in apps and an RFC 5545 rule (derived from the dates when absent)."""
+
+    label: str = Field(min_length=1, max_length=128)
+    rrule: str | None = Field(default=None, pattern=r"^FREQ=(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;[A-Z]+=[A-Za-z0-9,+-]+)*$")
+    complete: bool = False
+
+
 class AllFeed(_Model):
     title: str | None = None
     description: str | None = None
     category: Category | None = None
+    update_frequency: UpdateFrequency | None = None
 
 
 class Podcast(_Model):
@@ -136,6 +152,7 @@ class FeedDef(_Model):
     category: Category
     themes: list[str] = Field(min_length=1)
     guid: uuid.UUID | None = None
+    update_frequency: UpdateFrequency | None = None
 
 
 class EpisodeDoc(_Model):
@@ -187,6 +204,7 @@ class Feed:
     category: Category
     themes: tuple[str, ...]
     guid: uuid.UUID
+    update_frequency: UpdateFrequency | None = None
 
     def takes(self, episode: Episode) -> bool:
         return not self.themes or any(t in self.themes for t in episode.themes)
@@ -431,7 +449,8 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
             continue
         art = _root_file(root, feed_dir, fd.artwork, shown, "artwork", files_errors)
         url = f"{podcast.base_url if podcast else ''}feeds/{name}.xml"
-        feeds[name] = Feed(name, fd.title, fd.description, art, fd.category, tuple(fd.themes), fd.guid or podcast_guid(url))
+        feeds[name] = Feed(name, fd.title, fd.description, art, fd.category, tuple(fd.themes), fd.guid or podcast_guid(url),
+                           fd.update_frequency)
     if not feeds:
         errors.append(CatalogError("no feed definitions (add feeds/<name>.yaml)", path="feeds"))
     themes = sorted({t for f in feeds.values() for t in f.themes} | raw_themes)
@@ -446,6 +465,7 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
                 af.category or (next(iter(feeds.values())).category if feeds else Category(text="Society & Culture")),
                 (),
                 podcast.guid,
+                af.update_frequency,
             ),
             **feeds,
         }

@@ -67,37 +67,66 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @cli.command()
 @root_option
 @click.option("--catalog-only", is_flag=True, help="Only the YAML: do not require audio and artwork files.")
-def check(root: Path, catalog_only: bool) -> None:
-    """Validate the whole catalog and print every problem, one per line.
+@click.option("--live", metavar="URL", default=None,
+              help="Also probe the show published at URL over HTTP (enclosures, ranges, artwork, CORS, types).")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.pass_context
+def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, strict: bool) -> None:
+    """Validate the whole catalog, lint the built feeds, and print every problem, one per line.
 
-    Exit 0 when all is well, 2 on bad input.
+    The feeds in build/site/feeds are linted when present (Apple, PSP-1, Podcasting 2.0):
+    one line per finding, `feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`.
+    With --live the catalog is optional. Exit 0 when all is well, 1 on a feed error
+    (or a warning with --strict), 2 on bad catalog input.
 
     \b
-    Example:
+    Examples:
       artoiscast check
+      artoiscast check --live https://artoiscast.fr/ --strict
     """
+    from artoiscast import lint
     from artoiscast.check import check_catalog
 
-    catalog = check_catalog(root, files=not catalog_only)
-    n_feeds = len(catalog.feeds)
-    out.print(f"ok: {len(catalog.episodes)} episodes, {n_feeds} feeds ({', '.join(catalog.feeds)})")
+    if live is None or (root / "podcast.yaml").is_file():
+        catalog = check_catalog(root, files=not catalog_only)
+        n_feeds = len(catalog.feeds)
+        out.print(f"ok: {len(catalog.episodes)} episodes, {n_feeds} feeds ({', '.join(catalog.feeds)})")
+    findings = [] if catalog_only else lint.lint_built(root)
+    if live:
+        findings += lint.probe_live(live)
+    for f in findings:
+        click.echo(f"{f.level}: {f.line()}")
+    errors, warnings = lint.summary(findings)
+    if findings or live or (root / "build" / "site" / "feeds").is_dir():
+        out.print(f"feeds: {errors} errors, {warnings} warnings")
+    if errors or (strict and warnings):
+        ctx.exit(1)
 
 
 # ---------------------------------------------------------------- ingest
 
 
-def _ingest_progress(total: int) -> tuple[Progress, Any, Any]:
+def _ingest_progress(total: int) -> tuple[Progress, Any, Any, Any]:
+    """One overall bar (episodes done) and one per episode being encoded (seconds of audio processed)."""
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True)
     task = progress.add_task("ingest", total=total)
+    bars: dict[str, Any] = {}
 
     def done(ep: Any, rec: Any, error: Any) -> None:
         progress.advance(task)
+        if ep.slug in bars:
+            progress.remove_task(bars.pop(ep.slug))
 
     def start(ep: Any) -> None:
         progress.update(task, description=f"ingest {ep.slug}")
 
-    return progress, done, start
+    def advance(ep: Any, seconds: float, total_seconds: float) -> None:
+        if ep.slug not in bars:
+            bars[ep.slug] = progress.add_task(f"  {ep.slug[:30]}", total=total_seconds)
+        progress.update(bars[ep.slug], completed=seconds)
+
+    return progress, done, start, advance
 
 
 @cli.command()
@@ -107,7 +136,9 @@ def _ingest_progress(total: int) -> tuple[Progress, Any, Any]:
 def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
     """Normalise every episode's audio to the show's loudness target (cached by content hash).
 
-    Prints I / TP / LRA before and after for each episode.
+    Shows a bar per episode while it encodes, then prints I / TP / LRA before and after,
+    length, size and encode time for each episode (--json: the same data, and the failures).
+    A bad audio file is one line; the other episodes still ingest; exit 2 at the end.
 
     \b
     Example:
@@ -117,21 +148,31 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
     from artoiscast.ingest import ingest_all
 
     catalog = load_catalog(root)
-    progress, done, start = _ingest_progress(len(catalog.episodes))
+    progress, done, start, advance = _ingest_progress(len(catalog.episodes))
+    failed: dict[str, str] = {}
+
+    def finished(ep: Any, rec: Any, error: Any) -> None:
+        done(ep, rec, error)
+        if error is not None:
+            failed[ep.slug] = error.line()
+
     with progress:
-        records, errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=done, on_start=start)
+        records, errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=finished, on_start=start,
+                                     on_progress=advance)
     if as_json:
-        click.echo(json.dumps({s: r.to_json() | {"cached": r.cached} for s, r in sorted(records.items())}, indent=1))
+        data: dict[str, Any] = {s: r.to_json() | {"cached": r.cached} for s, r in records.items()}
+        data.update({s: {"slug": s, "error": line} for s, line in failed.items()})
+        click.echo(json.dumps(dict(sorted(data.items())), indent=1))
     else:
         audio = catalog.podcast.audio
         table = Table(title=f"target {audio.target:g} LUFS +/-{audio.tolerance:g}, true peak <= {audio.true_peak:g} dBTP")
         table.add_column("episode", overflow="fold")
-        for col in ("before: I/TP/LRA", "after: I/TP/LRA", "length", "encode"):
+        for col in ("before: I/TP/LRA", "after: I/TP/LRA", "length", "MB", "encode"):
             table.add_column(col, justify="right", no_wrap=True)
         for slug, r in sorted(records.items()):
             table.add_row(slug, f"{r.before.integrated:.1f}/{r.before.true_peak:.1f}/{r.before.lra:.1f}",
                           f"{r.after.integrated:.1f}/{r.after.true_peak:.1f}/{r.after.lra:.1f}",
-                          f"{r.duration:.0f} s", "cached" if r.cached else f"{r.seconds:.1f} s")
+                          f"{r.duration:.0f} s", f"{r.bytes / 1e6:.1f}", "cached" if r.cached else f"{r.seconds:.1f} s")
         out.print(table)
     if errors:
         raise ErrorList(errors)
@@ -145,9 +186,10 @@ def _build(root: Path, base_url: str | None, jobs: int | None) -> Any:
     from artoiscast.catalog import load_catalog
 
     n = len(load_catalog(root).episodes)
-    progress, done, start = _ingest_progress(n)
+    progress, done, start, advance = _ingest_progress(n)
     with progress:
-        return build(root, base_url=base_url, jobs=jobs, on_ingest=done, on_ingest_start=start)
+        return build(root, base_url=base_url, jobs=jobs, on_ingest=done, on_ingest_start=start,
+                     on_ingest_progress=advance)
 
 
 @cli.command(name="build")
@@ -181,40 +223,110 @@ def _upload_progress(total: int) -> tuple[Progress, Any]:
     return progress, lambda key, size: progress.advance(task, size)
 
 
-def _publish(root: Path, result: Any, dry_run: bool) -> Any:
-    from artoiscast.publish import publish
+def _storage(root: Path, settings: Any, **overrides: Any) -> Any:
     from artoiscast.storage import open_storage
+    from artoiscast.storage.base import resolve_settings
 
-    storage = open_storage(result.catalog.podcast.storage, root)
+    return open_storage(resolve_settings(settings, **overrides), root)
+
+
+def _publish(root: Path, result: Any, dry_run: bool, storage: Any = None, **guard: Any) -> Any:
+    from artoiscast.publish import publish
+
+    storage = storage or _storage(root, result.catalog.podcast.storage)
     if dry_run:
-        return publish(result.out, storage, dry_run=True)
-    plan = publish(result.out, storage, dry_run=True)
+        return publish(result.out, storage, dry_run=True, **guard)
+    plan = publish(result.out, storage, dry_run=True, **guard)
     progress, advance = _upload_progress(plan.upload_bytes)
     with progress:
-        return publish(result.out, storage, on_upload=advance)
+        return publish(result.out, storage, on_upload=advance, **guard)
+
+
+def storage_options(f: Any) -> Any:
+    """--to, --bucket, --prefix, --endpoint-url, --region, --path-style: override podcast.yaml's storage."""
+    for opt in reversed([
+        click.option("--to", "to", default=None, metavar="TARGET",
+                     help="Publish to s3://BUCKET/PREFIX or to a folder instead of podcast.yaml's storage."),
+        click.option("--bucket", default=None, help="S3 bucket (env ARTOISCAST_STORAGE_BUCKET)."),
+        click.option("--prefix", default=None, help="Key prefix inside the bucket (env ARTOISCAST_STORAGE_PREFIX)."),
+        click.option("--endpoint-url", default=None,
+                     help="S3-compatible endpoint, e.g. http://127.0.0.1:8333 (env ARTOISCAST_STORAGE_ENDPOINT_URL)."),
+        click.option("--region", default=None, help="S3 region (env ARTOISCAST_STORAGE_REGION)."),
+        click.option("--path-style", is_flag=True, default=None,
+                     help="Path-style S3 addressing (env ARTOISCAST_STORAGE_PATH_STYLE=true)."),
+    ]):
+        f = opt(f)
+    return f
 
 
 @cli.command(name="publish")
 @root_option
 @click.option("--dry-run", is_flag=True, help="Print the plan (new, changed, kept, stale) and change nothing.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel encodes (default: cores).")
-def publish_cmd(root: Path, dry_run: bool, jobs: int | None) -> None:
+@click.option("--allow-removed", multiple=True, metavar="SLUG",
+              help="Accept that published episode SLUG (its guid) leaves the feeds. Repeatable.")
+@click.option("--allow-guid-change", multiple=True, metavar="SLUG",
+              help="Accept that published episode SLUG gets another guid, or its guid another slug. Repeatable.")
+@click.option("--setup-cors", is_flag=True,
+              help="S3: set the bucket's CORS rule (GET/HEAD from any origin) before uploading.")
+@storage_options
+def publish_cmd(root: Path, dry_run: bool, jobs: int | None, allow_removed: tuple[str, ...],
+                allow_guid_change: tuple[str, ...], setup_cors: bool, **overrides: Any) -> None:
     """Build, then upload what changed to the storage named in podcast.yaml (default: the folder public/).
 
-    Media and side files go first, pages next, feeds and manifest.json last; nothing is deleted.
+    Refuses, before any upload, a build that drops a published episode or changes its guid.
+    Media and side files go first, pages next, feeds and manifest.json last; nothing is
+    deleted (see prune). An interrupted publish is finished by running it again.
+    S3 credentials come from the usual AWS variables or profile, never from podcast.yaml.
 
     \b
     Example:
       artoiscast publish --dry-run && artoiscast publish
+      AWS_PROFILE=show artoiscast publish --to s3://artoiscast/site --endpoint-url https://s3.example.net
     """
     result = _build(root, None, jobs)
-    plan = _publish(root, result, dry_run)
+    storage = _storage(root, result.catalog.podcast.storage, **overrides)
+    if setup_cors and not dry_run:
+        if not hasattr(storage, "setup_cors"):
+            raise ArtoiscastError("--setup-cors is for the s3 backend (serve sets CORS itself)", field="--setup-cors")
+        storage.setup_cors()
+    plan = _publish(root, result, dry_run, storage, allow_removed=allow_removed, allow_guid_change=allow_guid_change)
     verb = "would upload" if dry_run else "uploaded"
-    out.print(f"{verb} {len(plan.uploads)} objects ({plan.upload_bytes / 1e6:.1f} MB): {len(plan.new)} new, "
-              f"{len(plan.changed)} changed; {len(plan.kept)} unchanged; {len(plan.stale)} from earlier builds kept")
+    out.print(f"{verb} {len(plan.uploads)} objects ({plan.upload_bytes / 1e6:.1f} MB) to {storage.describe()}: "
+              f"{len(plan.new)} new, {len(plan.changed)} changed; {len(plan.kept)} unchanged; "
+              f"{len(plan.stale)} from earlier builds kept")
     if dry_run:
         for key in plan.uploads:
             out.print(f"  {'new' if key in plan.new else 'changed'}  {key}")
+        for key in plan.stale:
+            out.print(f"  stale  {key}  (kept; prune deletes it after its grace period)")
+
+
+@cli.command()
+@root_option
+@click.option("--older-than", required=True, metavar="AGE", help="Grace period: 30d, 12h, 2w...")
+@click.option("--dry-run", is_flag=True, help="Print what would be deleted and delete nothing.")
+@storage_options
+def prune(root: Path, older_than: str, dry_run: bool, **overrides: Any) -> None:
+    """Delete published objects that the published manifest.json no longer references and
+    that are older than the grace period (old media, renamed art...).
+
+    \b
+    Example:
+      artoiscast prune --older-than 30d --dry-run
+    """
+    from artoiscast.catalog import load_catalog
+    from artoiscast.publish import parse_age, prune as prune_store
+
+    age = parse_age(older_than)
+    storage = _storage(root, load_catalog(root, check_files=False).podcast.storage, **overrides)
+    plan = prune_store(storage, age, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    out.print(f"{verb} {len(plan.delete)} objects ({plan.delete_bytes / 1e6:.1f} MB) from {storage.describe()}; "
+              f"{len(plan.young)} unreferenced but younger than {older_than} kept; {plan.referenced} referenced")
+    if dry_run:
+        for key in plan.delete:
+            out.print(f"  delete  {key}")
 
 
 # ---------------------------------------------------------------- serve
@@ -276,10 +388,10 @@ def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
         from artoiscast.errors import CatalogError
 
         raise CatalogError(f'"{theme}" is not a theme (one of: {", ".join(catalog.themes)})', field="theme")
+    from artoiscast.site import theme_embed
+
     base = base_url or catalog.podcast.base_url
-    title = catalog.feeds[theme].title.replace('"', "&quot;")
-    click.echo(f'<iframe src="{base}embed/{theme}.html?n={count}" title="{title}" width="100%" height="{140 * count + 60}" '
-               f'style="border:0;max-width:100%" loading="lazy"></iframe>')
+    click.echo(theme_embed(base if base.endswith("/") else base + "/", theme, catalog.feeds[theme].title, count))
 
 
 # ---------------------------------------------------------------- demo

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -20,7 +21,7 @@ from artoiscast.audio import loudness
 from artoiscast.catalog import AudioSettings, Catalog, Episode
 from artoiscast.errors import ArtoiscastError, AudioError
 
-PIPELINE_VERSION = 1  # bump when the normalisation method changes: everything re-encodes
+PIPELINE_VERSION = 2  # bump when the normalisation method changes: everything re-encodes
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,12 @@ class IngestRecord:
     attempts: int
     seconds: float  # time taken by the encode that produced the file
     cached: bool
+    bytes: int = 0  # size of the normalised MP3 (before tagging)
 
     def to_json(self) -> dict[str, object]:
         return {
             "slug": self.slug, "key": self.key, "before": self.before.as_dict(), "after": self.after.as_dict(),
-            "duration": self.duration, "attempts": self.attempts, "seconds": self.seconds,
+            "duration": self.duration, "attempts": self.attempts, "seconds": self.seconds, "bytes": self.bytes,
         }
 
 
@@ -63,7 +65,7 @@ def _from_cache(folder: Path, slug: str, key: str) -> IngestRecord | None:
     try:
         d = json.loads(meta.read_text())
         return IngestRecord(slug, key, mp3, _loud(d["before"]), _loud(d["after"]), d["duration"], d["attempts"],
-                            d["seconds"], cached=True)
+                            d["seconds"], cached=True, bytes=mp3.stat().st_size)
     except (ValueError, KeyError):
         return None
 
@@ -72,11 +74,14 @@ def _loud(d: dict[str, float]) -> loudness.Loudness:
     return loudness.Loudness(d["I"], d["LRA"], d["TP"])
 
 
-def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path) -> IngestRecord:
+def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
+                   on_progress: Callable[[float, float], None] | None = None) -> IngestRecord:
     """Normalise one episode's source audio into ``cache_dir/<slug>/<key>.mp3``.
 
     Returns the cached record when source and settings are unchanged. Raises
-    AudioError (naming the episode file and the ``audio`` field) on bad audio.
+    AudioError (naming the episode file and the ``audio`` field) on bad audio; then
+    nothing new is left in ``cache_dir``. ``on_progress(done, total)`` counts seconds
+    of audio processed (a measure pass and an encode pass: total is twice the length).
     """
     where = f"episodes/{episode.slug}/episode.yaml"
     src = episode.audio
@@ -87,20 +92,29 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path) -
     cached = _from_cache(folder, episode.slug, key)
     if cached:
         return cached
+    tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.mp3"
     try:
-        loudness.probe(src)
+        info = loudness.probe(src)
+        total = 2 * info.duration
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{key}.{os.getpid()}.mp3"
         started = time.perf_counter()
         result = loudness.normalise(
             src, tmp, target=settings.target, true_peak=settings.true_peak, tolerance=settings.tolerance,
-            bitrate=settings.bitrate, channels=settings.channels,
+            bitrate=settings.kbps, channels=settings.channels, declared=info.duration,
+            check_length=not info.estimated,
+            on_progress=(lambda done: on_progress(min(done, total), total)) if on_progress else None,
         )
         duration = loudness.probe(tmp).duration
-    except AudioError as exc:
-        raise AudioError(exc.reason, path=where, field="audio") from exc
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        if isinstance(exc, AudioError):
+            raise AudioError(exc.reason, path=where, field="audio") from exc
+        raise
     record = IngestRecord(episode.slug, key, folder / f"{key}.mp3", result.before, result.after, duration,
-                          result.attempts, round(time.perf_counter() - started, 3), cached=False)
+                          result.attempts, round(time.perf_counter() - started, 3), cached=False,
+                          bytes=tmp.stat().st_size)
     tmp.replace(record.mp3)
     (folder / f"{key}.json").write_text(json.dumps(record.to_json(), indent=1, sort_keys=True))
     for old in folder.iterdir():  # keep only the current encode
@@ -116,11 +130,13 @@ def ingest_all(
     jobs: int | None = None,
     on_done: Callable[[Episode, IngestRecord | None, ArtoiscastError | None], None] | None = None,
     on_start: Callable[[Episode], None] | None = None,
+    on_progress: Callable[[Episode, float, float], None] | None = None,
 ) -> tuple[dict[str, IngestRecord], list[ArtoiscastError]]:
     """Ingest every episode, one ffmpeg pipeline per core.
 
     Returns the records by slug and the errors (one per failed episode); a failed
-    episode does not stop the others.
+    episode does not stop the others. ``on_progress(episode, done, total)`` reports
+    seconds of audio processed for an episode being encoded.
     """
     settings = catalog.podcast.audio
     records: dict[str, IngestRecord] = {}
@@ -130,7 +146,8 @@ def ingest_all(
     def one(ep: Episode) -> IngestRecord:
         if on_start:
             on_start(ep)
-        return ingest_episode(ep, settings, cache_dir)
+        report = (lambda done, total: on_progress(ep, done, total)) if on_progress else None
+        return ingest_episode(ep, settings, cache_dir, report)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(one, ep): ep for ep in catalog.episodes}

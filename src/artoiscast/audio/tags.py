@@ -96,6 +96,8 @@ def write_tags(mp3: Path, data: TagData, *, version: int = 3) -> None:
                 subs.append(WXXX(encoding=enc, desc="chapter url", url=ch.url))
             tags.add(CHAP(element_id=cid, start_time=start, end_time=stop,
                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=subs))
+    if version == 3:
+        tags.update_to_v23()  # save() alone would keep v2.4 frames such as TDRC (v2.3 has TYER + TDAT)
     try:
         tags.save(mp3, v2_version=version, padding=lambda info: 0)
     except Exception as exc:  # mutagen raises several types; the file and the reason matter

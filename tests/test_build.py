@@ -116,3 +116,33 @@ def test_embed_snippet(root: Path) -> None:
     bad = CliRunner().invoke(cli, ["embed", "sport", "--root", str(root)])
     assert bad.exit_code == 2
     assert bad.stderr.strip() == 'error: theme: "sport" is not a theme (one of: economy, energy)'
+
+
+def test_a_rebuild_with_nothing_changed_does_no_work_and_a_change_rebuilds(root: Path) -> None:
+    first = build(root)
+    assert not first.skipped
+    cache = root / "build" / "ingest"
+    before = {p: p.stat().st_mtime_ns for p in cache.rglob("*")}
+    again = build(root)
+    assert again.skipped and again.written == 0
+    assert again.feeds == first.feeds and again.files == first.files and again.base_url == first.base_url
+    assert again.catalog.podcast.title == "Radioscopie de l'Artois"  # loaded on demand
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*")} == before
+    # a changed summary: rebuilt, no re-encode (the audio is unchanged), the feed changes
+    path = root / "episodes" / "gazonor-yann-fouant" / "episode.yaml"
+    path.write_text(path.read_text().replace("gaz de mine dans", "grisou dans"))
+    third = build(root)
+    assert not third.skipped and third.written > 0
+    assert all(r.cached for r in third.records.values())
+    assert "grisou dans" in (root / "build" / "site" / "feeds" / "energy.xml").read_text()
+    # another base URL is another build
+    assert not build(root, base_url="http://127.0.0.1:9/").skipped
+
+
+def test_a_scheduled_episode_coming_due_triggers_a_rebuild(root: Path) -> None:
+    path = root / "episodes" / "gazonor-yann-fouant" / "episode.yaml"
+    path.write_text(path.read_text().replace("date: 2024-11-02", "date: 2031-06-01"))
+    assert not build(root, now=datetime(2026, 1, 1, tzinfo=timezone.utc)).skipped
+    assert build(root, now=datetime(2026, 1, 2, tzinfo=timezone.utc)).skipped
+    later = build(root, now=datetime(2031, 6, 2, tzinfo=timezone.utc))
+    assert not later.skipped and "gazonor-yann-fouant" in later.feeds["energy"]

@@ -35,14 +35,91 @@ ISO639_2 = {"fr": "fra", "en": "eng", "nl": "nld", "de": "deu", "es": "spa", "it
 
 @dataclass
 class BuildResult:
-    catalog: Catalog
+    root: Path
     out: Path
     base_url: str
-    records: dict[str, IngestRecord]
     files: dict[str, dict[str, object]]
     feeds: dict[str, list[str]]  # feed name -> slugs
     written: int = 0
-    warnings: list[str] = field(default_factory=list)
+    skipped: bool = False  # nothing changed since the last build: no work at all was done
+    records: dict[str, IngestRecord] = field(default_factory=dict)
+    _catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog built (loaded on first use when the build was skipped)."""
+        if self._catalog is None:
+            self._catalog = load_catalog(self.root)
+        return self._catalog
+
+
+# ---------------------------------------------------------------- no-change fast path
+
+STAMP = "stamp.json"
+
+
+def input_fingerprint(root: Path, base_url: str | None, out: Path) -> str:
+    """A hash of everything a build reads, from file metadata only (sizes and mtimes, no contents).
+
+    Covers the catalog (podcast.yaml, feeds/, episodes/ with their audio and side files),
+    the package itself (code and templates), the base URL override, SOURCE_DATE_EPOCH
+    and the output folder.
+    """
+    from artoiscast import __version__
+    from artoiscast.ingest import PIPELINE_VERSION
+
+    h = hashlib.sha256(json.dumps([__version__, PIPELINE_VERSION, base_url, str(out),
+                                   os.environ.get("SOURCE_DATE_EPOCH")]).encode())
+    package = Path(__file__).resolve().parent
+    for top in (root / "podcast.yaml", root / "feeds", root / "episodes", package):
+        entries = [(top, top.stat())] if top.is_file() else _walk(top)
+        for path, st in entries:
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _walk(top: Path) -> list[tuple[Path, os.stat_result]]:
+    found: list[tuple[Path, os.stat_result]] = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                path = Path(dirpath, name)
+                found.append((path, path.stat()))
+    return found
+
+
+def _skip(root: Path, out: Path, fingerprint: str, now: datetime) -> BuildResult | None:
+    """The previous result, if nothing a build reads has changed and no scheduled episode has come due."""
+    try:
+        stamp = json.loads((root / "build" / STAMP).read_text())
+        manifest = (out / MANIFEST).read_bytes()
+    except (OSError, ValueError):
+        return None
+    due = stamp.get("next_change")
+    if stamp.get("fingerprint") != fingerprint or sha256(manifest) != stamp.get("manifest_sha256"):
+        return None
+    if due and now >= datetime.fromisoformat(due):
+        return None
+    files = json.loads(manifest)["files"]
+    for key, info in files.items():  # the output itself must still be there
+        try:
+            if (out / key).stat().st_size != info["size"]:
+                return None
+        except OSError:
+            return None
+    return BuildResult(root, out, stamp["base_url"], files, stamp["feeds"], skipped=True)
+
+
+def _write_stamp(root: Path, fingerprint: str, result: BuildResult, catalog: Catalog, now: datetime) -> None:
+    upcoming = [e.published for e in catalog.episodes if e.published > now]
+    stamp = {
+        "fingerprint": fingerprint, "base_url": result.base_url, "feeds": result.feeds,
+        "manifest_sha256": _file_sha256(result.out / MANIFEST),
+        "next_change": min(upcoming).isoformat() if upcoming else None,
+    }
+    (root / "build").mkdir(exist_ok=True)
+    (root / "build" / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
 
 
 def build_time(catalog: Catalog, published: list[Episode]) -> datetime:
@@ -159,20 +236,29 @@ def build(
     on_ingest: Callable[..., None] | None = None,
     on_ingest_start: Callable[[Episode], None] | None = None,
     on_ingest_progress: Callable[[Episode, float, float], None] | None = None,
+    on_catalog: Callable[[Catalog], None] | None = None,
 ) -> BuildResult:
     """Run the whole pipeline into ``out`` (default ``<root>/build/site``).
 
     ``base_url`` overrides the catalog's (the demo serves on 127.0.0.1). Returns a
     BuildResult. Raises ErrorList with every problem when anything fails; then
-    nothing in ``out`` has changed.
+    nothing in ``out`` has changed. When nothing the build reads has changed since the
+    last build (same files, sizes and mtimes; no scheduled episode come due), it returns
+    at once with ``skipped`` set: no catalog load, no audio work, no rendering.
     """
     root = Path(root)
+    out = out or root / "build" / "site"
+    now = now or datetime.now(timezone.utc)
+    fingerprint = input_fingerprint(root, base_url, out)
+    previous = _skip(root, out, fingerprint, now)
+    if previous is not None:
+        return previous
     catalog = load_catalog(root)
+    if on_catalog:
+        on_catalog(catalog)
     base = base_url or catalog.podcast.base_url
     if not base.endswith("/"):
         base += "/"
-    out = out or root / "build" / "site"
-    now = now or datetime.now(timezone.utc)
     errors: list[ArtoiscastError] = []
 
     art: dict[str, str] = {}
@@ -215,8 +301,10 @@ def build(
         manifest = _manifest(catalog, base, built, files, items, published)
         files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
         written = _write_tree(out, files)
-    return BuildResult(catalog, out, base, records, manifest["files"], {n: [p.slug for p in v] for n, v in items.items()},
-                       written)
+    result = BuildResult(root, out, base, manifest["files"], {n: [p.slug for p in v] for n, v in items.items()},
+                         written, records=records, _catalog=catalog)
+    _write_stamp(root, fingerprint, result, catalog, now)
+    return result
 
 
 def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, bytes | Path],

@@ -106,7 +106,7 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
 # ---------------------------------------------------------------- ingest
 
 
-def _ingest_progress(total: int) -> tuple[Progress, Any, Any, Any]:
+def _ingest_progress(total: int | None) -> tuple[Progress, Any, Any, Any, Any]:
     """One overall bar (episodes done) and one per episode being encoded (seconds of audio processed)."""
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True)
@@ -126,7 +126,10 @@ def _ingest_progress(total: int) -> tuple[Progress, Any, Any, Any]:
             bars[ep.slug] = progress.add_task(f"  {ep.slug[:30]}", total=total_seconds)
         progress.update(bars[ep.slug], completed=seconds)
 
-    return progress, done, start, advance
+    def set_total(catalog: Any) -> None:
+        progress.update(task, total=len(catalog.episodes))
+
+    return progress, done, start, advance, set_total
 
 
 @cli.command()
@@ -148,7 +151,7 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
     from artoiscast.ingest import ingest_all
 
     catalog = load_catalog(root)
-    progress, done, start, advance = _ingest_progress(len(catalog.episodes))
+    progress, done, start, advance, _ = _ingest_progress(len(catalog.episodes))
     failed: dict[str, str] = {}
 
     def finished(ep: Any, rec: Any, error: Any) -> None:
@@ -183,13 +186,11 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
 
 def _build(root: Path, base_url: str | None, jobs: int | None) -> Any:
     from artoiscast.build import build
-    from artoiscast.catalog import load_catalog
 
-    n = len(load_catalog(root).episodes)
-    progress, done, start, advance = _ingest_progress(n)
+    progress, done, start, advance, set_total = _ingest_progress(None)
     with progress:
         return build(root, base_url=base_url, jobs=jobs, on_ingest=done, on_ingest_start=start,
-                     on_ingest_progress=advance)
+                     on_ingest_progress=advance, on_catalog=set_total)
 
 
 @cli.command(name="build")
@@ -205,7 +206,10 @@ def build_cmd(root: Path, base_url: str | None, jobs: int | None) -> None:
     """
     result = _build(root, base_url, jobs)
     _print_feeds(result)
-    out.print(f"built {len(result.files) + 1} files into {result.out} ({result.written} written, the rest unchanged)")
+    if result.skipped:
+        out.print(f"nothing changed since the last build: {result.out} is up to date")
+    else:
+        out.print(f"built {len(result.files) + 1} files into {result.out} ({result.written} written, the rest unchanged)")
 
 
 def _print_feeds(result: Any) -> None:

@@ -106,3 +106,39 @@ def test_s3_without_a_bucket_is_one_line(built_catalog: Path) -> None:
                                 env={"ARTOISCAST_STORAGE_BACKEND": "s3"})
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("error: podcast.yaml: storage.bucket: the s3 backend needs a bucket")
+
+
+def test_prune_counts_the_grace_period_from_retirement(built_catalog: Path, tmp_path: Path) -> None:
+    """An object unreferenced today is young, however old its last write; the date carries forward."""
+    site_a = built_catalog / "build" / "site"
+    site_b = tmp_path / "site-b"
+    shutil.copytree(site_a, site_b)
+    manifest = json.loads((site_b / "manifest.json").read_bytes())
+    dropped = sorted(k for k in manifest["files"] if k.startswith("transcripts/"))[0]
+    del manifest["files"][dropped]
+    (site_b / dropped).unlink()
+    (site_b / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    storage = LocalStorage(tmp_path / "public")
+    t0 = 1_800_000_000.0
+    publish(site_a, storage, now=t0 - 400 * 86400)
+    assert "retired" not in json.loads(storage.get("manifest.json") or b"")  # nothing retired: the build's bytes
+    assert storage.get("manifest.json") == (site_a / "manifest.json").read_bytes()
+    year_ago = t0 - 365 * 86400
+    os.utime(tmp_path / "public" / dropped, (year_ago, year_ago))  # written long ago
+    publish(site_b, storage, now=t0)
+    published = json.loads(storage.get("manifest.json") or b"")
+    assert published["retired"] == {dropped: "2027-01-15T08:00:00Z"}
+    assert published["files"] == manifest["files"]
+    assert publish(site_b, storage, now=t0 + 5 * 86400).uploads == []  # carried forward, unchanged
+    assert json.loads(storage.get("manifest.json") or b"")["retired"] == {dropped: "2027-01-15T08:00:00Z"}
+    plan = prune(storage, 30 * 86400, now=t0 + 10 * 86400)
+    assert plan.delete == [] and plan.young == [dropped]
+    plan = prune(storage, 30 * 86400, now=t0 + 31 * 86400, dry_run=True)
+    assert plan.delete == [dropped]
+    prune(storage, 30 * 86400, now=t0 + 31 * 86400)
+    assert storage.get(dropped) is None
+    plan = publish(site_b, storage, now=t0 + 32 * 86400)  # the record forgets what the store no longer holds
+    assert plan.uploads == ["manifest.json"]
+    assert "retired" not in json.loads(storage.get("manifest.json") or b"")
+    publish(site_a, storage, now=t0 + 33 * 86400)  # referenced again: not retired any more
+    assert "retired" not in json.loads(storage.get("manifest.json") or b"")

@@ -383,3 +383,206 @@ def test_start_errors(tmp_path: Path) -> None:
             server._call(serve.start(root, port=server.port))
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- the fast path
+
+
+@pytest.mark.parametrize("header, size, span", [
+    ("bytes=0-99", 1000, (0, 99)),
+    ("bytes=990-2000", 1000, (990, 999)),
+    ("bytes=-10", 1000, (990, 999)),
+    ("bytes=-5000", 1000, (0, 999)),
+    ("bytes=500-", 1000, (500, 999)),
+    ("bytes=1000-", 1000, None),
+    ("bytes=0-", 0, None),
+    ("bytes=-1", 0, None),
+])
+def test_byte_range(header: str, size: int, span: tuple[int, int] | None) -> None:
+    assert serve.byte_range(header, size) == span
+
+
+@pytest.mark.parametrize("header, matches", [
+    ('"abc"', True),
+    ('W/"abc"', True),
+    ('"x", "abc"', True),
+    ("*", True),
+    ('"abcd"', False),
+    ('"x"', False),
+])
+def test_etag_matches(header: str, matches: bool) -> None:
+    assert serve.etag_matches(header, '"abc"') is matches
+
+
+def test_file_cache_keeps_small_bodies_within_budget(tmp_path: Path) -> None:
+    root = tmp_path.resolve()
+    for name in "abc":
+        (root / f"{name}.txt").write_bytes(name.encode() * 40)
+    (root / "big.txt").write_bytes(b"x" * 200)
+    cache = serve.FileCache(root, small=100, budget=100, routes=2)
+    entries = {}
+    for name in ("a", "b", "c", "big"):
+        entry = cache.lookup(f"/{name}.txt")
+        assert isinstance(entry, serve.Entry)
+        cache.remember(entry, (root / f"{name}.txt").read_bytes())
+        entries[name] = entry
+    assert cache.cached_body(entries["a"]) is None  # the least recently used went first
+    assert cache.cached_body(entries["b"]) == b"b" * 40 and cache.cached_body(entries["c"]) == b"c" * 40
+    assert cache.cached_body(entries["big"]) is None  # above the small-file size
+    assert cache.blob_bytes == 80
+    assert len(cache._routes) == 2  # bounded: the oldest resolutions were dropped
+
+
+def test_replaced_files_are_served_fresh(tmp_path: Path) -> None:
+    root = tmp_path / "public"
+    root.mkdir()
+    build_tree(root)
+    server = Server(root)
+    try:
+        first, body = server.request("GET", "/feeds/all.xml")
+        assert body == FEED
+        new = FEED.replace(b"<title>t</title>", b"<title>new</title>")
+        tmp = root / "feeds" / ".all.xml.part"
+        tmp.write_bytes(new)
+        tmp.replace(root / "feeds" / "all.xml")  # how publish writes: a new inode renamed into place
+        resp, body = server.request("GET", "/feeds/all.xml")
+        assert resp.status == 200 and body == new
+        assert resp.getheader("ETag") != first.getheader("ETag")
+        resp, _ = server.request("GET", "/feeds/all.xml", {"If-None-Match": first.getheader("ETag")})
+        assert resp.status == 200
+        with (root / "feeds" / "all.xml").open("ab") as f:  # rewritten in place
+            f.write(b"<!-- more -->\n")
+        resp, body = server.request("GET", "/feeds/all.xml", {"Range": "bytes=-14"})
+        assert resp.status == 206 and body == b"<!-- more -->\n"
+        (root / "feeds" / "all.xml").unlink()
+        assert server.request("GET", "/feeds/all.xml")[0].status == 404
+    finally:
+        server.stop()
+
+
+def test_cached_paths_swapped_for_symlinks_out_of_root_are_refused(tmp_path: Path) -> None:
+    root = tmp_path / "public"
+    root.mkdir()
+    build_tree(root)
+    outside = tmp_path / "outside"
+    (outside / "x").mkdir(parents=True)
+    (outside / "secret.txt").write_bytes(b"outside the root\n")
+    (outside / "x" / "x-abcd1234.mp3").write_bytes(b"outside the root\n")
+    server = Server(root)
+    try:
+        for path in ("/feeds/all.xml", MP3, "/episodes/x/"):
+            assert server.request("GET", path)[0].status == 200, path  # resolved and cached
+        (root / "feeds" / "all.xml").unlink()
+        (root / "feeds" / "all.xml").symlink_to(outside / "secret.txt")
+        (root / "media" / "x").rename(tmp_path / "old-x")
+        (root / "media" / "x").symlink_to(outside / "x", target_is_directory=True)  # a parent folder swapped
+        (root / "episodes" / "x").rename(tmp_path / "old-ep")
+        (root / "episodes" / "x").symlink_to(tmp_path / "old-ep", target_is_directory=True)
+        for path in ("/feeds/all.xml", MP3, "/episodes/x/"):
+            resp, body = server.request("GET", path, {"Range": "bytes=0-5"})
+            assert resp.status == 404 and b"outside" not in body, path
+    finally:
+        server.stop()
+
+
+def test_large_files_ranges_and_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above SMALL_FILE: ranges up to PREAD_MAX by pread, longer ones and whole files by sendfile."""
+    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve, "PREAD_MAX", 5000)
+    root = tmp_path / "public"
+    root.mkdir()
+    data = build_tree(root)["media/x/x-abcd1234.mp3"]
+    log = tmp_path / "access.log"
+    server = Server(root, access_log=log)
+    try:
+        resp, body = server.request("GET", MP3, {"Range": "bytes=1000-1999"})
+        assert resp.status == 206 and body == data[1000:2000]
+        assert resp.getheader("Content-Range") == f"bytes 1000-1999/{SIZE}"
+        assert resp.getheader("Content-Type") == "audio/mpeg" and resp.getheader("ETag")
+        resp, body = server.request("GET", MP3, {"Range": "bytes=10000-29999"})
+        assert resp.status == 206 and body == data[10000:30000]
+        resp, body = server.request("HEAD", MP3, {"Range": "bytes=0-99"})
+        assert resp.status == 206 and body == b"" and resp.getheader("Content-Length") == "100"
+        resp, body = server.request("GET", MP3)
+        assert resp.status == 200 and body == data
+        resp, _ = server.request("GET", MP3, {"Range": f"bytes={SIZE}-"})
+        assert resp.status == 416 and resp.getheader("Content-Range") == f"bytes */{SIZE}"
+    finally:
+        server.stop()
+    sizes = [m.group("bytes") for m in map(COMBINED.match, log.read_text().splitlines()) if m]
+    assert sizes == ["1000", "20000", "-", str(SIZE), "-"]
+
+
+def test_preconditions_and_if_range_dates(site: Any) -> None:
+    server, files, _ = site
+    data = files["media/x/x-abcd1234.mp3"]
+    head = server.request("HEAD", MP3)[0]
+    etag, modified = head.getheader("ETag"), head.getheader("Last-Modified")
+    resp, body = server.request("GET", MP3, {"If-None-Match": f'"other", W/{etag}'})
+    assert resp.status == 304 and body == b"" and resp.getheader("ETag") == etag
+    assert resp.getheader("Access-Control-Allow-Origin") == "*"
+    resp, _ = server.request("GET", MP3, {"If-None-Match": '"other"', "If-Modified-Since": modified})
+    assert resp.status == 200  # If-None-Match wins over If-Modified-Since
+    resp, _ = server.request("GET", MP3, {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+    assert resp.status == 200
+    resp, _ = server.request("GET", MP3, {"If-Match": '"other"'})
+    assert resp.status == 412
+    resp, body = server.request("GET", MP3, {"If-Match": etag, "Range": "bytes=0-9"})
+    assert resp.status == 206 and body == data[:10]
+    resp, body = server.request("GET", MP3, {"Range": "bytes=0-9", "If-Range": modified})
+    assert resp.status == 206 and body == data[:10]
+    resp, body = server.request("GET", MP3, {"Range": "bytes=0-9", "If-Range": "Mon, 01 Jan 2001 00:00:00 GMT"})
+    assert resp.status == 200 and body == data
+
+
+def test_a_file_swapped_between_check_and_read_is_resolved_again(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the folder is swapped for a symlink out of the root after the lstat check (a race),
+    the read notices the different file and the path is resolved afresh: 404, never the outside file."""
+    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
+    root = tmp_path / "public"
+    root.mkdir()
+    build_tree(root)
+    outside = tmp_path / "outside" / "x"
+    outside.mkdir(parents=True)
+    (outside / "x-abcd1234.mp3").write_bytes(b"outside the root\n" * 10_000)
+    server = Server(root)
+    try:
+        assert server.request("GET", MP3, {"Range": "bytes=0-9"})[0].status == 206  # resolved and cached
+        monkeypatch.setattr(serve, "still_holds", lambda entry: True)  # as if every lstat saw the old tree
+        (root / "media" / "x").rename(tmp_path / "old-x")
+        (root / "media" / "x").symlink_to(outside, target_is_directory=True)
+        for headers in ({"Range": "bytes=0-9"}, {"Range": "bytes=100-50000"}, {}, {"If-Match": "*"}):
+            resp, body = server.request("GET", MP3, headers)  # pread, pread, sendfile, FileResponse
+            assert resp.status == 404 and b"outside" not in body, headers
+    finally:
+        server.stop()
+
+
+def test_make_app_mounts_the_same_handler(tmp_path: Path) -> None:
+    """make_app (for a larger aiohttp app) answers as ``serve`` does."""
+    from aiohttp import web
+
+    root = tmp_path / "public"
+    root.mkdir()
+    files = build_tree(root)
+    server = Server(root)  # only for its event loop thread
+    try:
+        async def up() -> tuple[web.AppRunner, int]:
+            runner = web.AppRunner(serve.make_app(root))
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            return runner, runner.addresses[0][1]
+
+        runner, port = server._call(up())
+        server.port = port
+        resp, body = server.request("GET", "/feeds/all.xml", {"Range": "bytes=0-4"})
+        assert resp.status == 206 and body == files["feeds/all.xml"][:5]
+        assert resp.getheader("Content-Type") == "application/rss+xml; charset=utf-8"
+        assert server.request("OPTIONS", MP3)[0].getheader("Access-Control-Allow-Origin") == "*"
+        assert server.request("POST", MP3)[0].status == 405
+        assert server.request("GET", "/episodes/x")[0].getheader("Location") == "/episodes/x/"
+        server._call(runner.cleanup())
+    finally:
+        server.stop()

@@ -11,12 +11,23 @@ that the published manifest lists with the same sha256 is kept; one the manifest
 for (an interrupted publish uploaded it, but never got to the manifest) is checked against the
 sha256 the store keeps with it (one HEAD per such object), so a rerun uploads only what is
 missing or different.
+
+Retired objects: the published manifest also carries ``retired: {key: when}``, the objects an
+earlier manifest referenced that this one does not, each with the time it was first seen
+unreferenced (the publish's clock, UTC, to the second). Later publishes carry the time forward
+unchanged, drop a key that is referenced again or gone from the store, and ``prune`` counts its
+grace period from that time, not from the object's last write (an episode published a year ago
+and removed today is still young). It is the publish time, not the build's: a build's time is
+the newest episode's date, which would make a removal look months old. With nothing retired the
+build's manifest is published byte for byte.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -153,6 +164,39 @@ def make_plan(new: dict[str, Any], old: dict[str, Any], listing: dict[str, Objec
     return plan
 
 
+def iso_time(when: float) -> str:
+    """``2026-11-23T12:50:00Z``: the form of the retired record."""
+    return datetime.fromtimestamp(int(when), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> float | None:
+    """Seconds since the epoch of an :func:`iso_time` string, or None if it is not one."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def retire(new: dict[str, Any], old: dict[str, Any], stored: Iterable[str], now: float) -> dict[str, str]:
+    """The retired record to publish: keys the old manifest referenced or had retired, that the new one
+    does not reference and the store still holds, each with the time first seen unreferenced."""
+    new_files, old_retired = new["files"], old.get("retired") or {}
+    gone = (set(old["files"]) | set(old_retired)) - set(new_files) - {MANIFEST}
+    held = set(stored)
+    stamp = iso_time(now)
+    return {k: (old_retired[k] if parse_time(old_retired.get(k)) is not None else stamp)
+            for k in sorted(gone) if k in held}
+
+
+def published_manifest(new_bytes: bytes, retired: dict[str, str]) -> bytes:
+    """The build's manifest with the retired record added (the build's bytes if nothing is retired)."""
+    if not retired:
+        return new_bytes
+    doc = json.loads(new_bytes)
+    doc["retired"] = retired
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
 def _stored_sha(storage: Storage, jobs: int) -> Callable[[list[str]], dict[str, str | None]]:
     def ask(keys: list[str]) -> dict[str, str | None]:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -171,11 +215,13 @@ def publish(
     allow_removed: Iterable[str] = (),
     allow_guid_change: Iterable[str] = (),
     on_upload: Callable[[str, int], None] | None = None,
+    now: float | None = None,
 ) -> Plan:
     """Upload ``build_dir`` (a built site with its manifest) to ``storage``.
 
     Returns the plan carried out (or, with ``dry_run``, the plan alone). ``on_upload(key, n)``
-    is told each time ``n`` more bytes of ``key`` are stored. Raises ErrorList of PublishRefused
+    is told each time ``n`` more bytes of ``key`` are stored; ``now`` (default: the clock) dates
+    newly retired objects. Raises ErrorList of PublishRefused
     (before any upload) when a published episode would lose its guid, and StorageError when
     the store refuses; the published feeds then still point only at objects that exist, and
     running it again finishes the job.
@@ -191,18 +237,24 @@ def publish(
     if refused:
         raise ErrorList(refused)
     listing = storage.list()
-    plan = make_plan(new, old, listing, manifest_same=new_bytes == old_bytes, stored_sha=_stored_sha(storage, jobs))
-    plan.sizes[MANIFEST] = len(new_bytes)
+    out_bytes = published_manifest(new_bytes, retire(new, old, listing, time.time() if now is None else now))
+    plan = make_plan(new, old, listing, manifest_same=out_bytes == old_bytes, stored_sha=_stored_sha(storage, jobs))
+    plan.sizes[MANIFEST] = len(out_bytes)
     if dry_run:
         return plan
     sha = {k: str(v["sha256"]) for k, v in new["files"].items()}
     sha[MANIFEST] = ""
     uploads = plan.uploads
-    for ph in range(len(PHASES)):
-        batch = [Upload(k, build_dir / k, content_type(k), cache_control(k), sha[k], plan.sizes[k])
-                 for k in uploads if phase(k) == ph]
-        if batch:  # a phase starts only when the one before is all stored
-            storage.put_many(batch, jobs=jobs, on_progress=on_upload)
+    with tempfile.TemporaryDirectory(prefix="artoiscast-publish-") as tmp:
+        sources = {k: build_dir / k for k in uploads}
+        if out_bytes is not new_bytes:
+            sources[MANIFEST] = Path(tmp) / MANIFEST
+            sources[MANIFEST].write_bytes(out_bytes)
+        for ph in range(len(PHASES)):
+            batch = [Upload(k, sources[k], content_type(k), cache_control(k), sha[k], plan.sizes[k])
+                     for k in uploads if phase(k) == ph]
+            if batch:  # a phase starts only when the one before is all stored
+                storage.put_many(batch, jobs=jobs, on_progress=on_upload)
     return plan
 
 
@@ -240,14 +292,18 @@ def prune(storage: Storage, older_than: float, *, dry_run: bool = False, now: fl
           jobs: int = JOBS) -> PrunePlan:
     """Delete objects the published manifest does not reference and that are older than ``older_than`` seconds.
 
-    Age is the object's last modification in the store. Raises StorageError when nothing is
+    Age counts from the time the manifest's retired record gives (when publish first saw the
+    object unreferenced), else from the object's last modification in the store (an upload
+    no manifest ever listed, or a manifest from before the record). Raises StorageError when nothing is
     published (no manifest: nothing can be known to be unreferenced).
     """
     data = storage.get(MANIFEST)
     where = f"{storage.describe()}/{MANIFEST}"
     if data is None:
         raise StorageError("nothing published here (no manifest.json): nothing to prune", path=where)
-    referenced = set(read_manifest(data, where)["files"]) | {MANIFEST}
+    doc = read_manifest(data, where)
+    referenced = set(doc["files"]) | {MANIFEST}
+    retired = doc.get("retired") if isinstance(doc.get("retired"), dict) else {}
     now = time.time() if now is None else now
     plan = PrunePlan()
     for key, info in sorted(storage.list().items()):
@@ -255,7 +311,9 @@ def prune(storage: Storage, older_than: float, *, dry_run: bool = False, now: fl
             plan.referenced += 1
             continue
         plan.sizes[key] = info.size
-        old_enough = info.modified is None or now - info.modified >= older_than
+        since = parse_time(retired.get(key)) if key in retired else None
+        since = info.modified if since is None else since
+        old_enough = since is None or now - since >= older_than
         (plan.delete if old_enough else plan.young).append(key)
     if not dry_run and plan.delete:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

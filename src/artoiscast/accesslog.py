@@ -1,0 +1,115 @@
+"""The access log of ``artoiscast serve``: Apache combined format, buffered, body bytes really sent.
+
+``artoiscast stats`` counts downloads from these lines, so the byte count is the body that
+left (sendfile's own count for files sent that way) and the request line is the raw one.
+Lines are buffered and flushed once a second and on shutdown: one write(2) per request
+costs a busy server more than the rest of the line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import IO, Any
+
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractAccessLogger
+
+LOG_BUFFER = 1 << 16  # bytes of access log lines buffered between flushes
+FLUSH_EVERY = 1.0  # seconds between access log flushes
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"') if ("\\" in value or '"' in value) else value
+
+
+def body_bytes(request: web.BaseRequest, response: web.StreamResponse) -> int:
+    """Body bytes sent: the sendfile count for files, the body length otherwise."""
+    if request.method == "HEAD" or response.status in (204, 304):
+        return 0
+    sent = getattr(response, "body_sent", None)
+    if sent is not None:
+        return int(sent)
+    if isinstance(response, web.FileResponse):
+        return (response.content_length or 0) if response.status in (200, 206) else 0
+    body = getattr(response, "body", None)
+    return len(body) if isinstance(body, (bytes, bytearray)) else 0
+
+
+class AccessLogFile(logging.Logger):
+    """The access log file, buffered: lines are written whole, flushed every ``FLUSH_EVERY``
+    seconds and on shutdown, never one write(2) per request.
+
+    A :class:`logging.Logger` only because aiohttp hands its access log class a logger;
+    :class:`CombinedAccessLogger` calls :meth:`write`, not the logging machinery.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("artoiscast.serve.access", logging.INFO)
+        self.propagate = False  # nothing per request reaches the terminal
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] | None = path.open("a", encoding="utf-8", buffering=LOG_BUFFER)
+        self._timer: asyncio.TimerHandle | None = None
+
+    def write(self, line: str) -> None:
+        if self._file is not None:
+            self._file.write(line)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def start_flushing(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Flush every FLUSH_EVERY seconds on ``loop`` until :meth:`close`."""
+        def tick() -> None:
+            with suppress(OSError):  # a full disk loses log lines, not the server
+                self.flush()
+            self._timer = loop.call_later(FLUSH_EVERY, tick)
+
+        self._timer = loop.call_later(FLUSH_EVERY, tick)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._file is not None:
+            with suppress(OSError):
+                self._file.close()
+            self._file = None
+
+
+_clock: list[Any] = [-1, ""]  # (second, formatted) shared by every connection's logger
+
+
+def _log_time(when: float) -> str:
+    second = int(when)
+    if second != _clock[0]:
+        _clock[1] = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(second))
+        _clock[0] = second
+    return str(_clock[1])
+
+
+class CombinedAccessLogger(AbstractAccessLogger):
+    """Apache combined format (``%a %l %u %t "%r" %s %b "%{Referer}i" "%{User-Agent}i"``).
+
+    aiohttp's stock AccessLogger has the format, but its ``%b`` counts header bytes
+    and misses sendfile bodies, and its ``%r`` shows the decoded path; download
+    statistics need the raw request line and the body bytes really delivered.
+    """
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time_taken: float) -> None:
+        version = request.version
+        size = body_bytes(request, response)
+        headers = request.headers
+        line = (f'{request.remote or "-"} - - [{_log_time(time.time() - time_taken)}] '
+                f'"{_quote(f"{request.method} {request.raw_path} HTTP/{version.major}.{version.minor}")}" '
+                f'{response.status} {size or "-"} "{_quote(headers.get(hdrs.REFERER, "-"))}" '
+                f'"{_quote(headers.get(hdrs.USER_AGENT, "-"))}"\n')
+        write = getattr(self.logger, "write", None)
+        if write is not None:
+            write(line)
+        else:  # a plain Logger handed in by a caller
+            self.logger.info("%s", line[:-1])

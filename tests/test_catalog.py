@@ -174,3 +174,55 @@ def test_check_reads_chapters_and_transcripts(catalog_root: Path) -> None:
         "error: episodes/erbm-melanie-delots/transcript.vtt: cue 2 (00:00:01.000): starts before the previous cue "
         "(00:00:03.000)",
     ]
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: [x, 2.5, true, null, ~]\nc: {d: e}\n", "", "# only a comment\n", "- 1\n- [a, {b: c}]\n",
+    "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n", "anchored: &a 3\nplain: 4\n", "? [a, b]\n: complex key\n",
+    "1: int key\n2.5: float\ntrue: bool\n~: null\n", "s: !!str 12\nb: !!binary aGk=\nt: !!timestamp 2025-01-01\n",
+    "set: !!set {a, b}\n", "date: 2025-02-31\nv: 0x1F\no: 0o17\ninf: .inf\n", "a: 1\na: 2\n",
+    "!!python/object:os.system x\n", "a: !unknown 1\n", "--- 1\n--- 2\n", "a: [1\n", "{[1]: x}\n",
+])
+def test_yaml_is_built_as_pyyaml_builds_it(tmp_path: Path, text: str) -> None:
+    """yamlio builds maps, lists and strings itself: same data, same errors as PyYAML's loader."""
+    import yaml
+
+    from artoiscast import yamlio
+    from artoiscast.errors import CatalogError
+
+    (tmp_path / "f.yaml").write_text(text, encoding="utf-8")
+    try:
+        expected: object = yaml.load(text, Loader=yamlio._Loader)  # noqa: S506 - the safe loader
+    except yaml.YAMLError:
+        expected = CatalogError
+    if expected is CatalogError:
+        with pytest.raises(CatalogError):
+            yamlio.load_yaml(tmp_path / "f.yaml")
+    else:
+        assert yamlio.load_yaml(tmp_path / "f.yaml") == expected
+
+
+def test_many_episode_files_read_on_two_cores_give_the_same_catalog_and_errors(
+        catalog_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from artoiscast import catalog as catmod
+
+    for i in range(6):
+        folder = write_episode(catalog_root, f"extra-{i}", f'title: "Extra {i}"\ndate: 2024-01-0{i + 1}\n'
+                               f'themes: [energy]\nsummary: "S."\naudio: audio.wav\n')
+        (folder / "audio.wav").write_bytes(b"")
+    (catalog_root / "episodes" / "extra-2" / "episode.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    (catalog_root / "episodes" / "extra-4" / "episode.yaml").write_text("title: 3\ntitel: x\n", encoding="utf-8")
+    with pytest.raises(ErrorList) as serial:
+        load_catalog(catalog_root)
+    monkeypatch.setattr(catmod, "PARALLEL_FILES", 2)
+    with pytest.raises(ErrorList) as parallel:
+        load_catalog(catalog_root)
+    assert str(parallel.value) == str(serial.value)
+    assert "extra-2/episode.yaml" in str(serial.value) and "extra-4/episode.yaml" in str(serial.value)
+    for slug in ("extra-2", "extra-4"):
+        (catalog_root / "episodes" / slug / "episode.yaml").write_text(
+            'title: "E"\ndate: 2024-02-01\nthemes: [energy]\nsummary: "S."\naudio: audio.wav\n', encoding="utf-8")
+    monkeypatch.setattr(catmod, "PARALLEL_FILES", 10_000)
+    serial_cat = load_catalog(catalog_root)
+    monkeypatch.setattr(catmod, "PARALLEL_FILES", 2)
+    assert load_catalog(catalog_root).episodes == serial_cat.episodes

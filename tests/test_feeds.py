@@ -151,3 +151,41 @@ def test_truncate_bytes_cuts_at_a_word_with_an_ellipsis() -> None:
     cut = truncate_bytes(text)
     assert len(cut.encode()) <= 4000 and cut.endswith("économie…")
     assert truncate_bytes("é" * 3000).endswith("…") and len(truncate_bytes("é" * 3000).encode()) <= 4000
+
+
+def test_items_rendered_once_give_the_bytes_of_the_whole_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Items are serialised once (half of them in a second process here) and spliced into every
+    feed: each feed must be what lxml writes for the whole tree, also for an item whose notes hold
+    an item start tag or the splice markers (those are rendered per feed)."""
+    from datetime import datetime, timezone
+
+    from artoiscast import feeds as feedmod
+    from artoiscast.published import PublishedEpisode
+    from conftest import make_catalog
+
+    monkeypatch.setattr(feedmod, "PARALLEL_ITEMS", 2)
+    cat = load_catalog(make_catalog(tmp_path / "show", with_audio=False), check_files=False)
+    notes = ["<p>a</p>", "<p>x</p>\n    <item>\n<p>]]></p>", "<p>\ue000feed\ue001 \ue000image\ue001</p>"]
+    published = [
+        PublishedEpisode(episode=e, media=f"media/{e.slug}.mp3", length=100 + i, duration=61.4, loudness={},
+                         notes_html=notes[i % 3], image="art/own.jpg" if i == 0 else None,
+                         transcripts=((f"transcripts/{e.slug}.vtt", "vtt"),), chapters_path=f"chapters/{e.slug}.json")
+        for i, e in enumerate(cat.episodes)
+    ]
+    art = {name: f"art/{name}-1234abcd.png" for name in cat.feeds}
+    built = datetime(2025, 4, 1, tzinfo=timezone.utc)
+    parser = etree.XMLParser(remove_blank_text=True, strip_cdata=False)
+    for batch in ([published[1], published[0], published[2]], [published[0], published[2]], published[:1]):
+        for pe in published:
+            pe.memo.clear()
+        for name, feed in cat.feeds.items():
+            items = [pe for pe in batch if feed.takes(pe.episode)]
+            xml = feedmod.render_feed(cat, feed, items, base_url="https://a.example/", art=art, built=built)
+            whole = etree.tostring(etree.fromstring(xml, parser), xml_declaration=True, encoding="UTF-8",
+                                   pretty_print=True)
+            assert xml == whole, name
+            doc = etree.fromstring(xml)
+            assert [i.find("enclosure").get("url") for i in doc.iter("item")] == [
+                f"https://a.example/{pe.media}?feed={name}" for pe in items]
+            assert [i.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}image").get("href") for i in doc.iter("item")] == [
+                "https://a.example/art/own.jpg" if pe.image else f"https://a.example/{art[name]}" for pe in items]

@@ -8,8 +8,12 @@ collected before anything is returned, so the producer sees all of them at once
 from __future__ import annotations
 
 import difflib
+import functools
+import os
 import re
+import stat
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -20,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from artoiscast.apple import CATEGORIES
 from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
+from artoiscast.parallel import in_two
 from artoiscast.yamlio import load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -224,9 +229,11 @@ class Episode:
     image: Path | None
 
     def __getattr__(self, name: str) -> Any:  # doc fields read as episode fields
+        if name.startswith("__") or name == "doc":  # pickle looks up __setstate__ before doc is set
+            raise AttributeError(name)
         return getattr(self.doc, name)
 
-    @property
+    @functools.cached_property  # read for every feed an episode is in, and to sort
     def published(self) -> datetime:
         """Publication instant, Europe/Paris (a bare date means midnight, Paris time)."""
         d = self.doc.date
@@ -373,6 +380,8 @@ def _side_file(folder: Path, rel: str, shown: str, fld: str, errors: list[Artois
         errors.append(CatalogError(f'"{rel}" leaves the episode folder (give a file name inside it)', path=shown, field=fld))
         return None
     path = folder / rel
+    if _plain_file(folder, Path(rel).parts):
+        return path
     try:
         real = path.resolve(strict=True)
     except (FileNotFoundError, RuntimeError):
@@ -385,6 +394,27 @@ def _side_file(folder: Path, rel: str, shown: str, fld: str, errors: list[Artois
         errors.append(CatalogError(f'"{rel}" is not a file', path=shown, field=fld))
         return None
     return path
+
+
+def _plain_file(folder: Path, parts: tuple[str, ...]) -> bool:
+    """True when ``folder/parts`` is a regular file reached through real folders only (no symlink).
+
+    Then it is inside the folder without resolving anything: one lstat per part instead of
+    ``Path.resolve`` (an lstat per component of the whole path). Anything else (links, missing
+    files) goes through the full check of ``_side_file``.
+    """
+    if not parts:
+        return False
+    cur = str(folder)
+    for i, part in enumerate(parts):
+        cur = os.path.join(cur, part)
+        try:
+            mode = os.lstat(cur).st_mode
+        except OSError:
+            return False
+        if not (stat.S_ISREG(mode) if i == len(parts) - 1 else stat.S_ISDIR(mode)):
+            return False
+    return True
 
 
 def _root_file(root: Path, base: Path, rel: str, shown: str, fld: str, errors: list[ArtoiscastError]) -> Path:
@@ -408,14 +438,31 @@ def _rel(root: Path, path: Path) -> str:
         return str(path)
 
 
-def _read(root: Path, path: Path, model: type[BaseModel], errors: list[ArtoiscastError]) -> Any:
-    shown = _rel(root, path)
+def _read(root: Path, path: Path, model: type[BaseModel], errors: list[ArtoiscastError], shown: str | None = None) -> Any:
+    """``path`` validated as ``model`` (``shown``: the path as reported), or None with its errors added."""
+    shown = shown or _rel(root, path)
     try:
         data = load_yaml(path, shown)
     except ArtoiscastError as exc:
         errors.append(exc)
         return None
     return _validate(model, data, shown, errors)
+
+
+# From this many episodes a second process loads half of them (reading, parsing and validating
+# 10,000 files takes seconds); below, starting it costs more than it saves.
+PARALLEL_FILES = 1000
+
+
+def _load_clean(folders: Sequence[Path], *, root: Path, podcast: Podcast | None, themes: list[str]) -> list[Episode | None]:
+    """Each folder's Episode, or None when it has any problem (``load_catalog`` loads those again
+    to report them in order). Runs in a second process for half of a large catalog."""
+    out: list[Episode | None] = []
+    for folder in folders:
+        problems: list[ArtoiscastError] = []
+        ep = _load_episode(root, folder, podcast, themes, problems, problems)
+        out.append(ep if not problems else None)
+    return out
 
 
 def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
@@ -472,10 +519,14 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
 
     episodes: list[Episode] = []
     ep_dir = root / "episodes"
-    for folder in sorted(p for p in ep_dir.iterdir() if p.is_dir()) if ep_dir.is_dir() else []:
-        if folder.name.startswith("."):
-            continue
-        ep = _load_episode(root, folder, podcast, themes, errors, files_errors)
+    folders = _episode_folders(ep_dir)
+    loaded: list[Episode | None] = [None] * len(folders)
+    if len(folders) >= PARALLEL_FILES:
+        loaded = in_two(functools.partial(_load_clean, root=root, podcast=podcast, themes=themes), folders,
+                        at_least=PARALLEL_FILES)
+    for folder, ep in zip(folders, loaded):
+        if ep is None:  # not loaded yet, or with problems: (again) here, its errors in folder order
+            ep = _load_episode(root, folder, podcast, themes, errors, files_errors)
         if ep is not None:
             episodes.append(ep)
 
@@ -491,6 +542,16 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
         raise ErrorList(errors)
     episodes.sort(key=lambda e: (e.published, e.slug), reverse=True)
     return Catalog(root, podcast, feeds, episodes)
+
+
+def _episode_folders(ep_dir: Path) -> list[Path]:
+    """The episode folders (not hidden), sorted by name."""
+    try:
+        with os.scandir(ep_dir) as it:
+            names = sorted(e.name for e in it if not e.name.startswith(".") and e.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [ep_dir / name for name in names]
 
 
 def _raw_themes(path: Path, name: str) -> set[str]:
@@ -512,16 +573,25 @@ def _load_episode(
     errors: list[ArtoiscastError],
     files_errors: list[ArtoiscastError],
 ) -> Episode | None:
-    shown = _rel(root, folder / "episode.yaml")
+    shown = f"{_rel(root, folder)}/episode.yaml"
     if not SLUG_RE.match(folder.name):
         errors.append(CatalogError(
             f'folder name "{folder.name}" is not a valid slug (lower-case a-z, 0-9 and -, at most 80 characters)',
             path=_rel(root, folder)))
         return None
-    if not (folder / "episode.yaml").is_file():
+    try:
+        with os.scandir(folder) as it:  # one directory read, not a stat per optional file
+            entries = {e.name: e for e in it}
+    except OSError:
+        entries = {}
+
+    def is_file(name: str) -> bool:
+        return name in entries and entries[name].is_file()
+
+    if not is_file("episode.yaml"):
         errors.append(CatalogError("missing (every episode folder needs one)", path=shown))
         return None
-    doc: EpisodeDoc | None = _read(root, folder / "episode.yaml", EpisodeDoc, errors)
+    doc: EpisodeDoc | None = _read(root, folder / "episode.yaml", EpisodeDoc, errors, shown)
     if doc is None:
         return None
     if doc.host is None and podcast is not None and podcast.host:
@@ -536,10 +606,10 @@ def _load_episode(
     if doc.transcript:
         transcript = _side_file(folder, doc.transcript, shown, "transcript", errors)
     else:
-        transcript = next((folder / n for n in TRANSCRIPT_NAMES if (folder / n).is_file()), None)
+        transcript = next((folder / n for n in TRANSCRIPT_NAMES if is_file(n)), None)
     if doc.chapters:
         chapters = _side_file(folder, doc.chapters, shown, "chapters", errors)
-    elif (folder / "chapters.yaml").is_file():
+    elif is_file("chapters.yaml"):
         chapters = folder / "chapters.yaml"
     if doc.image:
         image = _side_file(folder, doc.image, shown, "image", errors)

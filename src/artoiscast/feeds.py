@@ -9,6 +9,7 @@ both would need a custom extension that is longer than writing the elements here
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from artoiscast.catalog import PARIS, Catalog, Feed, UpdateFrequency, podcast_guid
+from artoiscast.parallel import in_two
 from artoiscast.published import TRANSCRIPT_TYPES, PublishedEpisode
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -180,12 +182,113 @@ def render_feed(
     freq = feed.update_frequency or update_frequency([pe.episode.published for pe in items], show.language)
     if freq:
         _sub(ch, _pc("updateFrequency"), freq.label, complete="true" if freq.complete else None, rrule=freq.rrule)
+    head = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    if not items:
+        return head
+    # the items are serialised once per episode (see _item_pieces) and spliced in before </channel>:
+    # the bytes are those lxml writes for the whole tree (tests/test_feeds.py compares)
+    if not head.endswith(_CLOSE):
+        raise AssertionError("unexpected serialisation of the channel")
+    feed_slot, image_slot = _attr_bytes(feed.name), _attr_bytes(image_url)
+    _prepare_items(items, base_url, show.explicit, show.language)
+    out = [head[: -len(_CLOSE)]]
     for item in items:
-        _item(ch, item, feed, base_url, show.explicit, show.language, image_url)
-    return etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        pieces = _item_pieces(item, base_url, show.explicit, show.language)
+        if pieces is None:  # the episode's own text holds a slot marker: render it for this feed
+            out.append(_item_bytes(item, feed.name, base_url, show.explicit, show.language, image_url))
+            continue
+        out.append(pieces[0])
+        for slot, piece in zip(pieces[1::2], pieces[2::2]):
+            out.append(feed_slot if slot == _FEED_SLOT_B else image_slot)
+            out.append(piece)
+    out.append(_CLOSE)
+    return b"".join(out)
 
 
-def _item(ch: etree._Element, pe: PublishedEpisode, feed: Feed, base_url: str, show_explicit: bool, lang: str,
+# An item differs between feeds only in the enclosure's ?feed= and, for an episode without its own
+# image, the itunes:image href. Each item is serialised once with these markers (private-use
+# characters, written as such by lxml) and the markers replaced per feed.
+_FEED_SLOT = "\ue000feed\ue001"
+_IMAGE_SLOT = "\ue000image\ue001"
+_FEED_SLOT_B, _IMAGE_SLOT_B = _FEED_SLOT.encode(), _IMAGE_SLOT.encode()
+_SLOTS = re.compile(b"(" + re.escape(_FEED_SLOT_B) + b"|" + re.escape(_IMAGE_SLOT_B) + b")")
+_OPEN = b"<channel>\n"
+_CLOSE = b"  </channel>\n</rss>\n"
+
+
+def _attr_bytes(value: str) -> bytes:
+    """``value`` escaped as lxml writes it in an attribute (UTF-8)."""
+    data = etree.tostring(etree.Element("x", v=value), encoding="UTF-8", xml_declaration=False)
+    return data[len(b'<x v="') : -len(b'"/>')]
+
+
+def _item_bytes(pe: PublishedEpisode, feed_name: str, base_url: str, show_explicit: bool, lang: str,
+                feed_image: str) -> bytes:
+    """One ``<item>`` as it is serialised inside ``rss/channel`` (indentation included)."""
+    rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
+    ch = etree.SubElement(rss, "channel")
+    _item(ch, pe, feed_name, base_url, show_explicit, lang, feed_image)
+    data = etree.tostring(rss, encoding="UTF-8", xml_declaration=False, pretty_print=True)
+    start = data.index(_OPEN) + len(_OPEN)
+    if not data.endswith(_CLOSE):
+        raise AssertionError("unexpected serialisation of an item")
+    return data[start : -len(_CLOSE)]
+
+
+_ITEM_START = b"    <item>\n"
+
+
+def _prepare_items(items: list[PublishedEpisode], base_url: str, show_explicit: bool, lang: str) -> None:
+    """Serialise the items not yet in their memo, on two cores when there are many."""
+    key = ("feeds.item", base_url, show_explicit, lang)
+    todo = list({id(pe): pe for pe in items if key not in pe.memo}.values())
+    if len(todo) < 2:
+        return
+    serialise = functools.partial(_serialise_items, base_url=base_url, show_explicit=show_explicit, lang=lang)
+    for pe, pieces in zip(todo, in_two(serialise, todo, at_least=PARALLEL_ITEMS)):
+        if pieces is not None:
+            pe.memo[key] = pieces
+
+
+PARALLEL_ITEMS = 2000  # below, a second process costs more than it saves
+
+
+def _serialise_items(todo: Sequence[PublishedEpisode], *, base_url: str, show_explicit: bool,
+                     lang: str) -> list[list[bytes] | None]:
+    """The slot-split bytes of each item: one tree and one ``tostring`` for all, cut at each item's
+    start tag (which can occur nowhere else but in a CDATA section: then the count differs, and
+    None is returned for all, leaving each item to ``_item_pieces``)."""
+    rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
+    ch = etree.SubElement(rss, "channel")
+    for pe in todo:
+        _item(ch, pe, _FEED_SLOT, base_url, show_explicit, lang, _IMAGE_SLOT)
+    data = etree.tostring(rss, encoding="UTF-8", xml_declaration=False, pretty_print=True)
+    if not data.endswith(_CLOSE):
+        return [None] * len(todo)
+    chunks = data[data.index(_OPEN) + len(_OPEN) : -len(_CLOSE)].split(_ITEM_START)
+    if len(chunks) != len(todo) + 1 or chunks[0]:
+        return [None] * len(todo)
+    return [_split_slots(pe, _ITEM_START + chunk) for pe, chunk in zip(todo, chunks[1:])]
+
+
+def _split_slots(pe: PublishedEpisode, data: bytes) -> list[bytes] | None:
+    pieces = _SLOTS.split(data)
+    expected = [_FEED_SLOT_B] if pe.image else [_FEED_SLOT_B, _IMAGE_SLOT_B]
+    return pieces if pieces[1::2] == expected else None
+
+
+def _item_pieces(pe: PublishedEpisode, base_url: str, show_explicit: bool, lang: str) -> list[bytes] | None:
+    """The item's bytes split around its slots: [text, slot, text, slot, text...], kept in ``pe.memo``.
+    None when a marker also occurs in the episode's own text (then it is rendered per feed)."""
+    key = ("feeds.item", base_url, show_explicit, lang)
+    pieces = pe.memo.get(key, False)
+    if pieces is False:
+        pieces = _split_slots(pe, _item_bytes(pe, _FEED_SLOT, base_url, show_explicit, lang, _IMAGE_SLOT))
+        pe.memo[key] = pieces
+    return pieces  # type: ignore[return-value]
+
+
+def _item(ch: etree._Element, pe: PublishedEpisode, feed_name: str, base_url: str, show_explicit: bool, lang: str,
           feed_image: str) -> None:
     ep = pe.episode
     it = _sub(ch, "item")
@@ -199,7 +302,7 @@ def _item(ch: etree._Element, pe: PublishedEpisode, feed: Feed, base_url: str, s
     _sub(it, _it("summary"), summary)
     _sub(it, "guid", ep.guid, isPermaLink="false")
     _sub(it, "pubDate", rfc2822(ep.published))
-    _sub(it, "enclosure", url=f"{base_url}{pe.media}?feed={feed.name}", length=str(pe.length), type="audio/mpeg")
+    _sub(it, "enclosure", url=f"{base_url}{pe.media}?feed={feed_name}", length=str(pe.length), type="audio/mpeg")
     _sub(it, _it("duration"), str(int(round(pe.duration))))
     _sub(it, _it("explicit"), "true" if ep.explicit or show_explicit else "false")
     _sub(it, _it("episodeType"), ep.type)

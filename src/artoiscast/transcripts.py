@@ -291,6 +291,36 @@ def _markdown() -> Any:
 
 def markdown_html(text: str) -> str:
     """Markdown -> sanitised HTML with only SPEC 3's tags (raw HTML in the input is escaped)."""
+    plain = _plain_paragraphs(text)
+    return plain if plain is not None else _markdown_clean(text)
+
+
+# Characters that can start Markdown syntax inside a line (emphasis, code, links, escapes, entities,
+# autolinks, raw HTML) or that the sanitiser rewrites; a paragraph line without them is its own HTML.
+_MARKUP = frozenset('\\`*_[]&<>"')
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    """The HTML of notes made only of plain paragraphs, or None when ``text`` may hold any Markdown.
+
+    Plain means: every line empty or starting with a letter (no block syntax: headings, lists,
+    quotes, code, underlines, indentation), no trailing space (hard breaks), only printable
+    characters and none of ``_MARKUP``. For such text, Markdown and the sanitiser give back the
+    lines in ``<p>`` per paragraph: the same string, without parsing (10,000 notes: seconds).
+    """
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if not line[0].isalpha() or line[-1] == " " or not line.isprintable() or not _MARKUP.isdisjoint(line):
+            return None
+        paragraphs[-1].append(line)
+    return "\n".join("<p>" + "\n".join(lines) + "</p>" for lines in paragraphs if lines)
+
+
+def _markdown_clean(text: str) -> str:
     import nh3
 
     html = _markdown().render(text)

@@ -42,6 +42,57 @@ def _where(exc: yaml.YAMLError) -> str:
     return "YAML"
 
 
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_STR = "tag:yaml.org,2002:str"
+
+
+class _Unusual(Exception):
+    """A document the direct construction leaves to PyYAML's (merge keys, complex keys...)."""
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    tag = node.tag
+    if tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    if tag == _MAP and isinstance(node, yaml.MappingNode):
+        data = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_KEYS:
+                raise _Unusual
+            data[_construct(loader, key_node)] = _construct(loader, value_node)
+        return data
+    if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+        return [_construct(loader, child) for child in node.value]
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_object(node, deep=True)  # int, bool, null, float...: PyYAML's own
+    raise _Unusual
+
+
+_PLAIN_KEYS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+               "tag:yaml.org,2002:float"}
+
+
+def _load_tree(text: str) -> Any:
+    """``yaml.load`` for a document without aliases: the C parser composes the nodes, and maps,
+    lists and strings are built directly (PyYAML's constructor defers each mapping through a
+    generator: most of the time of loading 10,000 episode files). Anything unusual (merge keys,
+    complex or tagged keys, explicit tags) and every error take PyYAML's own path, so the result
+    and the messages are the same."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct(loader, node)
+        except (_Unusual, yaml.YAMLError):
+            pass
+    finally:
+        loader.dispose()
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from the safe loader
+
+
 def load_yaml(path: Path, display: str | None = None) -> Any:
     """Read one YAML document from ``path``.
 
@@ -64,7 +115,9 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
         aliases = sum(1 for ev in yaml.parse(text, Loader=_Loader) if isinstance(ev, yaml.AliasEvent)) if "*" in text else 0
         if aliases > MAX_ALIASES:
             raise CatalogError(f"{aliases} YAML aliases (at most {MAX_ALIASES}); write the values out", path=shown)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from the safe loader
+        if aliases:
+            return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from the safe loader
+        return _load_tree(text)
     except yaml.YAMLError as exc:
         if _BaseLoader is not yaml.SafeLoader:  # the pure-Python parser words syntax errors more clearly
             try:

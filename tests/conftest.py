@@ -47,6 +47,18 @@ def speech(path: Path, text: str, *, gain_db: float = -8.0, rate: int = 44100, c
     return path
 
 
+def ebur128(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) from ffmpeg's own summary, parsed here on purpose (not our parser)."""
+    import re
+
+    err = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true",
+                          "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
+    summary = err[err.rindex("Summary:"):]
+    i = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    tp = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return i, tp
+
+
 def write_episode(root: Path, slug: str, body: str) -> Path:
     folder = root / "episodes" / slug
     folder.mkdir(parents=True, exist_ok=True)

@@ -13,17 +13,9 @@ from mutagen.mp3 import MP3
 from artoiscast.catalog import load_catalog
 from artoiscast.errors import ErrorList
 from artoiscast.ingest import ingest_all
-from conftest import make_catalog
+from conftest import ebur128, make_catalog
 
 
-def ebur128(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) as ffmpeg prints them, parsed here on purpose (not our parser)."""
-    err = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true",
-                          "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
-    summary = err[err.rindex("Summary:"):]
-    i = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
-    tp = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
-    return i, tp
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from mutagen.mp3 import MP3
 
 from artoiscast.audio import loudness
+from conftest import ebur128
 
 TEXT = "Radioscopie de l'Artois. Le renouveau du bassin minier, l'énergie solaire et le Louvre-Lens."
 
@@ -25,14 +26,6 @@ CODECS = {
 }
 
 
-def ebur128(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) from ffmpeg's own summary."""
-    err = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true",
-                          "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
-    summary = err[err.rindex("Summary:"):]
-    i = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
-    tp = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
-    return i, tp
 
 
 @pytest.fixture(scope="module")

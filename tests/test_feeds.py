@@ -79,7 +79,7 @@ def test_podcasting20_tags(built_catalog: Path) -> None:
     assert (loc.text, loc.get("country")) == ("Lens", "FR")
     types = [(t.get("type"), t.get("rel"), t.get("language")) for t in item.findall("p:transcript", ns)]
     assert types == [("text/vtt", "captions", "fr"), ("application/x-subrip", "captions", "fr"),
-                     ("application/json", None, "fr"), ("text/html", None, "fr")]
+                     ("application/json", "captions", "fr"), ("text/html", None, "fr")]
     chapters = item.find("p:chapters", ns)
     assert chapters.get("type") == "application/json+chapters"
     data = json.loads((site(built_catalog) / "chapters" / "erbm-melanie-delots.json").read_bytes())

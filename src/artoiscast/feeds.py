@@ -321,7 +321,7 @@ def _item(ch: etree._Element, pe: PublishedEpisode, feed_name: str, base_url: st
     _location(it, ep.location)
     language = ep.language or lang
     for path, ext in pe.transcripts:
-        rel = "captions" if ext in ("vtt", "srt") else None
+        rel = "captions" if ext in ("vtt", "srt", "json") else None  # the timed formats
         _sub(it, _pc("transcript"), url=base_url + path, type=TRANSCRIPT_TYPES[ext], language=language, rel=rel)
     if pe.chapters_path:
         _sub(it, _pc("chapters"), url=base_url + pe.chapters_path, type="application/json+chapters")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -244,7 +245,8 @@ def test_s3_server_stopped_mid_publish_is_a_clear_error_and_a_rerun_finishes(
         with pytest.raises(StorageError) as info:
             publish(site(b), store(server, "p"), on_upload=stop_on_first_upload)
         assert stopped and info.value.line().startswith(f"s3://{BUCKET}/p: ")
-        assert "cannot reach" in info.value.reason or "connection" in info.value.reason
+        # the gateway may still answer while its storage stops (a 500 after boto3's retries) or be gone already
+        assert re.match(r"(cannot reach|the store refused: InternalError|.*connection)", info.value.reason), info.value.reason
         cli_run = CliRunner().invoke(cli, ["publish", "--root", str(b), "--to", f"s3://{BUCKET}/p",
                                            "--endpoint-url", server.endpoint, "--path-style"])
         assert cli_run.exit_code == 1 and cli_run.stderr.strip().startswith(f"error: s3://{BUCKET}/p: cannot reach ")

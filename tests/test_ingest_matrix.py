@@ -83,6 +83,7 @@ def test_every_format_and_condition_meets_the_target(voice: tuple[Path, float], 
     assert -17.0 <= i <= -15.0, (condition, before, i)
     assert tp <= -1.0, (condition, before, tp)
     assert abs(result.before.integrated - before[0]) <= 3.5  # measured as stereo: a mono source counts twice
+    assert abs(result.before.true_peak - before[1]) <= 0.3, (result.before, before)  # the source's true peak
     mp3 = MP3(dst).info
     assert (mp3.sample_rate, mp3.channels, round(mp3.bitrate / 1000)) == (44100, 2, 128)
     if "quiet" in condition:

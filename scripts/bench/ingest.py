@@ -2,22 +2,26 @@
 """Benchmark: ingest of one episode against a plain ffmpeg encode and ffmpeg-normalize (SPEC 10).
 
 Generates its own inputs (speech from espeak-ng over a sox music bed, looped and mixed by
-ffmpeg, streamed to a WAV: 3 min, 30 min, 3 h), then prints, per input and measured in
-the same run on the same input:
+ffmpeg, streamed to a WAV: 3 min, 30 min, 3 h) and puts each in a one-episode catalog. "ours"
+is ``artoiscast.ingest.ingest_episode`` on that episode with an empty cache: everything an
+ingest does for one episode (hash, ffprobe, measure, encode, measure the MP3, QA gate, cache
+record), without the interpreter start and catalog load that a command pays once per batch.
+Printed per input, measured in the same run on the same input, paired run by run (medians):
 
-- ours / plain: our ingest wall time / ``ffmpeg -i IN -b:a 128k OUT.mp3`` (target <= 1.25)
-- ours / f-n:   our ingest wall time / ``ffmpeg-normalize`` at the same targets (target < 1)
-- cpu / plain:  our CPU time (all processes) / the plain encode's CPU time
-- peak RSS of our process tree (flat from 3 min to 3 h)
-- the result on our MP3 (I, TP), measured by ffmpeg ebur128 here
-and, for a batch of 4 copies of the 3 min input, the speed-up of all cores vs one core
-(``taskset -c 0``; target >= 1.7 on 2 cores).
+- ours / plain: our wall time / ``ffmpeg -i IN -b:a 128k OUT.mp3`` (target <= 1.25)
+- ours / f-n:   our wall time / ``ffmpeg-normalize`` at the same targets (target < 1)
+- cpu / plain:  CPU time of all our processes / the plain encode's CPU time
+- peak RSS of our process tree, polled every 20 ms in a separate run (flat from 3 min to 3 h)
+- the result on our MP3 (I, TP), measured again here by ffmpeg ebur128 (true peak on)
 
-    .venv/bin/python scripts/bench/ingest.py --quick     # 3 min + 30 min only
-    .venv/bin/python scripts/bench/ingest.py             # also 3 h (long)
+then, for a batch of 4 episodes of the 3 min input, ``ingest_all`` pinned to one core
+(``taskset -c 0``) and on all cores (target speed-up >= 1.7 on 2 cores).
 
-ffmpeg-normalize comes from the ``bench`` extra (pip install -e '.[bench]'); without it
-that column says "n/a". Never run by the test suite.
+    .venv/bin/python scripts/bench/ingest.py --quick            # 3 min + 30 min only
+    .venv/bin/python scripts/bench/ingest.py --runs 3           # also 3 h (long: about 25 min)
+
+ffmpeg-normalize and psutil come from the ``bench`` extra (pip install -e '.[bench]'); without
+ffmpeg-normalize that column says "n/a". Never run by the test suite.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +46,18 @@ TEXT = (
     "solaire sur les terrils, du gaz de mine et du Louvre-Lens. Les collectivités, les entreprises et "
     "les habitants construisent ensemble un territoire d'avenir. Merci d'être avec nous."
 )
+PODCAST = """\
+title: "Radioscopie de l'Artois"
+description: "Banc d'essai."
+author: "René Lavergne"
+owner: {name: "René Lavergne"}
+language: fr
+base_url: "https://artoiscast.fr/"
+artwork: cover.png
+guid: "280ae253-4f31-5072-ace9-84d33e389796"
+audio: {target_lufs: -16.0, true_peak: -1.0, bitrate: 128, channels: 2}
+"""
+FEED = 'title: "Bench"\ndescription: "Bench."\nartwork: cover.png\ncategory: {text: "Business"}\nthemes: [economy]\n'
 
 
 def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -71,8 +88,29 @@ def make_input(folder: Path, seconds: int) -> Path:
     return out
 
 
+def make_catalog(root: Path, sources: list[Path]) -> Path:
+    """A catalog with one episode per source (hard links, no copies)."""
+    from PIL import Image
+
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "feeds").mkdir(parents=True)
+    (root / "podcast.yaml").write_text(PODCAST, encoding="utf-8")
+    Image.new("RGB", (1400, 1400), (40, 60, 90)).save(root / "cover.png")
+    (root / "feeds" / "economy.yaml").write_text(FEED, encoding="utf-8")
+    shutil.copy(root / "cover.png", root / "feeds" / "cover.png")
+    for i, src in enumerate(sources):
+        folder = root / "episodes" / f"bench-{i}"
+        folder.mkdir(parents=True)
+        os.link(src, folder / "audio.wav")
+        (folder / "episode.yaml").write_text(
+            f'title: "Bench {i}"\ndate: 2025-01-0{i + 1}\nthemes: [economy]\nsummary: "Banc d\'essai."\n'
+            "audio: audio.wav\n", encoding="utf-8")
+    return root
+
+
 class Rss:
-    """Peak resident memory of a process and all its children, polled from /proc every 50 ms."""
+    """Peak resident memory of this process and all its children, polled from /proc."""
 
     def __init__(self) -> None:
         self.peak = 0
@@ -91,7 +129,7 @@ class Rss:
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
-            self._stop.wait(0.05)
+            self._stop.wait(0.02)
 
     def __enter__(self) -> "Rss":
         self._thread.start()
@@ -102,15 +140,15 @@ class Rss:
         self._thread.join()
 
 
-def cpu_children() -> float:
+def cpu_all() -> float:
     r = os.times()
     return r.children_user + r.children_system + r.user + r.system
 
 
 def timed(fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    c0, t0 = cpu_children(), time.perf_counter()
+    c0, t0 = cpu_all(), time.perf_counter()
     fn()
-    return time.perf_counter() - t0, cpu_children() - c0
+    return time.perf_counter() - t0, cpu_all() - c0
 
 
 def plain(src: Path, dst: Path) -> None:
@@ -123,10 +161,17 @@ def ffmpeg_normalize(src: Path, dst: Path) -> None:
          "-ar", "44100", "-o", str(dst)])
 
 
-def ours(src: Path, dst: Path) -> None:
-    from artoiscast.audio import loudness
+def ours(root: Path):  # type: ignore[no-untyped-def]
+    """ingest_episode on the catalog's only episode, from an empty cache. Returns the record."""
+    from artoiscast.catalog import load_catalog
+    from artoiscast.ingest import ingest_episode
 
-    loudness.normalise(src, dst, target=-16.0, true_peak=-1.0, tolerance=1.0, bitrate=128, channels=2)
+    catalog = load_catalog(root)
+    shutil.rmtree(root / "build", ignore_errors=True)
+    box = []
+    wall, cpu = timed(lambda: box.append(ingest_episode(catalog.episodes[0], catalog.podcast.audio,
+                                                        root / "build" / "ingest")))
+    return wall, cpu, box[0]
 
 
 def ebur128(path: Path) -> tuple[float, float]:
@@ -137,65 +182,68 @@ def ebur128(path: Path) -> tuple[float, float]:
             float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", s).group(1)))  # type: ignore[union-attr]
 
 
-def batch(src: Path, work: Path, cpus: str, n: int = 4) -> float:
-    """Wall time of ingest_all on ``n`` episodes, the whole process pinned to ``cpus``."""
+def batch(root: Path, cpus: str) -> float:
+    """Wall time of ``ingest_all`` over the catalog, the whole process pinned to ``cpus``."""
     code = (
-        "import sys; from pathlib import Path; from concurrent.futures import ThreadPoolExecutor\n"
-        "from artoiscast.audio import loudness\n"
-        "srcs=[Path(p) for p in sys.argv[1:]]\n"
-        "def one(i):\n"
-        "    loudness.normalise(srcs[i], srcs[i].with_suffix('.out.mp3'), target=-16.0, true_peak=-1.0,"
-        " tolerance=1.0, bitrate=128, channels=2)\n"
-        "with ThreadPoolExecutor(max_workers=len(__import__('os').sched_getaffinity(0))) as p:\n"
-        "    list(p.map(one, range(len(srcs))))\n"
+        "import sys, time; from pathlib import Path\n"
+        "from artoiscast.catalog import load_catalog; from artoiscast.ingest import ingest_all\n"
+        "root = Path(sys.argv[1]); catalog = load_catalog(root)\n"
+        "t = time.perf_counter(); records, errors = ingest_all(catalog, root / 'build' / 'ingest')\n"
+        "assert not errors and len(records) == len(catalog.episodes), errors\n"
+        "print(time.perf_counter() - t)\n"
     )
-    srcs = []
-    for i in range(n):
-        p = work / f"batch-{i}.wav"
-        if not p.exists():
-            os.link(src, p)
-        srcs.append(str(p))
-    t0 = time.perf_counter()
-    subprocess.run(["taskset", "-c", cpus, sys.executable, "-c", code, *srcs], check=True,
-                   env={**os.environ, "PYTHONPATH": str(HERE.parents[1] / "src")})
-    return time.perf_counter() - t0
+    shutil.rmtree(root / "build", ignore_errors=True)
+    out = subprocess.run(["taskset", "-c", cpus, sys.executable, "-c", code, str(root)], check=True,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(HERE.parents[1] / "src")})
+    return float(out.stdout.split()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="3 min and 30 min only (no 3 h input)")
     ap.add_argument("--work", type=Path, default=None, help="keep inputs here (default: a temporary folder)")
-    ap.add_argument("--runs", type=int, default=1, help="paired runs per input (median is printed)")
+    ap.add_argument("--runs", type=int, default=3, help="paired runs per input (medians are printed)")
+    ap.add_argument("--no-fn", action="store_true", help="skip ffmpeg-normalize (slow: about 6x a plain encode)")
     args = ap.parse_args()
     lengths = [180, 1800] if args.quick else [180, 1800, 10800]
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"cores: {os.cpu_count()}  ffmpeg: {run(['ffmpeg', '-version']).stdout.split()[2]}  work: {work}")
+    print(f"cores: {len(os.sched_getaffinity(0))}  ffmpeg: {run(['ffmpeg', '-version']).stdout.split()[2]}  "
+          f"runs: {args.runs}  load: {os.getloadavg()[0]:.2f}  work: {work}")
     print(f"{'input':>7} {'plain s':>8} {'ours s':>8} {'ours/plain':>10} {'cpu/plain':>9} {'f-n s':>8} "
-          f"{'ours/f-n':>8} {'peak RSS':>9} {'I LUFS':>7} {'TP dBTP':>7}")
+          f"{'ours/f-n':>8} {'peak RSS':>9} {'tries':>5} {'I LUFS':>7} {'TP dBTP':>7}")
     for seconds in lengths:
         src = make_input(work, seconds)
+        root = make_catalog(work / f"catalog-{seconds}", [src])
         rows = []
         for _ in range(args.runs):
             tp, cp = timed(lambda: plain(src, work / "plain.mp3"))
-            with Rss() as rss:
-                to, co = timed(lambda: ours(src, work / "ours.mp3"))
+            to, co, rec = ours(root)
+            rows.append((to / tp, tp, to, co / cp))
+        ratio, tp, to, cpu_ratio = sorted(rows)[len(rows) // 2]
+        tf = float("nan")
+        if not args.no_fn:
             try:
                 tf, _ = timed(lambda: ffmpeg_normalize(src, work / "fn.mp3"))
             except (FileNotFoundError, subprocess.CalledProcessError):
-                tf = float("nan")
-            rows.append((tp, to, co / cp, tf, rss.peak))
-        rows.sort(key=lambda r: r[1] / r[0])
-        tp, to, cpu_ratio, tf, peak = rows[len(rows) // 2]
-        i, t = ebur128(work / "ours.mp3")
+                pass
+        with Rss() as rss:
+            ours(root)
+        i, t = ebur128(rec.mp3)
         label = f"{seconds // 60} min" if seconds < 3600 else f"{seconds // 3600} h"
-        print(f"{label:>7} {tp:8.1f} {to:8.1f} {to / tp:10.2f} {cpu_ratio:9.2f} {tf:8.1f} {to / tf:8.2f} "
-              f"{peak / 2**20:7.0f} MiB {i:7.1f} {t:7.1f}", flush=True)
+        print(f"{label:>7} {tp:8.2f} {to:8.2f} {ratio:10.2f} {cpu_ratio:9.2f} {tf:8.1f} {to / tf:8.2f} "
+              f"{rss.peak / 2**20:5.0f} MiB {rec.attempts:5d} {i:7.1f} {t:7.1f}", flush=True)
     src = make_input(work, 180)
+    root = make_catalog(work / "catalog-batch", [src] * 4)
     cores = len(os.sched_getaffinity(0))
-    one = batch(src, work, "0")
-    alls = batch(src, work, ",".join(str(c) for c in sorted(os.sched_getaffinity(0))))
-    print(f"batch of 4 x 3 min: 1 core {one:.1f} s, {cores} cores {alls:.1f} s, speed-up {one / alls:.2f}")
+    every = ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
+    ones, alls = [], []
+    for _ in range(args.runs):
+        ones.append(batch(root, "0"))
+        alls.append(batch(root, every))
+    one, all_ = statistics.median(ones), statistics.median(alls)
+    print(f"batch of 4 x 3 min: 1 core {one:.2f} s, {cores} cores {all_:.2f} s, speed-up {one / all_:.2f} "
+          f"(runs: {', '.join(f'{a / b:.2f}' for a, b in zip(ones, alls))})")
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artoiscast.audio import loudness
+from artoiscast.audio.tags import mp3_length
 from artoiscast.catalog import AudioSettings, Catalog, Episode
 from artoiscast.errors import ArtoiscastError, AudioError
 
-PIPELINE_VERSION = 2  # bump when the normalisation method changes: everything re-encodes
+PIPELINE_VERSION = 3  # bump when the normalisation method changes: everything re-encodes
 
 
 @dataclass(frozen=True)
@@ -87,25 +88,37 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
     src = episode.audio
     if not src.is_file():
         raise AudioError(f'"{src.name}" not found (put the file beside episode.yaml)', path=where, field="audio")
-    key = cache_key(file_sha256(src), settings)
+    started = time.perf_counter()
+    pending = loudness.PendingProbe(src)  # runs while the source is hashed
+    try:
+        key = cache_key(file_sha256(src), settings)
+    except BaseException:
+        pending.cancel()
+        raise
     folder = cache_dir / episode.slug
     cached = _from_cache(folder, episode.slug, key)
     if cached:
+        pending.cancel()
         return cached
     tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.mp3"
+    encoder = None
     try:
-        info = loudness.probe(src)
-        total = 2 * info.duration
         folder.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
+        # the encode stages start now: their start-up overlaps the probe and the measure
+        encoder = loudness.Encoder(src, tmp, bitrate=settings.kbps, channels=settings.channels)
+        info = pending.result()
+        total = 2 * info.duration
         result = loudness.normalise(
             src, tmp, target=settings.target, true_peak=settings.true_peak, tolerance=settings.tolerance,
-            bitrate=settings.kbps, channels=settings.channels, declared=info.duration,
-            check_length=not info.estimated,
+            bitrate=settings.kbps, channels=settings.channels, declared=info.duration, rate=info.sample_rate,
+            check_length=not info.estimated, encoder=encoder,
             on_progress=(lambda done: on_progress(min(done, total), total)) if on_progress else None,
         )
-        duration = loudness.probe(tmp).duration
+        duration = mp3_length(tmp)
     except BaseException as exc:
+        if encoder is not None:
+            encoder.close()
+        pending.cancel()
         tmp.unlink(missing_ok=True)
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
@@ -141,7 +154,7 @@ def ingest_all(
     settings = catalog.podcast.audio
     records: dict[str, IngestRecord] = {}
     errors: list[ArtoiscastError] = []
-    workers = max(1, jobs or os.cpu_count() or 1)
+    workers = max(1, jobs or loudness.cores())
 
     def one(ep: Episode) -> IngestRecord:
         if on_start:

@@ -15,6 +15,7 @@ from mutagen.id3 import (
     APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TCOP, TDES, TDRC, TGID, TIT2, TPE1, TPUB, TXXX, WFED, WXXX,
     CTOCFlags, ID3NoHeaderError,
 )
+from mutagen.mp3 import MP3, HeaderNotFoundError
 from PIL import Image
 
 from artoiscast.errors import AudioError
@@ -56,6 +57,14 @@ def cover_jpeg(path: Path, size: int = 600) -> bytes:
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=85, optimize=True)
         return buf.getvalue()
+
+
+def mp3_length(mp3: Path) -> float:
+    """Length in seconds of an MP3 we encoded (its Xing header's frame count, as ffprobe reports it)."""
+    try:
+        return float(MP3(mp3).info.length)
+    except (HeaderNotFoundError, OSError) as exc:
+        raise AudioError(f"cannot read the encoded MP3 ({exc})", path=mp3) from exc
 
 
 def write_tags(mp3: Path, data: TagData, *, version: int = 3) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -65,14 +66,29 @@ def test_split_plan_cuts_on_blocks_and_leads_into_each_part() -> None:
 
 
 def test_gating_follows_bs1770() -> None:
-    assert bs1770.integrated([-23.0] * 50) == pytest.approx(-23.0)
-    assert bs1770.integrated([-120.7] * 5) == -70.0  # nothing above the absolute gate
-    # the relative gate (10 LU under the mean of the blocks above -70) drops the quiet half
-    assert bs1770.integrated([-20.0] * 10 + [-40.0] * 10 + [-90.0] * 10) == pytest.approx(-20.0)
+    def blocks(*runs: tuple[float, int]) -> Counter[float]:
+        return Counter({v: n for v, n in runs})
+
+    assert bs1770.integrated(blocks((-23.0, 50))) == pytest.approx(-23.0)
+    assert bs1770.integrated(blocks((-120.7, 5))) == -70.0  # nothing above the absolute gate
+    # the relative gate (10 LU under the mean of the blocks above -70) drops the quiet ones
+    assert bs1770.integrated(blocks((-20.0, 10), (-40.0, 10), (-90.0, 10))) == pytest.approx(-20.0)
     # and keeps blocks within 10 LU: the mean is of energies, not of decibels
-    assert bs1770.integrated([-20.0] * 10 + [-26.0] * 10) == pytest.approx(-22.03, abs=0.01)
-    assert bs1770.loudness_range([-20.0] * 100) == 0.0
-    assert bs1770.loudness_range([float(v) for v in range(-30, -10)] * 5) == pytest.approx(18.0, abs=1.0)
+    assert bs1770.integrated(blocks((-20.0, 10), (-26.0, 10))) == pytest.approx(-22.03, abs=0.01)
+    assert bs1770.loudness_range(blocks((-20.0, 100))) == 0.0
+    # 10th and 95th percentiles of -30 .. -11, five blocks each
+    assert bs1770.loudness_range(blocks(*[(float(v), 5) for v in range(-30, -10)])) == pytest.approx(17.0)
+
+
+def test_block_log_lines_are_read_and_the_lead_dropped() -> None:
+    log = [b"[Parsed_ebur128_0 @ 0x1] t: 0.1 TARGET:-23 LUFS M:-120.7 S:-120.7 I: -70.0 LUFS LRA: 0.0 LU\n",
+           b"Stream mapping:\n",
+           b"[Parsed_ebur128_0 @ 0x1] t: 0.2 TARGET:-23 LUFS M: -21.5 S:-120.7 I: -21.5 LUFS LRA: 0.0 LU\n",
+           b"[Parsed_ebur128_0 @ 0x1] t: 3.0 TARGET:-23 LUFS M: -22.0 S: -23.4 I: -21.7 LUFS LRA: 0.0 LU\n"]
+    got = bs1770.Blocks()
+    got.read_log(log, skip=1)
+    assert got.count == 2
+    assert got.momentary == Counter({-21.5: 1, -22.0: 1}) and got.short_term == Counter({-120.7: 1, -23.4: 1})
 
 
 @pytest.mark.parametrize("cut", [0.3, 0.8])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -56,6 +57,39 @@ def test_unchanged_source_is_not_reencoded_and_changed_settings_reencode(root: P
     for rec in changed.values():
         assert -20.0 <= ebur128(rec.mp3)[0] <= -18.0
         assert len(list(rec.mp3.parent.glob("*.mp3"))) == 1  # the old encode is gone
+
+
+def test_an_untouched_source_is_not_read_again_and_a_touched_one_is_hashed(root: Path) -> None:
+    import os
+
+    catalog = load_catalog(root)
+    first, _ = ingest_all(catalog, root / "build" / "ingest")
+    src = root / "episodes" / "gazonor-yann-fouant" / "audio.wav"
+    st = src.stat()
+    # same size, modification time and inode: the recorded sha256 is trusted, the file not read
+    # (so a change made behind the file system's back, keeping all three, goes unseen, as in git)
+    data = bytearray(src.read_bytes())
+    data[-100:] = bytes(range(100))  # audio samples, not the header
+    with src.open("r+b") as f:
+        f.write(data)
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    again, _ = ingest_all(catalog, root / "build" / "ingest")
+    assert again["gazonor-yann-fouant"].cached and again["gazonor-yann-fouant"].key == first["gazonor-yann-fouant"].key
+    # touched: hashed again, and now really changed, so encoded again
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    changed, _ = ingest_all(catalog, root / "build" / "ingest")
+    assert not changed["gazonor-yann-fouant"].cached
+    assert changed["gazonor-yann-fouant"].key != first["gazonor-yann-fouant"].key
+    # touched without a change: the same encode, and its record learns the new time
+    other = root / "episodes" / "erbm-melanie-delots" / "audio.wav"
+    os.utime(other, ns=(other.stat().st_atime_ns, other.stat().st_mtime_ns + 1_000_000))
+    touched, _ = ingest_all(catalog, root / "build" / "ingest")
+    assert touched["erbm-melanie-delots"].cached
+    assert touched["erbm-melanie-delots"].key == first["erbm-melanie-delots"].key
+    meta = json.loads((root / "build" / "ingest" / "erbm-melanie-delots" /
+                       f"{first['erbm-melanie-delots'].key}.json").read_text())
+    assert meta["source"]["stat"][1] == other.stat().st_mtime_ns
+    assert sorted(p.suffix for p in (root / "build" / "ingest" / "erbm-melanie-delots").iterdir()) == [".json", ".mp3"]
 
 
 @pytest.mark.parametrize(

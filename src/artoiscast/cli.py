@@ -140,7 +140,7 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
     """Normalise every episode's audio to the show's loudness target (cached by content hash).
 
     Shows a bar per episode while it encodes, then prints I / TP / LRA before and after,
-    length, size and encode time for each episode (--json: the same data, and the failures).
+    length, size and time taken for each episode (--json: the same data, and the failures).
     A bad audio file is one line; the other episodes still ingest; exit 2 at the end.
 
     \b
@@ -170,7 +170,7 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
         audio = catalog.podcast.audio
         table = Table(title=f"target {audio.target:g} LUFS +/-{audio.tolerance:g}, true peak <= {audio.true_peak:g} dBTP")
         table.add_column("episode", overflow="fold")
-        for col in ("before: I/TP/LRA", "after: I/TP/LRA", "length", "MB", "encode"):
+        for col in ("before: I/TP/LRA", "after: I/TP/LRA", "length", "MB", "time"):
             table.add_column(col, justify="right", no_wrap=True)
         for slug, r in sorted(records.items()):
             table.add_row(slug, f"{r.before.integrated:.1f}/{r.before.true_peak:.1f}/{r.before.lra:.1f}",

@@ -1,7 +1,8 @@
 """Ingest: source audio -> normalised MP3 (cached by content hash) + its measurements.
 
 An episode whose source and audio settings are unchanged is not re-encoded: the cache
-key is the sha256 of the source file and of the settings. A batch runs one ffmpeg
+key is the sha256 of the source file and of the settings (the sha256 itself is reused while
+the file's size, modification time and inode stay the same). A batch runs one ffmpeg
 pipeline per core and goes on past a bad episode.
 """
 
@@ -34,7 +35,7 @@ class IngestRecord:
     after: loudness.Loudness
     duration: float
     attempts: int
-    seconds: float  # time taken by the encode that produced the file
+    seconds: float  # time taken by the ingest that produced the file (hash, probe, measure, encodes)
     cached: bool
     bytes: int = 0  # size of the normalised MP3 (before tagging)
 
@@ -75,37 +76,66 @@ def _loud(d: dict[str, float]) -> loudness.Loudness:
     return loudness.Loudness(d["I"], d["LRA"], d["TP"])
 
 
+def _known_sha256(folder: Path, stamp: list[int]) -> str | None:
+    """The source's sha256 as the last ingest recorded it, if the file has not been touched since:
+    same size, modification time to the nanosecond and inode (git trusts its index the same way)."""
+    for meta in folder.glob("*.json"):  # only the current record is kept
+        try:
+            source = json.loads(meta.read_text()).get("source", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        if source.get("stat") == stamp and isinstance(source.get("sha256"), str):
+            return str(source["sha256"])
+    return None
+
+
+def _write_record(folder: Path, record: IngestRecord, stamp: list[int], sha: str) -> None:
+    data = record.to_json() | {"source": {"stat": stamp, "sha256": sha}}
+    (folder / f"{record.key}.json").write_text(json.dumps(data, indent=1, sort_keys=True))
+
+
 def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
                    on_progress: Callable[[float, float], None] | None = None) -> IngestRecord:
     """Normalise one episode's source audio into ``cache_dir/<slug>/<key>.mp3``.
 
-    Returns the cached record when source and settings are unchanged. Raises
-    AudioError (naming the episode file and the ``audio`` field) on bad audio; then
-    nothing new is left in ``cache_dir``. ``on_progress(done, total)`` counts seconds
-    of audio processed (a measure pass and an encode pass: total is twice the length).
+    Returns the cached record when source and settings are unchanged (a source not touched
+    since the last ingest is not even read again). Raises AudioError (naming the episode
+    file and the ``audio`` field) on bad audio; then nothing new is left in ``cache_dir``.
+    ``on_progress(done, total)`` counts seconds of audio processed (a measure pass and an
+    encode pass: total is twice the length).
     """
     where = f"episodes/{episode.slug}/episode.yaml"
     src = episode.audio
-    if not src.is_file():
-        raise AudioError(f'"{src.name}" not found (put the file beside episode.yaml)', path=where, field="audio")
-    started = time.perf_counter()
-    pending = loudness.PendingProbe(src)  # runs while the source is hashed
     try:
-        key = cache_key(file_sha256(src), settings)
-    except BaseException:
-        pending.cancel()
-        raise
+        st = src.stat()
+    except OSError:
+        st = None
+    if st is None or not src.is_file():
+        raise AudioError(f'"{src.name}" not found (put the file beside episode.yaml)', path=where, field="audio")
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
     folder = cache_dir / episode.slug
-    cached = _from_cache(folder, episode.slug, key)
-    if cached:
-        pending.cancel()
-        return cached
-    tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.mp3"
+    known = _known_sha256(folder, stamp)
+    if known:
+        cached = _from_cache(folder, episode.slug, cache_key(known, settings))
+        if cached:
+            return cached
+    # a new or changed source, or new settings: the work starts now and the source is hashed meanwhile
+    started = time.perf_counter()
+    pending = loudness.PendingProbe(src)
+    tmp = folder / f".ingest.{os.getpid()}.{threading.get_ident()}.mp3"
     encoder = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        # the encode stages start now: their start-up overlaps the probe and the measure
+        # the encode stages start now: their start-up overlaps the hash, the probe and the measure
         encoder = loudness.Encoder(src, tmp, bitrate=settings.kbps, channels=settings.channels)
+        sha = known or file_sha256(src)
+        key = cache_key(sha, settings)
+        cached = _from_cache(folder, episode.slug, key)
+        if cached:  # touched, not changed: remember it as it is now
+            encoder.close()
+            pending.cancel()
+            _write_record(folder, cached, stamp, sha)
+            return cached
         info = pending.result()
         total = 2 * info.duration
         result = loudness.normalise(
@@ -129,7 +159,7 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
                           result.attempts, round(time.perf_counter() - started, 3), cached=False,
                           bytes=tmp.stat().st_size)
     tmp.replace(record.mp3)
-    (folder / f"{key}.json").write_text(json.dumps(record.to_json(), indent=1, sort_keys=True))
+    _write_record(folder, record, stamp, sha)
     for old in folder.iterdir():  # keep only the current encode
         if not old.name.startswith((key, ".")):
             old.unlink(missing_ok=True)

@@ -1,22 +1,27 @@
 """Pure ITU-R BS.1770-4 / EBU Tech 3342 arithmetic: gating blocks in, integrated loudness and
-loudness range out. No I/O: ``loudness.py`` runs ffmpeg and hands its output here.
+loudness range out. No I/O: ``loudness.py`` runs ffmpeg and hands its log lines here.
 
-Why: the source is measured in several parts at once (one ffmpeg per core), each printing
-its 100 ms blocks (``ebur128=framelog=info``: momentary M over 400 ms, short-term S over
-3 s). The integrated loudness of the whole file is *not* a mean of the parts' integrated
-loudness (the relative gate depends on the whole file), so the blocks of all parts are
-gathered and gated here exactly as ffmpeg's ``ebur128`` gates one file's blocks.
+Why: the source is measured in several parts at once (one ffmpeg per core), each logging its
+100 ms blocks (``ebur128=framelog=info``: momentary M over 400 ms, short-term S over 3 s). The
+integrated loudness of the whole file is *not* a mean of the parts' integrated loudness (the
+relative gate depends on the whole file), so the blocks of all parts are gathered and gated
+here exactly as ffmpeg's ``ebur128`` gates one file's blocks.
 
-A part after the first starts ``LEAD_BLOCKS`` blocks before its boundary: its first 3 s
-only fill the short-term window (and the momentary one), so those blocks are dropped and
-the blocks that remain are the ones a single pass over the whole file would have made.
+The blocks are kept as counts per logged value: ffmpeg logs them to 0.1 LU, so a histogram of
+those values loses nothing, and its size does not grow with the length of the episode.
+
+A part after the first starts ``LEAD_BLOCKS`` blocks before its boundary: its first 3 s only
+fill the short-term window (and the momentary one), so those blocks are dropped and the blocks
+that remain are the ones a single pass over the whole file would have made.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 ABS_GATE = -70.0  # LUFS, both measures
 REL_GATE_I = -10.0  # LU below the absolute-gated mean (integrated)
@@ -24,7 +29,7 @@ REL_GATE_LRA = -20.0  # LU below the absolute-gated mean (loudness range)
 LEAD_BLOCKS = 29  # blocks of 100 ms before a boundary: the 30th has a full 3 s window
 SPLIT_MIN = 60.0  # seconds: shorter sources are measured in one part
 
-_LINE = re.compile(r"\bt:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)")
+_LINE = re.compile(rb"\bt:\s*[\d.]+\s+TARGET:\S+ LUFS\s+M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,28 @@ class Part:
     start: float  # seconds (input seek)
     length: float | None  # seconds to read; None: to the end
     skip: int  # leading blocks that only fill the windows
+
+
+@dataclass
+class Blocks:
+    """The 100 ms blocks of a source: momentary and short-term loudness, counted per value."""
+
+    momentary: Counter[float] = field(default_factory=Counter)
+    short_term: Counter[float] = field(default_factory=Counter)
+    count: int = 0
+
+    def read_log(self, lines: Iterable[bytes], skip: int = 0) -> None:
+        """Add the blocks of one part's ebur128 log, but its first ``skip``."""
+        seen = 0
+        for line in lines:
+            m = _LINE.search(line)
+            if m is None:
+                continue
+            seen += 1
+            if seen > skip:
+                self.momentary[float(m[1])] += 1
+                self.short_term[float(m[2])] += 1
+                self.count += 1
 
 
 def block_seconds(rate: int) -> float:
@@ -57,15 +84,6 @@ def split_plan(duration: float, rate: int, parts: int) -> list[Part]:
     return plan
 
 
-def parse_framelog(stderr: str) -> tuple[list[float], list[float]]:
-    """Momentary and short-term loudness of every 100 ms block ffmpeg logged, in order."""
-    ms, ss = [], []
-    for m in _LINE.finditer(stderr):
-        ms.append(float(m[2]))
-        ss.append(float(m[3]))
-    return ms, ss
-
-
 def _energy(lufs: float) -> float:
     return 10 ** ((lufs + 0.691) / 10)
 
@@ -74,36 +92,38 @@ def _lufs(energy: float) -> float:
     return -0.691 + 10 * math.log10(energy) if energy > 0 else -math.inf
 
 
-def integrated(momentary: list[float]) -> float:
+def _gate(values: Mapping[float, int], relative: float) -> dict[float, int]:
+    """The values at or above the absolute gate and then at or above ``relative`` LU under the
+    mean energy of those."""
+    kept = {v: n for v, n in values.items() if v >= ABS_GATE and n > 0}
+    total = sum(kept.values())
+    if not total:
+        return {}
+    gate = _lufs(sum(_energy(v) * n for v, n in kept.items()) / total) + relative
+    return {v: n for v, n in kept.items() if v >= gate}
+
+
+def integrated(momentary: Mapping[float, int]) -> float:
     """Integrated loudness (LUFS) of 400 ms blocks with 75 % overlap: absolute gate at -70 LUFS,
     relative gate 10 LU under their mean. -70.0 when nothing passes, as ffmpeg prints."""
-    kept = [m for m in momentary if m >= ABS_GATE]
-    if not kept:
+    above = _gate(momentary, REL_GATE_I)
+    if not above:
         return ABS_GATE
-    gate = _lufs(sum(map(_energy, kept)) / len(kept)) + REL_GATE_I
-    above = [_energy(m) for m in kept if m >= gate]
-    return _lufs(sum(above) / len(above))
+    return _lufs(sum(_energy(v) * n for v, n in above.items()) / sum(above.values()))
 
 
-def loudness_range(short_term: list[float]) -> float:
+def loudness_range(short_term: Mapping[float, int]) -> float:
     """EBU Tech 3342 loudness range (LU): the 10th to 95th percentile of the 3 s values that
     pass the absolute gate and a relative gate 20 LU under their mean (ffmpeg's percentiles)."""
-    kept = [s for s in short_term if s >= ABS_GATE]
-    if not kept:
+    kept = _gate(short_term, REL_GATE_LRA)
+    n = sum(kept.values())
+    if not n:
         return 0.0
-    gate = _lufs(sum(map(_energy, kept)) / len(kept)) + REL_GATE_LRA
-    values = sorted(s for s in kept if s >= gate)
-    n = len(values)
-    low = values[max(int(0.10 * n + 0.5) - 1, 0)]
-    high = values[max(int(0.95 * n + 0.5) - 1, 0)]
-    return max(high - low, 0.0)
-
-
-def combine(parts: list[tuple[list[float], list[float]]], plan: list[Part]) -> tuple[float, float, int]:
-    """(integrated LUFS, LRA LU, blocks) of the whole source from each part's logged blocks."""
-    ms: list[float] = []
-    ss: list[float] = []
-    for (m, s), part in zip(parts, plan):
-        ms += m[part.skip:]
-        ss += s[part.skip:]
-    return round(integrated(ms), 2), round(loudness_range(ss), 2), len(ms)
+    low, high = max(int(0.10 * n + 0.5), 1), max(int(0.95 * n + 0.5), 1)  # 1-based ranks
+    seen, found = 0, {}
+    for value in sorted(kept):
+        seen += kept[value]
+        for name, rank in (("low", low), ("high", high)):
+            if name not in found and seen >= rank:
+                found[name] = value
+    return max(found["high"] - found["low"], 0.0)

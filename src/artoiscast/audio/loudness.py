@@ -145,7 +145,9 @@ class MeasureJob:
                  on_progress: Progress | None = None, check_length: bool = True) -> None:
         self.path, self.declared, self.check_length = path, declared, check_length
         self.plan = bs1770.split_plan(declared if check_length else 0.0, rate, parts or cores())
-        self.pipe = Pipeline(on_progress)
+        # the parts decode a few seconds twice (their lead): never report more than the whole
+        report = (lambda done: on_progress(min(done, declared) if declared > 0 else done)) if on_progress else None
+        self.pipe = Pipeline(report)
         try:
             for part in self.plan:
                 self.pipe.start(measure_part_cmd(path, part, channels=channels), progress=True)
@@ -160,8 +162,9 @@ class MeasureJob:
     def result(self) -> Loudness:
         """The measure (true peak NaN: the encode reads it). Raises AudioError if ffmpeg cannot
         decode the source to the end or decodes clearly less than the ``declared`` duration."""
+        blocks = bs1770.Blocks()
         try:
-            results = self.pipe.wait()
+            results = self.pipe.wait(scan=lambda i, log: blocks.read_log(log, self.plan[i].skip))
         finally:
             self.close()
         path, declared = self.path, self.declared
@@ -169,11 +172,11 @@ class MeasureJob:
             if code != 0 or "Summary:" not in stderr:
                 raise AudioError(f"cannot decode the audio ({last_error_line(stderr)}): the file is damaged, "
                                  "export it again", path=path)
-        integrated, lra, _ = bs1770.combine([bs1770.parse_framelog(err) for _, err in results], self.plan)
         decoded = decoded_seconds(self.plan, self.pipe.done)
         if self.check_length and decoded < declared - max(TRUNCATED_SLACK, 0.01 * declared):
             raise AudioError(f"the file is truncated: its header declares {declared:.1f} s but only {decoded:.1f} s "
                              "decode (copy or export it again)", path=path)
+        integrated, lra = bs1770.integrated(blocks.momentary), bs1770.loudness_range(blocks.short_term)
         return Loudness(round(integrated, 1), round(lra, 1), math.nan)
 
 

@@ -17,6 +17,7 @@ from typing import IO
 from artoiscast.errors import ToolMissing
 
 PIPE_SIZE = 1 << 20  # bytes of pipe between stages (Linux default 64 KiB: more wake-ups)
+STDERR_TAIL = 1 << 16  # bytes of a tool's stderr kept in memory
 # ebur128's per-block log lines ("t: 1.2 TARGET:-23 LUFS M: ..."): never an error's last line
 _BLOCK_LINE = re.compile(r"\bt:\s*[\d.]+\s+TARGET:")
 
@@ -100,14 +101,20 @@ class Pipeline:
             stdin.close()  # the child holds it now: EOF and SIGPIPE travel along the pipeline
         return proc
 
-    def wait(self) -> list[tuple[int, str]]:
-        """(return code, stderr) of each process, in start order."""
+    def wait(self, scan: Callable[[int, IO[bytes]], None] | None = None) -> list[tuple[int, str]]:
+        """(return code, the end of its stderr) of each process, in start order: the reason of a
+        failure and a filter's summary are at the end. ``scan(i, file)`` first reads process i's
+        whole stderr, for a log too long to hold (ebur128's line per 100 ms)."""
         codes = [p.wait() for p in self.procs]
         for thread in self._threads:
             thread.join()
         out = []
-        for code, err in zip(codes, self.errs):
-            err.seek(0)
+        for i, (code, err) in enumerate(zip(codes, self.errs)):
+            if scan is not None:
+                err.seek(0)
+                scan(i, err)
+            size = err.seek(0, os.SEEK_END)
+            err.seek(max(0, size - STDERR_TAIL))
             out.append((code, err.read().decode("utf-8", "replace")))
             err.close()
         return out

@@ -23,7 +23,7 @@ from artoiscast.audio.tags import mp3_length
 from artoiscast.catalog import AudioSettings, Catalog, Episode
 from artoiscast.errors import ArtoiscastError, AudioError
 
-PIPELINE_VERSION = 3  # bump when the normalisation method changes: everything re-encodes
+PIPELINE_VERSION = 4  # bump when the normalisation method changes: everything re-encodes
 
 
 @dataclass(frozen=True)

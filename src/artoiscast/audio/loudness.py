@@ -10,13 +10,15 @@ Method (../shared/research/loudness-bench.md, then scripts/bench/ingest.py):
    is the costly part of the filter), mixed to the channels we encode, in one part per core
    at once (``bs1770.split_plan``: the 100 ms blocks of all parts are gated together), and
    count the decoded seconds (truncation check);
-2. one pipeline of three ffmpeg processes running at once on the cores:
-   decode + linear gain + true-peak limiter at 2x oversampling, with a branch measuring the
-   source's true peak (4x oversampled peak, soxr) | libmp3lame CBR, written to the file and,
-   through the ``tee`` muxer, to | a decoder of the **encoded MP3** measuring I, LRA and
-   true peak with ``ebur128=peak=true``.
-3. if the MP3 misses the target (encoding moves loudness about 0.5 LU and peaks up), the
-   gain or the limiter ceiling is corrected and step 2 repeated.
+2. one pipeline of three ffmpeg processes running at once on the cores, the first two
+   started while step 1 runs (``Encoder``): decode + linear gain + true-peak limiter at 2x
+   oversampling, with a branch reading the source's true peak (4x oversampled, soxr) |
+   libmp3lame CBR, written to the file and, through the ``tee`` muxer, to | a decoder of the
+   **encoded MP3** measuring I, LRA and true peak with ``ebur128=peak=true``. The encoder is
+   the slowest stage; the other two run at a lower priority so that they never take its core;
+3. if the MP3 misses the target (encoding moves loudness about 0.5 LU and peaks up by up to
+   2 dB on sharp attacks), the gain or the limiter ceiling is corrected (``correct``) and
+   step 2 repeated, 4 encodes at most.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Probing a source before any work: is it audio ffmpeg can read, how long, at what rate.
 
-ffprobe for every format; the header of a PCM WAV or AIFF read here too, because ffprobe sizes a
-WAV by the file rather than by its header (a cut file would pass) and because the header alone
-says how long the audio is, so the measure can start while ffprobe still runs.
+ffprobe for every format but PCM WAV and AIFF, whose header is read here instead: it says
+all ffprobe would (length, rate, channels) without starting a process, and it is the only
+witness of a cut file, since ffprobe sizes a WAV by the file rather than by its header.
 """
 
 from __future__ import annotations
@@ -50,13 +50,14 @@ class PendingProbe:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._proc: subprocess.Popen[str] | None = None
+        self._failed: OSError | None = None
         self.header = pcm_header(path)
         try:
             if path.stat().st_size > 0 and self.header is None:
                 self._proc = subprocess.Popen(probe_cmd(path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                               stderr=subprocess.PIPE, text=True, errors="replace")
-        except OSError:
-            pass  # result() says why
+        except OSError as exc:
+            self._failed = exc  # result() says why
 
     def cancel(self) -> None:
         """Stop ffprobe if it still runs (the result is not wanted)."""
@@ -77,11 +78,14 @@ class PendingProbe:
         if size and self.header is not None:
             return _checked(path, size, self.header)
         proc, self._proc = self._proc, None
-        if size == 0 or proc is None:
+        if size == 0:
             if proc is not None:
                 proc.kill()
                 proc.communicate()
             raise AudioError("the file is empty (0 bytes): export the audio again", path=path)
+        if proc is None:
+            why = self._failed.strerror if self._failed else "it was not started"
+            raise AudioError(f"cannot run ffprobe ({why})", path=path)
         stdout, stderr = proc.communicate()
         if proc.returncode != 0:
             why = last_error_line(stderr.replace(f"{path}: ", ""))

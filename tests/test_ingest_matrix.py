@@ -133,3 +133,16 @@ def test_vbr_mp3_without_xing_header_is_not_taken_for_truncated(voice: tuple[Pat
     loudness.normalise(src, tmp_path / "out.mp3", target=-16.0, true_peak=-1.0, tolerance=1.0, bitrate=128,
                        channels=2, declared=info.duration * 1.5, check_length=not info.estimated)
     assert -17.0 <= ebur128(tmp_path / "out.mp3")[0] <= -15.0
+
+
+def test_the_first_encode_is_held_to_the_aim_and_later_ones_to_the_tolerance() -> None:
+    near, edge = loudness.Loudness(-16.3, 5.0, -1.5), loudness.Loudness(-16.8, 5.0, -1.5)
+    assert loudness.within(near, -16.0, -1.0, 1.0, aim=loudness.AIM)
+    assert not loudness.within(edge, -16.0, -1.0, 1.0, aim=loudness.AIM)  # encoded once more
+    assert loudness.within(edge, -16.0, -1.0, 1.0)  # inside the tolerance: a later encode is kept
+    assert not loudness.within(loudness.Loudness(-16.95, 5.0, -1.5), -16.0, -1.0, 1.0)  # the stream guard
+    assert not loudness.within(loudness.Loudness(-16.0, 5.0, -0.9), -16.0, -1.0, 1.0)
+    # a miss on the peak lowers the ceiling by the miss and a margin that grows with each attempt
+    assert loudness.correct(loudness.Loudness(-16.0, 5.0, -0.6), -16.0, -1.0, 8.0, -3.0, 1) == (8.0, -3.9)
+    assert loudness.correct(loudness.Loudness(-16.0, 5.0, -0.6), -16.0, -1.0, 8.0, -3.0, 2) == (8.0, -4.4)
+    assert loudness.correct(loudness.Loudness(-16.7, 5.0, -1.5), -16.0, -1.0, 8.0, -3.0, 1) == (8.7, -3.0)

@@ -18,7 +18,8 @@ Method (../shared/research/loudness-bench.md, then scripts/bench/ingest.py):
    the slowest stage; the other two run at a lower priority so that they never take its core;
 3. if the MP3 misses the target (encoding moves loudness about 0.5 LU and peaks up by up to
    2 dB on sharp attacks), the gain or the limiter ceiling is corrected (``correct``) and
-   step 2 repeated, 4 encodes at most.
+   step 2 repeated, 4 encodes at most; a first encode inside the tolerance but more than
+   ``AIM`` from the target is done once more too.
 """
 
 from __future__ import annotations
@@ -334,11 +335,19 @@ class Normalised:
 
 
 STREAM_GUARD = 0.1  # LU: the measured stream holds the end padding the file's LAME tag hides
+# The first encode must also land this close to the target, or it is done once more with the
+# gain it measured: heavy limiting (a hot jingle on quiet speech) costs up to 0.9 LU that the
+# first gain cannot know of, and the second gain does (demo: 6 of 29 episodes, -16.9 -> -16.x).
+AIM = 0.5
 
 
-def within(after: Loudness, target: float, true_peak: float, tolerance: float) -> bool:
-    """Is an encoded file's loudness inside the show's tolerance (with a guard for the stream measure)?"""
-    return abs(after.integrated - target) <= tolerance - STREAM_GUARD and after.true_peak <= true_peak
+def within(after: Loudness, target: float, true_peak: float, tolerance: float, aim: float | None = None) -> bool:
+    """Is an encoded file's loudness inside the show's tolerance (with a guard for the stream
+    measure), and inside ``aim`` LU of the target when one is given?"""
+    off = abs(after.integrated - target)
+    if aim is not None and off > aim:
+        return False
+    return off <= tolerance - STREAM_GUARD and after.true_peak <= true_peak
 
 
 def correct(after: Loudness, target: float, true_peak: float, gain: float, ceiling: float,
@@ -389,7 +398,7 @@ def normalise(src: Path, dst: Path, *, target: float, true_peak: float, toleranc
             encoder = None
             if attempt == 1 and source_tp is not None and math.isnan(measured.true_peak):
                 measured = Loudness(measured.integrated, measured.lra, source_tp)
-            if within(after, target, true_peak, tolerance):
+            if within(after, target, true_peak, tolerance, AIM if attempt == 1 and max_attempts > 1 else None):
                 return Normalised(measured, after, attempt, gain, ceiling)
             gain, ceiling = correct(after, target, true_peak, gain, ceiling, attempt)
     except BaseException:

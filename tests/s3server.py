@@ -43,13 +43,17 @@ def _free(port: int) -> bool:
 
 
 def free_ports(n: int) -> list[int]:
-    """``n`` free ports p whose p+10000 (weed's gRPC port) is free too."""
+    """``n`` distinct free ports.
+
+    Each is given to weed explicitly, gRPC ports included: left to itself weed takes port +
+    10000 for each service's gRPC, which can be another service's port (seen once: the S3
+    gateway's gRPC on the filer's port, and weed exiting with 'address already in use')."""
     ports: list[int] = []
     while len(ports) < n:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        if port < 55000 and port not in ports and _free(port + 10000):
+        if port not in ports and _free(port):
             ports.append(port)
     return ports
 
@@ -78,11 +82,13 @@ class SeaweedS3:
              "actions": ["Admin", "Read", "Write", "List", "Tagging"]},
             {"name": "anonymous", "actions": ["Read"]},
         ]}))
-        master, volume, filer, s3 = free_ports(4)
+        master, volume, filer, s3, master_g, volume_g, filer_g, s3_g = free_ports(8)
         self.port = s3
         cmd = [weed_binary(), "server", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-               f"-master.port={master}", f"-volume.port={volume}", "-filer", f"-filer.port={filer}",
-               "-s3", f"-s3.port={s3}", "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
+               f"-master.port={master}", f"-master.port.grpc={master_g}", f"-volume.port={volume}",
+               f"-volume.port.grpc={volume_g}", "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_g}",
+               "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_g}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+               f"-s3.config={config}",
                "-metricsPort=0", "-master.volumeSizeLimitMB=1024", "-volume.max=100"]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

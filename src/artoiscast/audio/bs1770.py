@@ -47,7 +47,10 @@ class Blocks:
 
     momentary: Counter[float] = field(default_factory=Counter)
     short_term: Counter[float] = field(default_factory=Counter)
-    count: int = 0
+
+    @property
+    def count(self) -> int:
+        return sum(self.momentary.values())
 
     def read_log(self, lines: Iterable[bytes], skip: int = 0) -> None:
         """Add the blocks of one part's ebur128 log, but its first ``skip``."""
@@ -60,7 +63,6 @@ class Blocks:
             if seen > skip:
                 self.momentary[float(m[1])] += 1
                 self.short_term[float(m[2])] += 1
-                self.count += 1
 
 
 def block_seconds(rate: int) -> float:

@@ -92,14 +92,6 @@ def layout(channels: int) -> str:
     return "mono" if channels == 1 else "stereo"
 
 
-def measure_cmd(path: Path, *, channels: int | None = None, true_peak: bool = True) -> list[str]:
-    """ebur128 over the first audio stream; ``channels`` first mixes to what will be encoded."""
-    chain = f"aformat=channel_layouts={layout(channels)}," if channels else ""
-    chain += "ebur128=peak=true" if true_peak else "ebur128"
-    return [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
-            "-af", chain, "-f", "null", "-"]
-
-
 def measure_part_cmd(path: Path, part: bs1770.Part, *, channels: int) -> list[str]:
     """ebur128 over one time range of the source, logging every 100 ms block (for ``bs1770``)."""
     seek = ["-ss", f"{part.start:.6f}"] if part.start > 0 else []
@@ -122,15 +114,6 @@ def parse_max_volume(stderr: str) -> float | None:
     """volumedetect's ``max_volume`` (dBFS), or None."""
     m = _MAX_VOLUME.findall(stderr)
     return _num(m[-1]) if m else None
-
-
-def measure(path: Path) -> Loudness:
-    """Integrated loudness, loudness range and true peak of ``path`` (one decode pass)."""
-    proc = subprocess.run(measure_cmd(path), capture_output=True, text=True, errors="replace", check=False)
-    result = parse_ebur128(proc.stderr) if proc.returncode == 0 else None
-    if result is None:
-        raise AudioError(f"loudness measurement failed: {last_error_line(proc.stderr)}", path=path)
-    return result
 
 
 def decoded_seconds(plan: list[bs1770.Part], done: list[float]) -> float:
@@ -316,13 +299,6 @@ class Encoder:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def encode_and_measure(src: Path, dst: Path, *, gain_db: float, ceiling_db: float, bitrate: int, channels: int,
-                       rate: int = 0, on_progress: Progress | None = None) -> tuple[Loudness, float | None]:
-    """One encode of ``src`` to ``dst``, measured as it is written (see ``Encoder.run``)."""
-    return Encoder(src, dst, bitrate=bitrate, channels=channels).run(gain_db=gain_db, ceiling_db=ceiling_db,
-                                                                     rate=rate, on_progress=on_progress)
 
 
 @dataclass(frozen=True)

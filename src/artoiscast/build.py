@@ -197,6 +197,13 @@ def _notes_html(ep: Episode, chapters: list[Chapter]) -> str:
     return "\n".join(parts)
 
 
+def media_key(slug: str, rec: IngestRecord) -> str:
+    """``media/<slug>/<slug>-<sha8>.mp3``, named by the sound alone: the sha256 of the normalised,
+    untagged MP3. A metadata edit (title, summary, base URL...) rewrites the tag of the same object,
+    so apps do not download the episode again; only new audio gives a new URL."""
+    return f"media/{slug}/{slug}-{(rec.sha256 or _file_sha256(rec.mp3))[:8]}.mp3"
+
+
 def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str, cover: bytes | None,
                      files: dict[str, bytes | Path], tmp: Path) -> PublishedEpisode:
     """Side files and the tagged MP3 of one episode, added to ``files``. Raises ArtoiscastError."""
@@ -231,8 +238,7 @@ def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url:
                   "LOUDNESS_LRA": f"{rec.after.lra:.1f} LU"},
         chapters=chapters,
     ), version=show.audio.id3_version)
-    digest = _file_sha256(tagged)
-    media = f"media/{ep.slug}/{ep.slug}-{digest[:8]}.mp3"
+    media = media_key(ep.slug, rec)
     files[media] = tagged
     return PublishedEpisode(
         episode=ep, media=media, length=tagged.stat().st_size, duration=rec.duration,

@@ -6,7 +6,7 @@ audio give the same bytes (build time from ``SOURCE_DATE_EPOCH`` or the newest e
 
 A scheduled episode (dated after ``now``) is ingested and its side files checked, but nothing
 of it reaches ``build/site`` (no media, transcript, chapters, art, page or manifest entry)
-until its date.
+until its date; its guid and date go only to the private ``build/schedule.json``.
 """
 
 from __future__ import annotations
@@ -277,11 +277,12 @@ def build(
     """Run the whole pipeline into ``out`` (default ``<root>/build/site``).
 
     ``base_url`` overrides the catalog's (the demo serves on 127.0.0.1). Episodes dated
-    after ``now`` (default: the clock) are ingested but left out of ``out`` entirely.
-    Returns a BuildResult. Raises ErrorList with every problem when anything fails; then
-    nothing in ``out`` has changed. When nothing the build reads has changed since the
-    last build (same files, sizes and mtimes; no scheduled episode come due), it returns
-    at once with ``skipped`` set: no catalog load, no audio work, no rendering.
+    after ``now`` (default: the clock) are ingested but left out of ``out`` entirely, and
+    listed in ``schedule.json`` beside it (never published). Returns a BuildResult. Raises
+    ErrorList with every problem when anything fails; then nothing in ``out`` has changed.
+    When nothing the build reads has changed since the last build (same files, sizes and
+    mtimes; no scheduled episode come due), it returns at once with ``skipped`` set: no
+    catalog load, no audio work, no rendering.
     """
     root = Path(root)
     out = out or root / "build" / "site"
@@ -316,6 +317,7 @@ def build(
     errors += ingest_errors
     published: dict[str, PublishedEpisode] = {}
     (root / "build").mkdir(exist_ok=True)
+    scheduled: list[Episode] = []
     with tempfile.TemporaryDirectory(prefix="tag-", dir=root / "build") as tmpdir:
         for ep in catalog.episodes:
             if ep.slug not in records:
@@ -327,6 +329,7 @@ def build(
                 else:  # scheduled: ingested and checked now, so its day holds no surprise, but nothing
                     # of it (media, side files, art, manifest entry) is built before its date
                     _side_files(catalog, ep, records[ep.slug], base, {})
+                    scheduled.append(ep)
             except ArtoiscastError as exc:
                 errors.append(exc)
         if errors:
@@ -343,6 +346,7 @@ def build(
         manifest = _manifest(catalog, base, built, files, items, published)
         files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
         written = _write_tree(out, files)
+        _write_schedule(out, files[MANIFEST], scheduled)
     result = BuildResult(root, out, base, manifest["files"], {n: [p.slug for p in v] for n, v in items.items()},
                          written, records=records, _catalog=catalog)
     _write_stamp(root, fingerprint, result, catalog, now)
@@ -363,6 +367,24 @@ def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, byt
             "loudness": pe.loudness, "feeds": [n for n, v in items.items() if pe in v],
         }
     return {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
+
+
+SCHEDULE = "schedule.json"
+
+
+def _write_schedule(out: Path, manifest: bytes, scheduled: list[Episode]) -> None:
+    """``schedule.json`` beside ``out`` (never inside: it is not published): the scheduled episodes'
+    guids and dates, so that publish can say that a published episode was postponed, and to when,
+    without the date being public. It names the manifest it goes with; publish ignores it otherwise."""
+    doc = {"manifest_sha256": sha256(manifest),
+           "episodes": {e.slug: {"guid": e.guid, "date": e.published.isoformat()} for e in scheduled}}
+    path = out.parent / SCHEDULE
+    tmp = path.with_name(f".{SCHEDULE}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError:  # only a better message depends on it: publish then says "removed, renamed or postponed"
+        tmp.unlink(missing_ok=True)
 
 
 def _same(dest: Path, data: bytes | Path) -> bool:

@@ -49,8 +49,9 @@ def test_a_scheduled_episode_is_nowhere_in_the_site_or_the_published_folder_befo
         root: Path, tmp_path: Path) -> None:
     folder = root / "episodes" / SLUG
     make_png(folder / "portrait.png", colour=(150, 30, 30))
-    text = (folder / "episode.yaml").read_text(encoding="utf-8").replace("audio: audio.wav", "audio: audio.wav\nimage: portrait.png")
-    (folder / "episode.yaml").write_text(text, encoding="utf-8")
+    text = (folder / "episode.yaml").read_text(encoding="utf-8")
+    (folder / "episode.yaml").write_text(text.replace("audio: audio.wav", "audio: audio.wav\nimage: portrait.png"),
+                                         encoding="utf-8")
     set_date(root, SLUG, "2025-03-01", "2031-06-01")
     (ep,) = [e for e in load_catalog(root).episodes if e.slug == SLUG]
     needles = [SLUG.encode(), ep.guid.encode(), b"Renouveau du Bassin Minier"]
@@ -118,7 +119,8 @@ def test_without_a_schedule_the_guard_still_names_postponing() -> None:
     old = {"files": {}, "episodes": {"a": {"guid": "g-a"}}}
     (gone,) = check_guids({"files": {}, "episodes": {}}, old, where="m")
     assert "removed, renamed or postponed to a future date" in gone.line() and "--allow-removed a" in gone.line()
-    (later,) = check_guids({"files": {}, "episodes": {}}, old, where="m", scheduled={"g-a": "2031-06-01T18:30:00+02:00"})
+    (later,) = check_guids({"files": {}, "episodes": {}}, old, where="m",
+                           scheduled={"g-a": "2031-06-01T18:30:00+02:00"})
     assert "postponed to 2031-06-01 18:30" in later.line() and "--allow-removed a" in later.line()
     assert check_guids({"files": {}, "episodes": {}}, old, where="m", scheduled={"g-a": "2031-06-01T00:00:00+02:00"},
                        allow_removed=["a"]) == []

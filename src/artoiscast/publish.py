@@ -118,7 +118,8 @@ def _when(date: str) -> str:
 
 
 def check_guids(new: dict[str, Any], old: dict[str, Any], *, where: str, allow_removed: Iterable[str] = (),
-                allow_guid_change: Iterable[str] = (), scheduled: dict[str, str] | None = None) -> list[ArtoiscastError]:
+                allow_guid_change: Iterable[str] = (),
+                scheduled: dict[str, str] | None = None) -> list[ArtoiscastError]:
     """Every way the build would break a published episode's identity, one error per slug.
 
     A published guid must stay in the build, paired with the same slug; ``allow_removed`` and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -228,9 +229,11 @@ def test_cli_ingest_json_gives_the_table_data_and_the_failure(root: Path) -> Non
     assert data["gazonor-yann-fouant"] == {"slug": "gazonor-yann-fouant", "error": (
         "episodes/gazonor-yann-fouant/episode.yaml: audio: the file is empty (0 bytes): export the audio again")}
     rec = data["erbm-melanie-delots"]
-    assert set(rec) == {"slug", "key", "before", "after", "duration", "attempts", "seconds", "bytes", "cached"}
+    assert set(rec) == {"slug", "key", "before", "after", "duration", "attempts", "seconds", "bytes", "sha256",
+                        "cached"}
     assert set(rec["before"]) == set(rec["after"]) == {"I", "LRA", "TP"}
     assert -17 <= rec["after"]["I"] <= -15 and rec["after"]["TP"] <= -1.0 and rec["before"]["TP"] < 0
-    assert rec["bytes"] == (root / "build" / "ingest" / "erbm-melanie-delots" / f"{rec['key']}.mp3").stat().st_size
+    mp3 = root / "build" / "ingest" / "erbm-melanie-delots" / f"{rec['key']}.mp3"
+    assert rec["bytes"] == mp3.stat().st_size and rec["sha256"] == hashlib.sha256(mp3.read_bytes()).hexdigest()
     again = json.loads(CliRunner().invoke(cli, ["ingest", "--json", "--root", str(root)]).stdout)
     assert again["erbm-melanie-delots"] == rec | {"cached": True}

@@ -3,6 +3,10 @@
 Everything is gathered first; if any episode fails, nothing is written to ``build/site``
 (the errors are reported together). The output is deterministic: the same catalog and
 audio give the same bytes (build time from ``SOURCE_DATE_EPOCH`` or the newest episode).
+
+A scheduled episode (dated after ``now``) is ingested and its side files checked, but nothing
+of it reaches ``build/site`` (no media, transcript, chapters, art, page or manifest entry)
+until its date; its guid and date go only to the private ``build/schedule.json``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
 from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_all
 from artoiscast.published import PublishedEpisode
 from artoiscast.site import render_site
-from artoiscast.transcripts import chapters_json, fmt_time, load_chapters, load_transcript, markdown_html, side_files
+from artoiscast.transcripts import (
+    Transcript, chapters_json, fmt_time, load_chapters, load_transcript, markdown_html, side_files,
+)
 
 MANIFEST = "manifest.json"
 ISO639_2 = {"fr": "fra", "en": "eng", "nl": "nld", "de": "deu", "es": "spa", "it": "ita"}
@@ -197,9 +203,11 @@ def _notes_html(ep: Episode, chapters: list[Chapter]) -> str:
     return "\n".join(parts)
 
 
-def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str, cover: bytes | None,
-                     files: dict[str, bytes | Path], tmp: Path) -> PublishedEpisode:
-    """Side files and the tagged MP3 of one episode, added to ``files``. Raises ArtoiscastError."""
+def _side_files(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str,
+                files: dict[str, bytes | Path]) -> tuple[list[Chapter], Transcript | None, list[tuple[str, str]],
+                                                          str | None, str | None]:
+    """Transcripts, chapters and image of one episode, added to ``files``: (chapters, transcript,
+    transcript paths, chapters path, image path). Raises ArtoiscastError."""
     shown = f"episodes/{ep.slug}"
     chapters = load_chapters(ep.chapters, rec.duration, f"{shown}/{ep.chapters.name}") if ep.chapters else []
     transcript = load_transcript(ep.transcript, rec.duration, f"{shown}/{ep.transcript.name}") if ep.transcript else None
@@ -218,6 +226,20 @@ def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url:
         data, ext = check_artwork(ep.image, f"{shown}/episode.yaml", "image")
         image = f"art/{ep.slug}-{sha256(data)[:8]}.{ext}"
         files[image] = data
+    return chapters, transcript, paths, chapters_path, image
+
+
+def media_key(slug: str, rec: IngestRecord) -> str:
+    """``media/<slug>/<slug>-<sha8>.mp3``, named by the sound alone: the sha256 of the normalised,
+    untagged MP3. A metadata edit (title, summary, base URL...) rewrites the tag of the same object,
+    so apps do not download the episode again; only new audio gives a new URL."""
+    return f"media/{slug}/{slug}-{(rec.sha256 or _file_sha256(rec.mp3))[:8]}.mp3"
+
+
+def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str, cover: bytes | None,
+                     files: dict[str, bytes | Path], tmp: Path) -> PublishedEpisode:
+    """Side files and the tagged MP3 of one episode, added to ``files``. Raises ArtoiscastError."""
+    chapters, transcript, paths, chapters_path, image = _side_files(catalog, ep, rec, base_url, files)
     show = catalog.podcast
     tagged = tmp / f"{ep.slug}.mp3"
     shutil.copyfile(rec.mp3, tagged)
@@ -231,8 +253,7 @@ def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url:
                   "LOUDNESS_LRA": f"{rec.after.lra:.1f} LU"},
         chapters=chapters,
     ), version=show.audio.id3_version)
-    digest = _file_sha256(tagged)
-    media = f"media/{ep.slug}/{ep.slug}-{digest[:8]}.mp3"
+    media = media_key(ep.slug, rec)
     files[media] = tagged
     return PublishedEpisode(
         episode=ep, media=media, length=tagged.stat().st_size, duration=rec.duration,
@@ -255,11 +276,13 @@ def build(
 ) -> BuildResult:
     """Run the whole pipeline into ``out`` (default ``<root>/build/site``).
 
-    ``base_url`` overrides the catalog's (the demo serves on 127.0.0.1). Returns a
-    BuildResult. Raises ErrorList with every problem when anything fails; then
-    nothing in ``out`` has changed. When nothing the build reads has changed since the
-    last build (same files, sizes and mtimes; no scheduled episode come due), it returns
-    at once with ``skipped`` set: no catalog load, no audio work, no rendering.
+    ``base_url`` overrides the catalog's (the demo serves on 127.0.0.1). Episodes dated
+    after ``now`` (default: the clock) are ingested but left out of ``out`` entirely, and
+    listed in ``schedule.json`` beside it (never published). Returns a BuildResult. Raises
+    ErrorList with every problem when anything fails; then nothing in ``out`` has changed.
+    When nothing the build reads has changed since the last build (same files, sizes and
+    mtimes; no scheduled episode come due), it returns at once with ``skipped`` set: no
+    catalog load, no audio work, no rendering.
     """
     root = Path(root)
     out = out or root / "build" / "site"
@@ -294,12 +317,19 @@ def build(
     errors += ingest_errors
     published: dict[str, PublishedEpisode] = {}
     (root / "build").mkdir(exist_ok=True)
+    scheduled: list[Episode] = []
     with tempfile.TemporaryDirectory(prefix="tag-", dir=root / "build") as tmpdir:
         for ep in catalog.episodes:
             if ep.slug not in records:
                 continue
             try:
-                published[ep.slug] = _publish_episode(catalog, ep, records[ep.slug], base, cover, files, Path(tmpdir))
+                if ep.published <= now:
+                    published[ep.slug] = _publish_episode(catalog, ep, records[ep.slug], base, cover, files,
+                                                          Path(tmpdir))
+                else:  # scheduled: ingested and checked now, so its day holds no surprise, but nothing
+                    # of it (media, side files, art, manifest entry) is built before its date
+                    _side_files(catalog, ep, records[ep.slug], base, {})
+                    scheduled.append(ep)
             except ArtoiscastError as exc:
                 errors.append(exc)
         if errors:
@@ -316,6 +346,7 @@ def build(
         manifest = _manifest(catalog, base, built, files, items, published)
         files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
         written = _write_tree(out, files)
+        _write_schedule(out, files[MANIFEST], scheduled)
     result = BuildResult(root, out, base, manifest["files"], {n: [p.slug for p in v] for n, v in items.items()},
                          written, records=records, _catalog=catalog)
     _write_stamp(root, fingerprint, result, catalog, now)
@@ -336,6 +367,24 @@ def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, byt
             "loudness": pe.loudness, "feeds": [n for n, v in items.items() if pe in v],
         }
     return {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
+
+
+SCHEDULE = "schedule.json"
+
+
+def _write_schedule(out: Path, manifest: bytes, scheduled: list[Episode]) -> None:
+    """``schedule.json`` beside ``out`` (never inside: it is not published): the scheduled episodes'
+    guids and dates, so that publish can say that a published episode was postponed, and to when,
+    without the date being public. It names the manifest it goes with; publish ignores it otherwise."""
+    doc = {"manifest_sha256": sha256(manifest),
+           "episodes": {e.slug: {"guid": e.guid, "date": e.published.isoformat()} for e in scheduled}}
+    path = out.parent / SCHEDULE
+    tmp = path.with_name(f".{SCHEDULE}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError:  # only a better message depends on it: publish then says "removed, renamed or postponed"
+        tmp.unlink(missing_ok=True)
 
 
 def _same(dest: Path, data: bytes | Path) -> bool:

@@ -268,7 +268,8 @@ def storage_options(f: Any) -> Any:
 @click.option("--dry-run", is_flag=True, help="Print the plan (new, changed, kept, stale) and change nothing.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel encodes (default: cores).")
 @click.option("--allow-removed", multiple=True, metavar="SLUG",
-              help="Accept that published episode SLUG (its guid) leaves the feeds. Repeatable.")
+              help="Accept that published episode SLUG (its guid) leaves the feeds: removed, renamed "
+                   "or postponed to a future date. Repeatable.")
 @click.option("--allow-guid-change", multiple=True, metavar="SLUG",
               help="Accept that published episode SLUG gets another guid, or its guid another slug. Repeatable.")
 @click.option("--setup-cors", is_flag=True,

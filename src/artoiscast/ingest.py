@@ -38,11 +38,13 @@ class IngestRecord:
     seconds: float  # time taken by the ingest that produced the file (hash, probe, measure, encodes)
     cached: bool
     bytes: int = 0  # size of the normalised MP3 (before tagging)
+    sha256: str = ""  # of the normalised, untagged MP3: the sound alone, which names the published object
 
     def to_json(self) -> dict[str, object]:
         return {
             "slug": self.slug, "key": self.key, "before": self.before.as_dict(), "after": self.after.as_dict(),
             "duration": self.duration, "attempts": self.attempts, "seconds": self.seconds, "bytes": self.bytes,
+            "sha256": self.sha256,
         }
 
 
@@ -61,15 +63,35 @@ def cache_key(source_sha: str, settings: AudioSettings) -> str:
 
 
 def _from_cache(folder: Path, slug: str, key: str) -> IngestRecord | None:
+    """The record of a finished encode, or None. A record written before it kept the MP3's sha256
+    gets it now (hashed once, then written back), so a build never hashes an unchanged MP3 again."""
     meta, mp3 = folder / f"{key}.json", folder / f"{key}.mp3"
     if not (meta.is_file() and mp3.is_file()):
         return None
     try:
         d = json.loads(meta.read_text())
-        return IngestRecord(slug, key, mp3, _loud(d["before"]), _loud(d["after"]), d["duration"], d["attempts"],
-                            d["seconds"], cached=True, bytes=mp3.stat().st_size)
-    except (ValueError, KeyError):
-        return None
+        sha = d.get("sha256")
+        record = IngestRecord(slug, key, mp3, _loud(d["before"]), _loud(d["after"]), d["duration"], d["attempts"],
+                              d["seconds"], cached=True, bytes=mp3.stat().st_size,
+                              sha256=sha if isinstance(sha, str) and len(sha) == 64 else file_sha256(mp3))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # no usable record: encoded again
+    if record.sha256 != sha:
+        try:
+            _write_json(meta, d | {"sha256": record.sha256})
+        except OSError:
+            pass  # a cache that cannot be improved still serves: the MP3 is hashed again next time
+    return record
+
+
+def _write_json(path: Path, data: dict[str, object]) -> None:
+    """Write a record whole or not at all (a build and an ingest may read it at the same time)."""
+    tmp = path.with_name(f".ingest.{os.getpid()}.{threading.get_ident()}.json")
+    try:
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _loud(d: dict[str, float]) -> loudness.Loudness:
@@ -91,7 +113,7 @@ def _known_sha256(folder: Path, stamp: list[int]) -> str | None:
 
 def _write_record(folder: Path, record: IngestRecord, stamp: list[int], sha: str) -> None:
     data = record.to_json() | {"source": {"stat": stamp, "sha256": sha}}
-    (folder / f"{record.key}.json").write_text(json.dumps(data, indent=1, sort_keys=True))
+    _write_json(folder / f"{record.key}.json", data)
 
 
 def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
@@ -157,7 +179,7 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
         raise
     record = IngestRecord(episode.slug, key, folder / f"{key}.mp3", result.before, result.after, duration,
                           result.attempts, round(time.perf_counter() - started, 3), cached=False,
-                          bytes=tmp.stat().st_size)
+                          bytes=tmp.stat().st_size, sha256=file_sha256(tmp))
     tmp.replace(record.mp3)
     _write_record(folder, record, stamp, sha)
     for old in folder.iterdir():  # keep only the current encode

@@ -21,7 +21,10 @@ TYPES = {
     ".xml": "application/xml",
 }
 CORS_TOPS = {"feeds", "transcripts", "chapters", "media", "art", "oembed"}
-IMMUTABLE = "public, max-age=31536000, immutable"
+IMMUTABLE = "public, max-age=31536000, immutable"  # art: named by the hash of its own bytes
+# media is named by its sound, not its bytes: a metadata edit rewrites its ID3 tag under the same
+# key, so caches keep it a day, then revalidate (ETag) instead of trusting it for a year
+MEDIA = "public, max-age=86400"
 
 
 def _top(key: str) -> str:
@@ -41,10 +44,13 @@ def content_type(key: str) -> str:
 
 
 def cache_control(key: str) -> str:
-    """Hashed media and art never change; feeds and the manifest change often."""
+    """Art (named by its hash) never changes; media keeps its key when its tags are edited, so it
+    is kept a day then revalidated; feeds and the manifest change often."""
     top = _top(key)
-    if top in ("media", "art"):
+    if top == "art":
         return IMMUTABLE
+    if top == "media":
+        return MEDIA
     if top == "feeds" or key.lstrip("/") == "manifest.json":
         return "public, max-age=300"
     return "public, max-age=3600"

@@ -24,6 +24,7 @@ build's manifest is published byte for byte.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 import time
@@ -92,14 +93,42 @@ def read_manifest(data: bytes | None, where: str) -> dict[str, Any]:
         raise StorageError(f"manifest.json is not a valid manifest ({exc})", path=where) from exc
 
 
+SCHEDULE = "schedule.json"  # build.SCHEDULE: beside the built site, never published
+
+
+def read_schedule(build_dir: Path, manifest: bytes) -> dict[str, str]:
+    """guid -> date of the episodes the build left out as scheduled (``schedule.json`` beside
+    ``build_dir``), or {} when there is none or it belongs to another build of the manifest."""
+    try:
+        doc = json.loads((build_dir.parent / SCHEDULE).read_bytes())
+        if doc.get("manifest_sha256") != hashlib.sha256(manifest).hexdigest():
+            return {}
+        return {str(ep["guid"]): str(ep["date"]) for ep in doc["episodes"].values()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _when(date: str) -> str:
+    """``2031-06-01`` for a midnight, ``2031-06-01 18:30`` otherwise (the catalog's local time)."""
+    try:
+        dt = datetime.fromisoformat(date)
+    except ValueError:
+        return date
+    return dt.date().isoformat() if (dt.hour, dt.minute, dt.second) == (0, 0, 0) else dt.strftime("%Y-%m-%d %H:%M")
+
+
 def check_guids(new: dict[str, Any], old: dict[str, Any], *, where: str, allow_removed: Iterable[str] = (),
-                allow_guid_change: Iterable[str] = ()) -> list[ArtoiscastError]:
+                allow_guid_change: Iterable[str] = (),
+                scheduled: dict[str, str] | None = None) -> list[ArtoiscastError]:
     """Every way the build would break a published episode's identity, one error per slug.
 
     A published guid must stay in the build, paired with the same slug; ``allow_removed`` and
     ``allow_guid_change`` list the (published) slugs for which the user accepts the change.
+    ``scheduled`` (guid -> date, from :func:`read_schedule`) names the guids the build holds back
+    until a future date: a published one is said to be postponed, and to when.
     """
     removed_ok, change_ok = set(allow_removed), set(allow_guid_change)
+    later = scheduled or {}
     old_eps: dict[str, Any] = old.get("episodes") or {}
     new_eps: dict[str, Any] = new.get("episodes") or {}
     slug_of = {str(ep.get("guid")): slug for slug, ep in new_eps.items()}
@@ -118,9 +147,15 @@ def check_guids(new: dict[str, Any], old: dict[str, Any], *, where: str, allow_r
                     f"published guid {guid} would move to episode {slug_of[guid]} (renamed?): the old media URL "
                     f"stays until prune (publish with --allow-guid-change {slug} to accept)",
                     path=where, field=f"episodes.{slug}"))
+        elif slug not in new_eps and slug not in removed_ok and guid in later:
+            errors.append(PublishRefused(
+                f"published episode is postponed to {_when(later[guid])} (its date moved into the future): it would "
+                f"leave every feed until then; set its date back, or publish with --allow-removed {slug} to take it "
+                f"out until then", path=where, field=f"episodes.{slug}"))
         elif slug not in new_eps and slug not in removed_ok:
             errors.append(PublishRefused(
-                f"published guid {guid} is gone from the build (episode removed, renamed or postponed): restore it, "
+                f"published guid {guid} is gone from the build (episode removed, renamed or postponed to a future "
+                f"date): restore it, "
                 f"or keep the guid by setting guid: {guid} in the renamed episode.yaml, or drop it with "
                 f"--allow-removed {slug}", path=where, field=f"episodes.{slug}"))
     return errors
@@ -233,7 +268,8 @@ def publish(
     where = f"{storage.describe()}/{MANIFEST}"
     new = read_manifest(new_bytes, str(manifest_path))
     old = read_manifest(old_bytes, where)
-    refused = check_guids(new, old, where=where, allow_removed=allow_removed, allow_guid_change=allow_guid_change)
+    refused = check_guids(new, old, where=where, allow_removed=allow_removed, allow_guid_change=allow_guid_change,
+                          scheduled=read_schedule(build_dir, new_bytes))
     if refused:
         raise ErrorList(refused)
     listing = storage.list()

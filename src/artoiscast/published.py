@@ -24,7 +24,7 @@ TRANSCRIPT_TYPES = {
 @dataclass(frozen=True)
 class PublishedEpisode:
     episode: Episode
-    media: str  # media/<slug>/<slug>-<sha8>.mp3
+    media: str  # media/<slug>/<slug>-<sha8>.mp3, sha8 of the sound (the untagged MP3), not of its tags
     length: int  # bytes of the tagged MP3
     duration: float  # seconds
     loudness: dict[str, float]

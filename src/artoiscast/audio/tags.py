@@ -3,6 +3,11 @@
 ID3v2.3 by default (the widest player support), v2.4 by setting. Frames: TIT2, TPE1,
 TALB, TDRC (TYER/TDAT in v2.3), TCON, COMM, TDES, TCOP, TPUB, APIC, PCST, WFED, TGID,
 TXXX loudness values, and CHAP/CTOC mirroring the chapters.
+
+The tag is padded to a whole number of ``TAG_BLOCK`` bytes: a published MP3 keeps its URL when
+its metadata is edited (the object is named by the sound alone), and with the padding a typical
+edit (a typo in the title or summary) keeps its length too, so the feed's enclosure ``length``
+and the bytes after the tag stay the same.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from mutagen.mp3 import MP3, HeaderNotFoundError
 from PIL import Image
 
 from artoiscast.errors import AudioError
+
+TAG_BLOCK = 64 * 1024  # the whole tag (header, frames, padding) is a multiple of this
+TAG_SLACK = 4 * 1024  # at least this much padding, so a tag just under a block boundary still has room
 
 
 @dataclass(frozen=True)
@@ -67,13 +75,20 @@ def mp3_length(mp3: Path) -> float:
         raise AudioError(f"cannot read the encoded MP3 ({exc})", path=mp3) from exc
 
 
+def block_padding(needed: int) -> int:
+    """Padding that makes a tag of ``needed`` bytes (header and frames) a whole number of blocks."""
+    return -(-(needed + TAG_SLACK) // TAG_BLOCK) * TAG_BLOCK - needed
+
+
 def write_tags(mp3: Path, data: TagData, *, version: int = 3) -> None:
-    """Replace the ID3 tag of ``mp3`` with one built from ``data``. Raises AudioError."""
+    """Replace the ID3 tag of ``mp3`` with one built from ``data``, padded to a multiple of
+    ``TAG_BLOCK`` bytes (at least ``TAG_SLACK`` of padding). Raises AudioError."""
     try:
         tags = ID3(mp3)
         tags.clear()
     except ID3NoHeaderError:
         tags = ID3()
+    available = tags.size  # the tag now at the start of the file, header included (0 if none)
     enc = 1 if version == 3 else 3  # UTF-16 for v2.3, UTF-8 for v2.4
     tags.add(TIT2(encoding=enc, text=data.title))
     tags.add(TPE1(encoding=enc, text=data.artists))
@@ -108,6 +123,6 @@ def write_tags(mp3: Path, data: TagData, *, version: int = 3) -> None:
     if version == 3:
         tags.update_to_v23()  # save() alone would keep v2.4 frames such as TDRC (v2.3 has TYER + TDAT)
     try:
-        tags.save(mp3, v2_version=version, padding=lambda info: 0)
+        tags.save(mp3, v2_version=version, padding=lambda info: block_padding(available - info.padding))
     except Exception as exc:  # mutagen raises several types; the file and the reason matter
         raise AudioError(f"cannot write ID3 tag ({exc})", path=mp3) from exc

@@ -58,9 +58,9 @@ class Server:
     def _call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30
                 ) -> tuple[http.client.HTTPResponse, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request(method, path, headers=headers or {})
             resp = conn.getresponse()
@@ -147,22 +147,73 @@ def test_cache_and_cors_table() -> None:
         assert "Access-Control-Allow-Origin" not in serve.file_headers(key), key
 
 
+BIG = "9" * 5000  # Python's int() refuses strings of more than 4300 digits
+MTIME = 1445412479.25  # Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT (the second after)
+
+
 @pytest.mark.parametrize("rng, if_range, action", [
     (None, None, "none"),
     ("bytes=0-99", None, "serve"),
     ("bytes=-10", None, "serve"),
-    ("bytes=500000-", None, "serve"),  # FileResponse answers 416
+    ("bytes=500000-", None, "serve"),  # byte_range says 416
     ("bytes=-0", None, "unsatisfiable"),
+    ("bytes=-" + "0" * 5000, None, "unsatisfiable"),
     ("bytes=0-1,5-6", None, "ignore"),
+    ("bytes=0-1,0-1,0-1", None, "ignore"),
+    (",".join(f"bytes={i}-{i}" if i == 0 else f"{i}-{i}" for i in range(500)), None, "ignore"),
+    ("bytes=0-99,", None, "serve"),  # an empty list element is no second range
     ("bytes=9-2", None, "ignore"),
+    ("bytes=-", None, "ignore"),
     ("lines=1-2", None, "ignore"),
+    ("bytes=\u0661-2", None, "ignore"),  # int() takes Arabic-Indic digits; HTTP does not
+    (f"bytes={BIG}-", None, "serve"),  # byte_range says 416
+    (f"bytes=0-{BIG}", None, "serve"),
+    (f"bytes=-{BIG}", None, "serve"),
+    (f"bytes={BIG}-{BIG[:-1]}", None, "ignore"),  # last before first, both huge
+    (f"bytes=5-{BIG}", None, "serve"),
     ("bytes=0-99", '"abc"', "serve"),
     ("bytes=0-99", '"old"', "ignore"),
     ("bytes=0-99", 'W/"abc"', "ignore"),
-    ("bytes=0-99", "Wed, 21 Oct 2015 07:28:00 GMT", "serve"),  # dates: FileResponse decides
+    ("bytes=0-99", f'"{"a" * 8000}"', "ignore"),
+    ("bytes=0-99", "Wed, 21 Oct 2015 07:28:00 GMT", "serve"),  # exactly the Last-Modified
+    ("bytes=0-99", "Wed, 21 Oct 2015 07:28:01 GMT", "ignore"),  # RFC 9110: only an exact match
+    ("bytes=0-99", "Wed, 21 Oct 2015 07:27:59 GMT", "ignore"),
+    ("bytes=0-99", "Mon, 01 Jan 99999999999 00:00:00 GMT", "ignore"),  # aiohttp: OverflowError
+    ("bytes=0-99", "garbage", "ignore"),
 ])
 def test_range_action(rng: str | None, if_range: str | None, action: str) -> None:
-    assert serve.range_action(rng, if_range, '"abc"') == action
+    assert serve.range_action(rng, if_range, '"abc"', MTIME) == action
+
+
+@pytest.mark.parametrize("value, stamp", [
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480.0),
+    ("Wednesday, 21-Oct-15 07:28:00 GMT", 1445412480.0),
+    ("Wed Oct 21 07:28:00 2015", 1445412480.0),
+    ("Mon, 01 Jan 99999999999 00:00:00 GMT", None),  # aiohttp's parser: OverflowError
+    ("Mon, 01 Jan 2001 99999999999999999999:00:00 GMT", None),
+    (f"Mon, 01 Jan {BIG} 00:00:00 GMT", None),
+    ("Mon, 31 Feb 2001 00:00:00 GMT", None),
+    ("garbage", None),
+    ("", None),
+    (None, None),
+])
+def test_http_date(value: str | None, stamp: float | None) -> None:
+    assert serve.http_date(value) == stamp
+
+
+@pytest.mark.parametrize("rng, action, canonical", [
+    ("bytes=0-99", "serve", "bytes=0-99"),
+    (f"bytes=0-{BIG}", "serve", "bytes=0-BEYOND"),
+    (f"bytes=-{BIG}", "serve", "bytes=-BEYOND"),
+    (f"bytes={BIG}-", "serve", "bytes=BEYOND-"),
+    ("bytes=007-", "serve", "bytes=7-"),
+    ("bytes=-0", "unsatisfiable", "bytes=BEYOND-"),
+    ("bytes=0-1,5-6", "ignore", None),
+])
+def test_canonical_range_is_what_aiohttp_can_read(rng: str, action: Any, canonical: str | None) -> None:
+    expected = canonical and canonical.replace("BEYOND", str(serve.BEYOND))
+    assert serve.canonical_range(rng, action) == expected
+    assert serve.BEYOND == 10 ** 18  # past any file, and short enough for aiohttp's int()
 
 
 # ---------------------------------------------------------------- over HTTP
@@ -397,6 +448,11 @@ def test_start_errors(tmp_path: Path) -> None:
     ("bytes=1000-", 1000, None),
     ("bytes=0-", 0, None),
     ("bytes=-1", 0, None),
+    (f"bytes={BIG}-", 1000, None),
+    (f"bytes=0-{BIG}", 1000, (0, 999)),
+    (f"bytes=-{BIG}", 1000, (0, 999)),
+    (f"bytes=10-{BIG}", 1000, (10, 999)),
+    ("bytes=0-99,", 1000, (0, 99)),
 ])
 def test_byte_range(header: str, size: int, span: tuple[int, int] | None) -> None:
     assert serve.byte_range(header, size) == span
@@ -586,3 +642,83 @@ def test_make_app_mounts_the_same_handler(tmp_path: Path) -> None:
         server._call(runner.cleanup())
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- hostile requests
+
+
+def test_huge_range_numbers(site: Any) -> None:
+    """A 5000-digit byte position (Python's int() refuses more than 4300 digits) is a position
+    past any end: 416 for a first byte, the end of the file for a last byte (RFC 9110)."""
+    server, files, _ = site
+    data = files["media/x/x-abcd1234.mp3"]
+    resp, body = server.request("GET", MP3, {"Range": f"bytes={BIG}-"})
+    assert resp.status == 416 and resp.getheader("Content-Range") == f"bytes */{SIZE}"
+    for rng in (f"bytes=0-{BIG}", f"bytes=-{BIG}", f"bytes=00-{BIG}"):
+        resp, body = server.request("GET", MP3, {"Range": rng})
+        assert resp.status == 206, rng
+        assert resp.getheader("Content-Range") == f"bytes 0-{SIZE - 1}/{SIZE}" and body == data, rng
+    resp, body = server.request("GET", MP3, {"Range": f"bytes={SIZE - 3}-{BIG}"})
+    assert resp.status == 206 and body == data[-3:]
+    resp, body = server.request("GET", MP3, {"Range": f"bytes={BIG[:3000]}-{BIG[:2999]}"})  # last before first
+    assert resp.status == 200 and body == data
+    resp, body = server.request("GET", MP3, {"Range": "bytes=-" + "0" * 5000})
+    assert resp.status == 416
+
+
+def test_many_and_overlapping_ranges_give_the_whole_file_once(site: Any) -> None:
+    server, files, _ = site
+    data = files["media/x/x-abcd1234.mp3"]
+    for rng in ("bytes=" + ",".join(["0-"] * 500), "bytes=" + ",".join(f"{i}-{i}" for i in range(700)),
+                f"bytes=0-{SIZE - 1},0-{SIZE - 1},0-{SIZE - 1}", f"bytes=0-1,{BIG}-"):
+        resp, body = server.request("GET", MP3, {"Range": rng})
+        assert resp.status == 200 and body == data, rng[:40]
+        assert resp.getheader("Content-Length") == str(SIZE)
+    resp, body = server.request("GET", MP3, {"Range": "bytes=0-9,"})  # one range and an empty element
+    assert resp.status == 206 and body == data[:10]
+
+
+def test_large_files_through_file_response_with_huge_numbers_and_bad_dates(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ranges and conditionals aiohttp's FileResponse answers (long ranges, If-Match,
+    If-Unmodified-Since) see a Range with numbers it can int() and no date it cannot parse."""
+    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve, "PREAD_MAX", 5000)
+    root = tmp_path / "public"
+    root.mkdir()
+    data = build_tree(root)["media/x/x-abcd1234.mp3"]
+    server = Server(root)
+    overflow = "Mon, 01 Jan 99999999999 00:00:00 GMT"  # aiohttp's date parser: OverflowError
+    try:
+        etag = server.request("HEAD", MP3)[0].getheader("ETag")
+        for headers in ({"Range": f"bytes=10-{BIG}"}, {"Range": f"bytes=10-{BIG}", "If-Match": etag}):
+            resp, body = server.request("GET", MP3, headers)
+            assert resp.status == 206 and body == data[10:], headers
+            assert resp.getheader("Content-Range") == f"bytes 10-{SIZE - 1}/{SIZE}"
+        for headers in ({"Range": f"bytes={BIG}-", "If-Match": etag}, {"Range": "bytes=-0", "If-Match": etag}):
+            resp, _ = server.request("GET", MP3, headers)
+            assert resp.status == 416 and resp.getheader("Content-Range") == f"bytes */{SIZE}", headers
+        resp, body = server.request("GET", MP3, {"Range": f"bytes=-{BIG}", "If-Match": etag})
+        assert resp.status == 206 and body == data
+        for headers in ({"If-Unmodified-Since": overflow}, {"If-Modified-Since": overflow},
+                        {"If-Match": etag, "If-Modified-Since": overflow},
+                        {"Range": "bytes=0-9", "If-Range": overflow},
+                        {"Range": "bytes=0-9", "If-Range": overflow, "If-Match": etag},
+                        {"Range": "bytes=0-9999", "If-Range": "garbage"}):
+            resp, body = server.request("GET", MP3, headers)
+            assert resp.status == 200 and body == data, headers  # invalid dates are ignored (RFC 9110)
+        modified = server.request("HEAD", MP3)[0].getheader("Last-Modified")
+        resp, body = server.request("GET", MP3, {"Range": "bytes=0-9999", "If-Range": modified, "If-Match": etag})
+        assert resp.status == 206 and body == data[:10000]
+    finally:
+        server.stop()
+
+
+def test_dates_no_datetime_holds_are_ignored(site: Any) -> None:
+    server, files, _ = site
+    overflow = "Mon, 01 Jan 99999999999 00:00:00 GMT"
+    for headers in ({"If-Modified-Since": overflow}, {"If-Unmodified-Since": overflow},
+                    {"Range": "bytes=0-9", "If-Range": overflow}, {"Range": "bytes=0-9", "If-Range": "garbage"},
+                    {"If-Modified-Since": f"Mon, 01 Jan {BIG} 00:00:00 GMT"}):
+        resp, body = server.request("GET", "/feeds/all.xml", headers)
+        assert resp.status == 200 and body == files["feeds/all.xml"], headers

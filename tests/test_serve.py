@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import http.client
+import os
 import random
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dic
     ("/a%00b", None),
     ("/a%5c..%5cb", None),
     ("/%ff", None),
+    ("/%zz", None),
+    ("/100%.txt", None),
+    ("/a%2", None),
     ("/feeds/.all.xml.123.part", None),
     ("etc/passwd", None),
 ])
@@ -722,3 +727,37 @@ def test_dates_no_datetime_holds_are_ignored(site: Any) -> None:
                     {"If-Modified-Since": f"Mon, 01 Jan {BIG} 00:00:00 GMT"}):
         resp, body = server.request("GET", "/feeds/all.xml", headers)
         assert resp.status == 200 and body == files["feeds/all.xml"], headers
+
+
+def test_bad_percent_escape_is_a_bad_request(site: Any) -> None:
+    server, _, _ = site
+    for path in ("/%zz", "/feeds/all.xml%", "/feeds/%2"):
+        resp, _ = server.request("GET", path)
+        assert resp.status == 400, path
+    assert server.request("GET", "/feeds/all%2Exml")[0].status == 200  # a good escape still works
+
+
+def test_a_fifo_swapped_in_never_blocks_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file replaced by a FIFO between the lstat check and the open (a race: every lstat is
+    made to see the old file here) is opened without blocking, seen to be another file, 404."""
+    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
+    root = tmp_path / "public"
+    root.mkdir()
+    build_tree(root)
+    server = Server(root)
+    fifos = [root / "media" / "x" / "x-abcd1234.mp3", root / "index.html"]  # pread in the loop; thread pool
+    try:
+        assert server.request("GET", MP3, {"Range": "bytes=0-9"})[0].status == 206  # resolved and cached
+        assert server.request("HEAD", "/index.html")[0].status == 200  # resolved, its body not read yet
+        monkeypatch.setattr(serve, "still_holds", lambda entry: True)
+        for fifo in fifos:
+            fifo.unlink()
+            os.mkfifo(fifo)
+        for path, headers in ((MP3, {"Range": "bytes=0-9"}), ("/index.html", {})):
+            resp, _ = server.request("GET", path, headers, timeout=10)
+            assert resp.status == 404, path
+    finally:
+        for fifo in fifos:  # a reader blocked in open() (the bug) gets its writer and returns
+            with suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        server.stop()

@@ -74,6 +74,7 @@ PREAD_MAX = 1 << 20  # ranges of larger files up to this size are read with prea
 BACKLOG = 1024  # pending connections (aiohttp's default is 128)
 _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII | re.IGNORECASE)
 _SPEC_RE = re.compile(r"(\d*)-(\d*)", re.ASCII)
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 POS_DIGITS = 18  # byte positions longer than this are all BEYOND
 BEYOND = 10 ** POS_DIGITS  # a byte position past the end of any file
 HTTP_DATE_MAX = 64  # characters; the longest HTTP-date form has 30
@@ -85,13 +86,13 @@ HTTP_DATE_MAX = 64  # characters; the longest HTTP-date form has 30
 def url_parts(raw_path: str) -> tuple[str, ...] | None:
     """The path segments of a raw (percent-encoded) request path, or None if refused.
 
-    Refused: anything not starting with ``/``, undecodable percent-escapes, NUL or
-    backslash, empty segments (``//etc``), ``.`` and ``..``, and hidden names (the
-    local backend's ``.part`` files) except ``.well-known``. A trailing slash is
-    dropped here; the caller decides what it means. ``/`` gives ``()``.
+    Refused: anything not starting with ``/``, malformed (``%zz``) or undecodable
+    percent-escapes, NUL or backslash, empty segments (``//etc``), ``.`` and ``..``, and
+    hidden names (the local backend's ``.part`` files) except ``.well-known``. A trailing
+    slash is dropped here; the caller decides what it means. ``/`` gives ``()``.
     """
     path = raw_path.split("?", 1)[0].split("#", 1)[0]
-    if not path.startswith("/"):
+    if not path.startswith("/") or malformed_path(path):
         return None
     try:
         decoded = unquote(path, errors="strict")
@@ -137,6 +138,11 @@ def file_headers(key: str) -> dict[str, str]:
 def strong_etag(st: os.stat_result) -> str:
     """The ETag aiohttp's FileResponse sends for this stat, quoted."""
     return f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+
+
+def malformed_path(raw_path: str) -> bool:
+    """True if the path holds a ``%`` not followed by two hex digits (RFC 3986): a bad request, not a name."""
+    return "%" in raw_path and _BAD_ESCAPE.search(raw_path.partition("?")[0]) is not None
 
 
 def _position(digits: str) -> int:
@@ -417,7 +423,8 @@ class FileCache:
 def read_exact(entry: Entry, offset: int, length: int) -> bytes | None:
     """``length`` bytes at ``offset`` of the entry's file, or None if it is no longer that file."""
     try:
-        fd = os.open(entry.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        # O_NONBLOCK: a FIFO swapped in since the lstat must not block the event loop in open()
+        fd = os.open(entry.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
@@ -489,6 +496,9 @@ class _FileResponse(web.FileResponse):
 
 
 def _not_found(raw: str) -> web.Response:
+    """404, or 400 for a path no file can have a name for (a malformed percent-escape)."""
+    if malformed_path(raw):
+        return web.Response(status=400, text="400: Bad Request (malformed percent-escape in the path)\n")
     parts = url_parts(raw)
     key = "/".join(parts) if parts else ""
     return web.Response(status=404, text="404: not found\n", headers=cors_headers(key))

@@ -8,9 +8,15 @@ import http.client
 import os
 import random
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +56,12 @@ def build_tree(root: Path) -> dict[str, bytes]:
 class Server:
     """serve.start() on port 0 in a background thread with its own event loop."""
 
-    def __init__(self, root: Path, access_log: Path | None = None):
+    def __init__(self, root: Path, access_log: Path | None = None, verbose: bool = False):
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.runner, self.url = self._call(serve.start(root, port=0, access_log=access_log))
+        options = {"verbose": True} if verbose else {}
+        self.runner, self.url = self._call(serve.start(root, port=0, access_log=access_log, **options))
         self.port = int(self.url.rstrip("/").rsplit(":", 1)[1])
 
     def _call(self, coro: Any) -> Any:
@@ -737,6 +744,39 @@ def test_bad_percent_escape_is_a_bad_request(site: Any) -> None:
     assert server.request("GET", "/feeds/all%2Exml")[0].status == 200  # a good escape still works
 
 
+def test_server_errors_are_one_line_on_the_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A bug of the server (an exception in the handler) is a 500, an access-log line and one
+    line on stderr; the traceback only when verbose. Nothing goes through aiohttp.server."""
+    root = tmp_path / "public"
+    root.mkdir()
+    build_tree(root)
+
+    async def broken(request: Any, cache: Any) -> Any:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(serve, "handle", broken)
+    for verbose in (False, True):
+        log = tmp_path / f"access-{verbose}.log"
+        server = Server(root, access_log=log, verbose=verbose)
+        try:
+            resp, _ = server.request("GET", "/feeds/all.xml")
+            assert resp.status == 500
+        finally:
+            server.stop()
+        err = capsys.readouterr().err
+        lines = err.splitlines()
+        assert lines[0].startswith("serve: ") and "RuntimeError: boom" in lines[0], err
+        assert "second line" not in lines[0]
+        if verbose:
+            assert "Traceback (most recent call last)" in err
+        else:
+            assert lines == lines[:1] and "Traceback" not in err, err
+        assert [m and m["status"] for m in map(COMBINED.match, log.read_text().splitlines())] == ["500"]
+    assert not [r for r in caplog.records if r.name.startswith("aiohttp")]
+
+
 def test_a_fifo_swapped_in_never_blocks_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file replaced by a FIFO between the lstat check and the open (a race: every lstat is
     made to see the old file here) is opened without blocking, seen to be another file, 404."""
@@ -761,3 +801,142 @@ def test_a_fifo_swapped_in_never_blocks_the_server(tmp_path: Path, monkeypatch: 
             with suppress(OSError):
                 os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
         server.stop()
+
+
+# ---------------------------------------------------------------- malformed requests, a real `artoiscast serve`
+
+
+class CliServer:
+    """``python -m artoiscast serve --port 0`` as a subprocess, its stdout and stderr in files."""
+
+    def __init__(self, base: Path):
+        self.root = base / "public"
+        self.root.mkdir()
+        build_tree(self.root)
+        self.log, self.out, self.err = base / "access.log", base / "stdout.txt", base / "stderr.txt"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(Path(serve.__file__).parents[1]), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        with self.out.open("wb") as out, self.err.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "artoiscast", "serve", "--dir", str(self.root), "--port", "0",
+                 "--access-log", str(self.log)], stdout=out, stderr=err, env=env, cwd=base)
+        self.port = 0
+        for _ in range(600):
+            found = re.search(r"at http://127\.0\.0\.1:(\d+)/", self.out.read_text())
+            if found:
+                self.port = int(found.group(1))
+                break
+            assert self.proc.poll() is None, self.err.read_text()
+            time.sleep(0.05)
+        assert self.port, "the server never said where it listens"
+
+    def send(self, *raws: bytes) -> list[int]:
+        """Send raw requests on one new connection, each after the answer to the one before (HEAD:
+        no body); the status codes of the responses, read until the server closes."""
+        data = b""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            for answered, raw in enumerate(raws[:-1], start=1):
+                sock.sendall(raw)
+                while data.count(b"\r\n\r\n") < answered:
+                    data += sock.recv(1 << 16) or b"\r\n\r\n"
+            sock.sendall(raws[-1])
+            with suppress(socket.timeout, ConnectionResetError):
+                while chunk := sock.recv(1 << 16):
+                    data += chunk
+        return [int(code) for code in re.findall(rb"(?:^|\r\n)HTTP/1\.[01] (\d{3}) ", data)]
+
+    def stop(self) -> int:
+        """SIGTERM (the access log is flushed on shutdown); the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+
+@dataclass
+class Outcome:
+    statuses: list[int]  # as the client got them
+    log: list[str]  # the access-log lines of this case
+    stderr: bytes  # what the server printed meanwhile
+
+
+@dataclass
+class Hostile:
+    cases: dict[str, Outcome]
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def _get(path: bytes, *headers: bytes) -> bytes:
+    return b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n" + b"".join(h + b"\r\n" for h in headers) + \
+        b"Connection: close\r\n\r\n"
+
+
+MP3B = MP3.encode()
+OVERFLOW_DATE = b"Mon, 01 Jan 99999999999 00:00:00 GMT"
+HOSTILE = [  # name, raw request(s), statuses; "-" in the access log for the requests aiohttp could not parse
+    ("huge first byte", _get(MP3B, b"Range: bytes=" + BIG.encode() + b"-"), [416]),
+    ("huge last byte", _get(MP3B, b"Range: bytes=0-" + BIG.encode()), [206]),
+    ("huge suffix", _get(MP3B, b"Range: bytes=-" + BIG.encode()), [206]),
+    ("If-Modified-Since year 99999999999", _get(MP3B, b"If-Modified-Since: " + OVERFLOW_DATE), [200]),
+    ("If-Unmodified-Since year 99999999999", _get(MP3B, b"If-Unmodified-Since: " + OVERFLOW_DATE), [200]),
+    ("If-Range year 99999999999", _get(MP3B, b"Range: bytes=0-9", b"If-Range: " + OVERFLOW_DATE), [200]),
+    ("bad percent-escape", _get(b"/feeds/%zz.xml"), [400]),
+    ("NUL in the path", _get(b"/index.html\x00.mp3"), [400]),
+    ("very long URL", _get(b"/" + b"a" * 20_000), [400]),
+    ("very long header", _get(b"/", b"X-Long: " + b"a" * 20_000), [400]),
+    ("hundreds of ranges past the header limit", _get(MP3B, b"Range: bytes=" + b",".join(
+        b"%d-%d" % (i, i) for i in range(1500))), [400]),
+    ("hundreds of headers", _get(b"/", *(b"X-%d: 1" % i for i in range(300))), [400]),
+    ("header without colon", _get(b"/", b"NoColonHere"), [400]),
+    ("NUL in a header", _get(b"/", b"X-A: a\x00b"), [400]),
+    ("bad Content-Length", _get(b"/", b"Content-Length: x"), [400]),
+    ("bad HTTP version", b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", [400]),
+    ("not HTTP", b"GET / HTTX/1.1\r\nHost: x\r\n\r\n", [400]),
+    ("bad method after a good request", [b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", b"G(T / HTTP/1.1\r\nHost: x\r\n\r\n"],
+     [200, 400]),
+]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
+    """Every HOSTILE case against one ``artoiscast serve``, each followed by a marker request
+    (``GET /end-of/N``, 404) that closes its part of the access log; then SIGTERM."""
+    server = CliServer(tmp_path_factory.mktemp("cli-serve"))
+    sent: list[tuple[str, list[int], bytes]] = []
+    try:
+        for number, (name, raw, _) in enumerate(HOSTILE):
+            err_before = server.err.read_bytes()
+            statuses = server.send(*(raw if isinstance(raw, list) else [raw]))
+            assert server.send(_get(b"/end-of/%d" % number)) == [404]
+            sent.append((name, statuses, server.err.read_bytes()[len(err_before):]))
+    finally:
+        exit_code = server.stop()
+    parts: list[list[str]] = [[]]
+    for line in server.log.read_text(encoding="utf-8").splitlines():
+        if re.search(r'"GET /end-of/\d+ HTTP/1\.1" 404 ', line):
+            parts.append([])
+        else:
+            parts[-1].append(line)
+    cases = {name: Outcome(statuses, parts[i] if i < len(parts) else [], err)
+             for i, (name, statuses, err) in enumerate(sent)}
+    return Hostile(cases, exit_code, server.out.read_text(), server.err.read_text())
+
+
+@pytest.mark.parametrize("name, statuses", [(name, st) for name, _, st in HOSTILE], ids=[n for n, _, _ in HOSTILE])
+def test_hostile_request_gets_its_status_one_log_line_and_no_traceback(hostile: Hostile, name: str,
+                                                                       statuses: list[int]) -> None:
+    case = hostile.cases[name]
+    assert case.stderr == b"", case.stderr.decode(errors="replace")
+    assert case.statuses == statuses
+    got = [COMBINED.match(line) for line in case.log]
+    assert all(got) and [int(m["status"]) for m in got if m] == statuses, case.log
+    for m in got:
+        assert m is not None
+        if m["status"] == "400" and not m["request"].startswith("GET /feeds/"):
+            assert m["request"] == "-"  # aiohttp's stand-in request line is not logged as the client's
+
+
+def test_hostile_requests_leave_the_console_quiet(hostile: Hostile) -> None:
+    assert hostile.exit_code == 0
+    assert hostile.stderr == ""
+    assert hostile.stdout.count("\n") == 1 and "serving" in hostile.stdout  # "serving ... at ...; Ctrl-C stops"

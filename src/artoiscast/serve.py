@@ -23,7 +23,8 @@ wrong 416 (several ranges, ``bytes=0-99,``) or a 500 (numbers of more than 4300 
 which Python's int() refuses: positions are capped at :data:`BEYOND`, past any file), of
 If-Range (evaluated here: ETag or exact Last-Modified date), of dates aiohttp's parser
 raises OverflowError on (ignored, as RFC 9110 says), and an access log whose byte count is
-the body actually sent.
+the body actually sent. A request aiohttp cannot parse gets its 400 and one access-log line,
+and no traceback on the console (:class:`artoiscast.accesslog.ConsoleErrorLog`).
 
 The pure parts (:func:`url_parts`, :func:`file_headers`, :func:`parse_range`,
 :func:`range_action`, :func:`byte_range`, :func:`http_date`, :func:`etag_matches`) take
@@ -53,7 +54,7 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from artoiscast.accesslog import AccessLogFile, CombinedAccessLogger
+from artoiscast.accesslog import AccessLogFile, CombinedAccessLogger, ConsoleErrorLog
 from artoiscast.errors import ArtoiscastError
 from artoiscast.mediatypes import cache_control, content_type, needs_cors
 
@@ -679,8 +680,11 @@ def make_app(root: Path) -> web.Application:
 class _Runner(web.ServerRunner):
     """Closes the handler (its access log) once the connections have finished."""
 
-    def __init__(self, handler: Handler, **kwargs: Any) -> None:
-        server = web.Server(handler, access_log=handler.log, access_log_class=CombinedAccessLogger)
+    def __init__(self, handler: Handler, *, verbose: bool = False, **kwargs: Any) -> None:
+        # logger: aiohttp's request handler reports errors there (a public argument of it);
+        # its default, aiohttp.server, prints a traceback for every malformed request
+        server = web.Server(handler, access_log=handler.log, access_log_class=CombinedAccessLogger,
+                            logger=ConsoleErrorLog(verbose))
         super().__init__(server, **kwargs)
         self.handler = handler
 
@@ -693,14 +697,16 @@ def _url(host: str, port: int) -> str:
 
 
 async def start(root: Path, host: str = "127.0.0.1", port: int = 8000,
-                access_log: Path | None = None) -> tuple[web.BaseRunner, str]:
+                access_log: Path | None = None, verbose: bool = False) -> tuple[web.BaseRunner, str]:
     """Start serving ``root``; return the runner (``await runner.cleanup()`` stops it)
-    and the base URL actually bound (port 0 picks a free port).
+    and the base URL actually bound (port 0 picks a free port). A malformed request gets
+    aiohttp's 400 and its access-log line, nothing on the console; an error of the server
+    itself one line on stderr (and its traceback if ``verbose``).
 
     Raises ArtoiscastError if the folder is missing or the address cannot be bound.
     """
     handler = Handler(root, access_log)
-    runner = _Runner(handler, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = _Runner(handler, verbose=verbose, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     if handler.log is not None:
         handler.log.start_flushing(asyncio.get_running_loop())
@@ -716,8 +722,8 @@ async def start(root: Path, host: str = "127.0.0.1", port: int = 8000,
 
 
 async def _serve(root: Path, host: str, port: int, access_log: Path | None,
-                 on_ready: Callable[[str], None] | None) -> None:
-    runner, url = await start(root, host, port, access_log)
+                 on_ready: Callable[[str], None] | None, verbose: bool) -> None:
+    runner, url = await start(root, host, port, access_log, verbose)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -735,11 +741,12 @@ async def _serve(root: Path, host: str, port: int, access_log: Path | None,
 
 
 def run(root: Path, host: str = "127.0.0.1", port: int = 8000, access_log: Path | None = None,
-        on_ready: Callable[[str], None] | None = None) -> None:
+        on_ready: Callable[[str], None] | None = None, verbose: bool = False) -> None:
     """Serve ``root`` until Ctrl-C or SIGTERM, then shut down cleanly (no traceback).
 
-    ``on_ready`` gets the base URL once the socket listens. Raises ArtoiscastError if
-    the folder is missing or the address cannot be bound.
+    ``on_ready`` gets the base URL once the socket listens; ``verbose`` adds the traceback
+    to the one line an error of the server prints. Raises ArtoiscastError if the folder is
+    missing or the address cannot be bound.
     """
     with suppress(KeyboardInterrupt):
-        asyncio.run(_serve(root, host, port, access_log, on_ready))
+        asyncio.run(_serve(root, host, port, access_log, on_ready, verbose))

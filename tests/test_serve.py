@@ -5,10 +5,18 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import http.client
+import os
 import random
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,19 +56,20 @@ def build_tree(root: Path) -> dict[str, bytes]:
 class Server:
     """serve.start() on port 0 in a background thread with its own event loop."""
 
-    def __init__(self, root: Path, access_log: Path | None = None):
+    def __init__(self, root: Path, access_log: Path | None = None, verbose: bool = False):
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.runner, self.url = self._call(serve.start(root, port=0, access_log=access_log))
+        options = {"verbose": True} if verbose else {}
+        self.runner, self.url = self._call(serve.start(root, port=0, access_log=access_log, **options))
         self.port = int(self.url.rstrip("/").rsplit(":", 1)[1])
 
     def _call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30
                 ) -> tuple[http.client.HTTPResponse, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request(method, path, headers=headers or {})
             resp = conn.getresponse()
@@ -108,6 +117,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dic
     ("/a%00b", None),
     ("/a%5c..%5cb", None),
     ("/%ff", None),
+    ("/%zz", None),
+    ("/100%.txt", None),
+    ("/a%2", None),
     ("/feeds/.all.xml.123.part", None),
     ("etc/passwd", None),
 ])
@@ -148,22 +160,73 @@ def test_cache_and_cors_table() -> None:
         assert "Access-Control-Allow-Origin" not in serve.file_headers(key), key
 
 
+BIG = "9" * 5000  # Python's int() refuses strings of more than 4300 digits
+MTIME = 1445412479.25  # Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT (the second after)
+
+
 @pytest.mark.parametrize("rng, if_range, action", [
     (None, None, "none"),
     ("bytes=0-99", None, "serve"),
     ("bytes=-10", None, "serve"),
-    ("bytes=500000-", None, "serve"),  # FileResponse answers 416
+    ("bytes=500000-", None, "serve"),  # byte_range says 416
     ("bytes=-0", None, "unsatisfiable"),
+    ("bytes=-" + "0" * 5000, None, "unsatisfiable"),
     ("bytes=0-1,5-6", None, "ignore"),
+    ("bytes=0-1,0-1,0-1", None, "ignore"),
+    (",".join(f"bytes={i}-{i}" if i == 0 else f"{i}-{i}" for i in range(500)), None, "ignore"),
+    ("bytes=0-99,", None, "serve"),  # an empty list element is no second range
     ("bytes=9-2", None, "ignore"),
+    ("bytes=-", None, "ignore"),
     ("lines=1-2", None, "ignore"),
+    ("bytes=\u0661-2", None, "ignore"),  # int() takes Arabic-Indic digits; HTTP does not
+    (f"bytes={BIG}-", None, "serve"),  # byte_range says 416
+    (f"bytes=0-{BIG}", None, "serve"),
+    (f"bytes=-{BIG}", None, "serve"),
+    (f"bytes={BIG}-{BIG[:-1]}", None, "ignore"),  # last before first, both huge
+    (f"bytes=5-{BIG}", None, "serve"),
     ("bytes=0-99", '"abc"', "serve"),
     ("bytes=0-99", '"old"', "ignore"),
     ("bytes=0-99", 'W/"abc"', "ignore"),
-    ("bytes=0-99", "Wed, 21 Oct 2015 07:28:00 GMT", "serve"),  # dates: FileResponse decides
+    ("bytes=0-99", f'"{"a" * 8000}"', "ignore"),
+    ("bytes=0-99", "Wed, 21 Oct 2015 07:28:00 GMT", "serve"),  # exactly the Last-Modified
+    ("bytes=0-99", "Wed, 21 Oct 2015 07:28:01 GMT", "ignore"),  # RFC 9110: only an exact match
+    ("bytes=0-99", "Wed, 21 Oct 2015 07:27:59 GMT", "ignore"),
+    ("bytes=0-99", "Mon, 01 Jan 99999999999 00:00:00 GMT", "ignore"),  # aiohttp: OverflowError
+    ("bytes=0-99", "garbage", "ignore"),
 ])
 def test_range_action(rng: str | None, if_range: str | None, action: str) -> None:
-    assert serve.range_action(rng, if_range, '"abc"') == action
+    assert serve.range_action(rng, if_range, '"abc"', MTIME) == action
+
+
+@pytest.mark.parametrize("value, stamp", [
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480.0),
+    ("Wednesday, 21-Oct-15 07:28:00 GMT", 1445412480.0),
+    ("Wed Oct 21 07:28:00 2015", 1445412480.0),
+    ("Mon, 01 Jan 99999999999 00:00:00 GMT", None),  # aiohttp's parser: OverflowError
+    ("Mon, 01 Jan 2001 99999999999999999999:00:00 GMT", None),
+    (f"Mon, 01 Jan {BIG} 00:00:00 GMT", None),
+    ("Mon, 31 Feb 2001 00:00:00 GMT", None),
+    ("garbage", None),
+    ("", None),
+    (None, None),
+])
+def test_http_date(value: str | None, stamp: float | None) -> None:
+    assert serve.http_date(value) == stamp
+
+
+@pytest.mark.parametrize("rng, action, canonical", [
+    ("bytes=0-99", "serve", "bytes=0-99"),
+    (f"bytes=0-{BIG}", "serve", "bytes=0-BEYOND"),
+    (f"bytes=-{BIG}", "serve", "bytes=-BEYOND"),
+    (f"bytes={BIG}-", "serve", "bytes=BEYOND-"),
+    ("bytes=007-", "serve", "bytes=7-"),
+    ("bytes=-0", "unsatisfiable", "bytes=BEYOND-"),
+    ("bytes=0-1,5-6", "ignore", None),
+])
+def test_canonical_range_is_what_aiohttp_can_read(rng: str, action: Any, canonical: str | None) -> None:
+    expected = canonical and canonical.replace("BEYOND", str(serve.BEYOND))
+    assert serve.canonical_range(rng, action) == expected
+    assert serve.BEYOND == 10 ** 18  # past any file, and short enough for aiohttp's int()
 
 
 # ---------------------------------------------------------------- over HTTP
@@ -398,6 +461,11 @@ def test_start_errors(tmp_path: Path) -> None:
     ("bytes=1000-", 1000, None),
     ("bytes=0-", 0, None),
     ("bytes=-1", 0, None),
+    (f"bytes={BIG}-", 1000, None),
+    (f"bytes=0-{BIG}", 1000, (0, 999)),
+    (f"bytes=-{BIG}", 1000, (0, 999)),
+    (f"bytes=10-{BIG}", 1000, (10, 999)),
+    ("bytes=0-99,", 1000, (0, 99)),
 ])
 def test_byte_range(header: str, size: int, span: tuple[int, int] | None) -> None:
     assert serve.byte_range(header, size) == span
@@ -587,3 +655,289 @@ def test_make_app_mounts_the_same_handler(tmp_path: Path) -> None:
         server._call(runner.cleanup())
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- hostile requests
+
+
+def test_huge_range_numbers(site: Any) -> None:
+    """A 5000-digit byte position (Python's int() refuses more than 4300 digits) is a position
+    past any end: 416 for a first byte, the end of the file for a last byte (RFC 9110)."""
+    server, files, _ = site
+    data = files["media/x/x-abcd1234.mp3"]
+    resp, body = server.request("GET", MP3, {"Range": f"bytes={BIG}-"})
+    assert resp.status == 416 and resp.getheader("Content-Range") == f"bytes */{SIZE}"
+    for rng in (f"bytes=0-{BIG}", f"bytes=-{BIG}", f"bytes=00-{BIG}"):
+        resp, body = server.request("GET", MP3, {"Range": rng})
+        assert resp.status == 206, rng
+        assert resp.getheader("Content-Range") == f"bytes 0-{SIZE - 1}/{SIZE}" and body == data, rng
+    resp, body = server.request("GET", MP3, {"Range": f"bytes={SIZE - 3}-{BIG}"})
+    assert resp.status == 206 and body == data[-3:]
+    resp, body = server.request("GET", MP3, {"Range": f"bytes={BIG[:3000]}-{BIG[:2999]}"})  # last before first
+    assert resp.status == 200 and body == data
+    resp, body = server.request("GET", MP3, {"Range": "bytes=-" + "0" * 5000})
+    assert resp.status == 416
+
+
+def test_many_and_overlapping_ranges_give_the_whole_file_once(site: Any) -> None:
+    server, files, _ = site
+    data = files["media/x/x-abcd1234.mp3"]
+    for rng in ("bytes=" + ",".join(["0-"] * 500), "bytes=" + ",".join(f"{i}-{i}" for i in range(700)),
+                f"bytes=0-{SIZE - 1},0-{SIZE - 1},0-{SIZE - 1}", f"bytes=0-1,{BIG}-"):
+        resp, body = server.request("GET", MP3, {"Range": rng})
+        assert resp.status == 200 and body == data, rng[:40]
+        assert resp.getheader("Content-Length") == str(SIZE)
+    resp, body = server.request("GET", MP3, {"Range": "bytes=0-9,"})  # one range and an empty element
+    assert resp.status == 206 and body == data[:10]
+
+
+def test_large_files_through_file_response_with_huge_numbers_and_bad_dates(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ranges and conditionals aiohttp's FileResponse answers (long ranges, If-Match,
+    If-Unmodified-Since) see a Range with numbers it can int() and no date it cannot parse."""
+    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve, "PREAD_MAX", 5000)
+    root = tmp_path / "public"
+    root.mkdir()
+    data = build_tree(root)["media/x/x-abcd1234.mp3"]
+    server = Server(root)
+    overflow = "Mon, 01 Jan 99999999999 00:00:00 GMT"  # aiohttp's date parser: OverflowError
+    try:
+        etag = server.request("HEAD", MP3)[0].getheader("ETag")
+        for headers in ({"Range": f"bytes=10-{BIG}"}, {"Range": f"bytes=10-{BIG}", "If-Match": etag}):
+            resp, body = server.request("GET", MP3, headers)
+            assert resp.status == 206 and body == data[10:], headers
+            assert resp.getheader("Content-Range") == f"bytes 10-{SIZE - 1}/{SIZE}"
+        for headers in ({"Range": f"bytes={BIG}-", "If-Match": etag}, {"Range": "bytes=-0", "If-Match": etag}):
+            resp, _ = server.request("GET", MP3, headers)
+            assert resp.status == 416 and resp.getheader("Content-Range") == f"bytes */{SIZE}", headers
+        resp, body = server.request("GET", MP3, {"Range": f"bytes=-{BIG}", "If-Match": etag})
+        assert resp.status == 206 and body == data
+        for headers in ({"If-Unmodified-Since": overflow}, {"If-Modified-Since": overflow},
+                        {"If-Match": etag, "If-Modified-Since": overflow},
+                        {"Range": "bytes=0-9", "If-Range": overflow},
+                        {"Range": "bytes=0-9", "If-Range": overflow, "If-Match": etag},
+                        {"Range": "bytes=0-9999", "If-Range": "garbage"}):
+            resp, body = server.request("GET", MP3, headers)
+            assert resp.status == 200 and body == data, headers  # invalid dates are ignored (RFC 9110)
+        modified = server.request("HEAD", MP3)[0].getheader("Last-Modified")
+        resp, body = server.request("GET", MP3, {"Range": "bytes=0-9999", "If-Range": modified, "If-Match": etag})
+        assert resp.status == 206 and body == data[:10000]
+    finally:
+        server.stop()
+
+
+def test_dates_no_datetime_holds_are_ignored(site: Any) -> None:
+    server, files, _ = site
+    overflow = "Mon, 01 Jan 99999999999 00:00:00 GMT"
+    for headers in ({"If-Modified-Since": overflow}, {"If-Unmodified-Since": overflow},
+                    {"Range": "bytes=0-9", "If-Range": overflow}, {"Range": "bytes=0-9", "If-Range": "garbage"},
+                    {"If-Modified-Since": f"Mon, 01 Jan {BIG} 00:00:00 GMT"}):
+        resp, body = server.request("GET", "/feeds/all.xml", headers)
+        assert resp.status == 200 and body == files["feeds/all.xml"], headers
+
+
+def test_bad_percent_escape_is_a_bad_request(site: Any) -> None:
+    server, _, _ = site
+    for path in ("/%zz", "/feeds/all.xml%", "/feeds/%2"):
+        resp, _ = server.request("GET", path)
+        assert resp.status == 400, path
+    assert server.request("GET", "/feeds/all%2Exml")[0].status == 200  # a good escape still works
+
+
+def test_server_errors_are_one_line_on_the_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A bug of the server (an exception in the handler) is a 500, an access-log line and one
+    line on stderr; the traceback only when verbose. Nothing goes through aiohttp.server."""
+    root = tmp_path / "public"
+    root.mkdir()
+    build_tree(root)
+
+    async def broken(request: Any, cache: Any) -> Any:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(serve, "handle", broken)
+    for verbose in (False, True):
+        log = tmp_path / f"access-{verbose}.log"
+        server = Server(root, access_log=log, verbose=verbose)
+        try:
+            resp, _ = server.request("GET", "/feeds/all.xml")
+            assert resp.status == 500
+        finally:
+            server.stop()
+        err = capsys.readouterr().err
+        lines = err.splitlines()
+        assert lines[0].startswith("serve: ") and "RuntimeError: boom" in lines[0], err
+        assert "second line" not in lines[0]
+        if verbose:
+            assert "Traceback (most recent call last)" in err
+        else:
+            assert lines == lines[:1] and "Traceback" not in err, err
+        assert [m and m["status"] for m in map(COMBINED.match, log.read_text().splitlines())] == ["500"]
+    assert not [r for r in caplog.records if r.name.startswith("aiohttp")]
+
+
+def test_a_fifo_swapped_in_never_blocks_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file replaced by a FIFO between the lstat check and the open (a race: every lstat is
+    made to see the old file here) is opened without blocking, seen to be another file, 404."""
+    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
+    root = tmp_path / "public"
+    root.mkdir()
+    build_tree(root)
+    server = Server(root)
+    fifos = [root / "media" / "x" / "x-abcd1234.mp3", root / "index.html"]  # pread in the loop; thread pool
+    try:
+        assert server.request("GET", MP3, {"Range": "bytes=0-9"})[0].status == 206  # resolved and cached
+        assert server.request("HEAD", "/index.html")[0].status == 200  # resolved, its body not read yet
+        monkeypatch.setattr(serve, "still_holds", lambda entry: True)
+        for fifo in fifos:
+            fifo.unlink()
+            os.mkfifo(fifo)
+        for path, headers in ((MP3, {"Range": "bytes=0-9"}), ("/index.html", {})):
+            resp, _ = server.request("GET", path, headers, timeout=10)
+            assert resp.status == 404, path
+    finally:
+        for fifo in fifos:  # a reader blocked in open() (the bug) gets its writer and returns
+            with suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        server.stop()
+
+
+# ---------------------------------------------------------------- malformed requests, a real `artoiscast serve`
+
+
+class CliServer:
+    """``python -m artoiscast serve --port 0`` as a subprocess, its stdout and stderr in files."""
+
+    def __init__(self, base: Path):
+        self.root = base / "public"
+        self.root.mkdir()
+        build_tree(self.root)
+        self.log, self.out, self.err = base / "access.log", base / "stdout.txt", base / "stderr.txt"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(Path(serve.__file__).parents[1]), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        with self.out.open("wb") as out, self.err.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "artoiscast", "serve", "--dir", str(self.root), "--port", "0",
+                 "--access-log", str(self.log)], stdout=out, stderr=err, env=env, cwd=base)
+        self.port = 0
+        for _ in range(600):
+            found = re.search(r"at http://127\.0\.0\.1:(\d+)/", self.out.read_text())
+            if found:
+                self.port = int(found.group(1))
+                break
+            assert self.proc.poll() is None, self.err.read_text()
+            time.sleep(0.05)
+        assert self.port, "the server never said where it listens"
+
+    def send(self, *raws: bytes) -> list[int]:
+        """Send raw requests on one new connection, each after the answer to the one before (HEAD:
+        no body); the status codes of the responses, read until the server closes."""
+        data = b""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            for answered, raw in enumerate(raws[:-1], start=1):
+                sock.sendall(raw)
+                while data.count(b"\r\n\r\n") < answered:
+                    data += sock.recv(1 << 16) or b"\r\n\r\n"
+            sock.sendall(raws[-1])
+            with suppress(socket.timeout, ConnectionResetError):
+                while chunk := sock.recv(1 << 16):
+                    data += chunk
+        return [int(code) for code in re.findall(rb"(?:^|\r\n)HTTP/1\.[01] (\d{3}) ", data)]
+
+    def stop(self) -> int:
+        """SIGTERM (the access log is flushed on shutdown); the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+
+@dataclass
+class Outcome:
+    statuses: list[int]  # as the client got them
+    log: list[str]  # the access-log lines of this case
+    stderr: bytes  # what the server printed meanwhile
+
+
+@dataclass
+class Hostile:
+    cases: dict[str, Outcome]
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def _get(path: bytes, *headers: bytes) -> bytes:
+    return b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n" + b"".join(h + b"\r\n" for h in headers) + \
+        b"Connection: close\r\n\r\n"
+
+
+MP3B = MP3.encode()
+OVERFLOW_DATE = b"Mon, 01 Jan 99999999999 00:00:00 GMT"
+HOSTILE = [  # name, raw request(s), statuses; "-" in the access log for the requests aiohttp could not parse
+    ("huge first byte", _get(MP3B, b"Range: bytes=" + BIG.encode() + b"-"), [416]),
+    ("huge last byte", _get(MP3B, b"Range: bytes=0-" + BIG.encode()), [206]),
+    ("huge suffix", _get(MP3B, b"Range: bytes=-" + BIG.encode()), [206]),
+    ("If-Modified-Since year 99999999999", _get(MP3B, b"If-Modified-Since: " + OVERFLOW_DATE), [200]),
+    ("If-Unmodified-Since year 99999999999", _get(MP3B, b"If-Unmodified-Since: " + OVERFLOW_DATE), [200]),
+    ("If-Range year 99999999999", _get(MP3B, b"Range: bytes=0-9", b"If-Range: " + OVERFLOW_DATE), [200]),
+    ("bad percent-escape", _get(b"/feeds/%zz.xml"), [400]),
+    ("NUL in the path", _get(b"/index.html\x00.mp3"), [400]),
+    ("very long URL", _get(b"/" + b"a" * 20_000), [400]),
+    ("very long header", _get(b"/", b"X-Long: " + b"a" * 20_000), [400]),
+    ("hundreds of ranges past the header limit", _get(MP3B, b"Range: bytes=" + b",".join(
+        b"%d-%d" % (i, i) for i in range(1500))), [400]),
+    ("hundreds of headers", _get(b"/", *(b"X-%d: 1" % i for i in range(300))), [400]),
+    ("header without colon", _get(b"/", b"NoColonHere"), [400]),
+    ("NUL in a header", _get(b"/", b"X-A: a\x00b"), [400]),
+    ("bad Content-Length", _get(b"/", b"Content-Length: x"), [400]),
+    ("bad HTTP version", b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", [400]),
+    ("not HTTP", b"GET / HTTX/1.1\r\nHost: x\r\n\r\n", [400]),
+    ("bad method after a good request", [b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", b"G(T / HTTP/1.1\r\nHost: x\r\n\r\n"],
+     [200, 400]),
+]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
+    """Every HOSTILE case against one ``artoiscast serve``, each followed by a marker request
+    (``GET /end-of/N``, 404) that closes its part of the access log; then SIGTERM."""
+    server = CliServer(tmp_path_factory.mktemp("cli-serve"))
+    sent: list[tuple[str, list[int], bytes]] = []
+    try:
+        for number, (name, raw, _) in enumerate(HOSTILE):
+            err_before = server.err.read_bytes()
+            statuses = server.send(*(raw if isinstance(raw, list) else [raw]))
+            assert server.send(_get(b"/end-of/%d" % number)) == [404]
+            sent.append((name, statuses, server.err.read_bytes()[len(err_before):]))
+    finally:
+        exit_code = server.stop()
+    parts: list[list[str]] = [[]]
+    for line in server.log.read_text(encoding="utf-8").splitlines():
+        if re.search(r'"GET /end-of/\d+ HTTP/1\.1" 404 ', line):
+            parts.append([])
+        else:
+            parts[-1].append(line)
+    cases = {name: Outcome(statuses, parts[i] if i < len(parts) else [], err)
+             for i, (name, statuses, err) in enumerate(sent)}
+    return Hostile(cases, exit_code, server.out.read_text(), server.err.read_text())
+
+
+@pytest.mark.parametrize("name, statuses", [(name, st) for name, _, st in HOSTILE], ids=[n for n, _, _ in HOSTILE])
+def test_hostile_request_gets_its_status_one_log_line_and_no_traceback(hostile: Hostile, name: str,
+                                                                       statuses: list[int]) -> None:
+    case = hostile.cases[name]
+    assert case.stderr == b"", case.stderr.decode(errors="replace")
+    assert case.statuses == statuses
+    got = [COMBINED.match(line) for line in case.log]
+    assert all(got) and [int(m["status"]) for m in got if m] == statuses, case.log
+    for m in got:
+        assert m is not None
+        if m["status"] == "400" and not m["request"].startswith("GET /feeds/"):
+            assert m["request"] == "-"  # aiohttp's stand-in request line is not logged as the client's
+
+
+def test_hostile_requests_leave_the_console_quiet(hostile: Hostile) -> None:
+    assert hostile.exit_code == 0
+    assert hostile.stderr == ""
+    assert hostile.stdout.count("\n") == 1 and "serving" in hostile.stdout  # "serving ... at ...; Ctrl-C stops"

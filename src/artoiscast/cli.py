@@ -353,7 +353,8 @@ def _serve_folder(root: Path) -> Path:
               help="Folder to serve (default: the local storage folder, public/).")
 @click.option("--access-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Access log in combined format (default: build/access.log).")
-def serve(root: Path, host: str, port: int, folder: Path | None, access_log: Path | None) -> None:
+@click.pass_context
+def serve(ctx: click.Context, root: Path, host: str, port: int, folder: Path | None, access_log: Path | None) -> None:
     """Serve the published folder over HTTP with Range, HEAD and conditional GET. Ctrl-C stops.
 
     \b
@@ -367,7 +368,7 @@ def serve(root: Path, host: str, port: int, folder: Path | None, access_log: Pat
         raise ArtoiscastError("nothing published here yet (run artoiscast publish)", path=str(folder))
     log = access_log or root / "build" / "access.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    server.run(folder, host=host, port=port, access_log=log,
+    server.run(folder, host=host, port=port, access_log=log, verbose=bool(ctx.obj and ctx.obj.get("verbose")),
                on_ready=lambda url: out.print(f"serving {folder} at {url} (access log {log}); Ctrl-C stops"))
 
 

@@ -11,23 +11,30 @@ is resolved once (no way out of the root, symlinks included) and afterwards chec
 with one ``lstat`` (:class:`FileCache`); small files (feeds, pages, transcripts) are
 answered from memory, ranges of large files with one ``os.pread``, and only whole
 large files go through :class:`aiohttp.web.FileResponse` (sendfile). Conditional
-requests (``If-None-Match``, ``If-Modified-Since``, ``If-Range`` with an ETag) are
-answered here with the ETag FileResponse would send; the rare ``If-Match``,
-``If-Unmodified-Since`` and ``If-Range`` with a date are left to FileResponse. The
-access log is buffered and flushed once a second and on shutdown.
+requests (``If-None-Match``, ``If-Modified-Since``, ``If-Range``) are answered here with
+the ETag FileResponse would send; the rare ``If-Match`` and ``If-Unmodified-Since`` are
+left to FileResponse, which is handed the Range and dates as decided here
+(:func:`delegated_headers`). The access log is buffered and flushed once a second and on
+shutdown.
 
 Also added to aiohttp: directory index and slash redirect, explicit Content-Types,
 CORS and its preflight, RFC 9110 handling of Range headers aiohttp would answer with a
-wrong 416, and an access log whose byte count is the body actually sent.
+wrong 416 (several ranges, ``bytes=0-99,``) or a 500 (numbers of more than 4300 digits,
+which Python's int() refuses: positions are capped at :data:`BEYOND`, past any file), of
+If-Range (evaluated here: ETag or exact Last-Modified date), of dates aiohttp's parser
+raises OverflowError on (ignored, as RFC 9110 says), and an access log whose byte count is
+the body actually sent. A request aiohttp cannot parse gets its 400 and one access-log line,
+and no traceback on the console (:class:`artoiscast.accesslog.ConsoleErrorLog`).
 
-The pure parts (:func:`url_parts`, :func:`file_headers`, :func:`range_action`,
-:func:`byte_range`, :func:`etag_matches`) take strings and return values;
-:func:`locate` only stats files.
+The pure parts (:func:`url_parts`, :func:`file_headers`, :func:`parse_range`,
+:func:`range_action`, :func:`byte_range`, :func:`http_date`, :func:`etag_matches`) take
+strings and return values; :func:`locate` only stats files.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import math
 import os
 import re
@@ -38,15 +45,16 @@ from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal
 from urllib.parse import unquote
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
-from artoiscast.accesslog import AccessLogFile, CombinedAccessLogger
+from artoiscast.accesslog import AccessLogFile, CombinedAccessLogger, ConsoleErrorLog
 from artoiscast.errors import ArtoiscastError
 from artoiscast.mediatypes import cache_control, content_type, needs_cors
 
@@ -66,6 +74,11 @@ ROUTE_ENTRIES = 4096  # resolved URL paths remembered
 PREAD_MAX = 1 << 20  # ranges of larger files up to this size are read with pread; longer ones use sendfile
 BACKLOG = 1024  # pending connections (aiohttp's default is 128)
 _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII | re.IGNORECASE)
+_SPEC_RE = re.compile(r"(\d*)-(\d*)", re.ASCII)
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+POS_DIGITS = 18  # byte positions longer than this are all BEYOND
+BEYOND = 10 ** POS_DIGITS  # a byte position past the end of any file
+HTTP_DATE_MAX = 64  # characters; the longest HTTP-date form has 30
 
 
 # ---------------------------------------------------------------- pure core
@@ -74,13 +87,13 @@ _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII | re.IGNORECASE)
 def url_parts(raw_path: str) -> tuple[str, ...] | None:
     """The path segments of a raw (percent-encoded) request path, or None if refused.
 
-    Refused: anything not starting with ``/``, undecodable percent-escapes, NUL or
-    backslash, empty segments (``//etc``), ``.`` and ``..``, and hidden names (the
-    local backend's ``.part`` files) except ``.well-known``. A trailing slash is
-    dropped here; the caller decides what it means. ``/`` gives ``()``.
+    Refused: anything not starting with ``/``, malformed (``%zz``) or undecodable
+    percent-escapes, NUL or backslash, empty segments (``//etc``), ``.`` and ``..``, and
+    hidden names (the local backend's ``.part`` files) except ``.well-known``. A trailing
+    slash is dropped here; the caller decides what it means. ``/`` gives ``()``.
     """
     path = raw_path.split("?", 1)[0].split("#", 1)[0]
-    if not path.startswith("/"):
+    if not path.startswith("/") or malformed_path(path):
         return None
     try:
         decoded = unquote(path, errors="strict")
@@ -128,35 +141,109 @@ def strong_etag(st: os.stat_result) -> str:
     return f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
 
 
+def malformed_path(raw_path: str) -> bool:
+    """True if the path holds a ``%`` not followed by two hex digits (RFC 3986): a bad request, not a name."""
+    return "%" in raw_path and _BAD_ESCAPE.search(raw_path.partition("?")[0]) is not None
+
+
+def _position(digits: str) -> int:
+    """A byte position from its digits, capped at BEYOND: no int() of a 5000-digit string
+    (Python refuses those with ValueError, and long ones cost time)."""
+    digits = digits.lstrip("0")
+    if len(digits) > POS_DIGITS:
+        return BEYOND
+    return int(digits) if digits else 0
+
+
+def _greater(a: str, b: str) -> bool:
+    """``a > b`` for two strings of digits of any length."""
+    a, b = a.lstrip("0"), b.lstrip("0")
+    return (len(a), a) > (len(b), b)
+
+
+def parse_range(range_header: str) -> tuple[int | None, int | None] | None:
+    """The single byte range of a Range header as (first, last), None for an absent side;
+    numbers past BEYOND are BEYOND. None if the header is to be ignored (RFC 9110 section
+    14.2): another unit, bad syntax, ``bytes=-``, a last before the first, or several ranges
+    (the whole file answers those: no multipart, and no amplification by overlapping or
+    hundreds of ranges). Empty list elements are allowed (``bytes=0-99,``).
+    """
+    value = range_header.strip()
+    match = _RANGE_RE.fullmatch(value)
+    if match is None:
+        unit, eq, ranges = value.partition("=")
+        if not eq or unit.lower() != "bytes" or "," not in ranges:
+            return None
+        specs = [spec for spec in (part.strip() for part in ranges.split(",")) if spec]
+        if len(specs) != 1:
+            return None
+        match = _SPEC_RE.fullmatch(specs[0])
+        if match is None:
+            return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if first and last and _greater(first, last):
+        return None
+    return (_position(first) if first else None, _position(last) if last else None)
+
+
+def http_date(value: str | None) -> float | None:
+    """The timestamp of an HTTP-date, or None if ``value`` is not one (RFC 9110 says such
+    a conditional is ignored). Unlike aiohttp's parser, a year no datetime can hold is not
+    an OverflowError, and a long value is not parsed at all."""
+    if value is None or len(value) > HTTP_DATE_MAX:
+        return None
+    parsed = email.utils.parsedate(value)
+    if parsed is None:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=timezone.utc).timestamp()
+    except (ValueError, OverflowError):
+        return None
+
+
 RangeAction = Literal["none", "serve", "ignore", "unsatisfiable"]
 
 
-def range_action(range_header: str | None, if_range: str | None, etag: str) -> RangeAction:
-    """What to do with a request's Range header (RFC 9110 section 14).
+def range_action(range_header: str | None, if_range: str | None, etag: str, mtime: float) -> RangeAction:
+    """What to do with a request's Range header (RFC 9110 section 14) for a file of this
+    ETag and modification time.
 
-    ``serve``: one well-formed byte range, let FileResponse answer 206 or 416.
-    ``ignore``: answer 200 with the whole file: a multi-range or malformed Range
-    (aiohttp would say 416), or an ``If-Range`` ETag that is not the current one
-    (aiohttp only understands If-Range dates). ``unsatisfiable``: ``bytes=-0``.
+    ``serve``: one well-formed byte range (:func:`byte_range` gives the span, or None for
+    416). ``ignore``: answer 200 with the whole file: a multi-range or malformed Range
+    (aiohttp would say 416 or raise), or a false ``If-Range``: an ETag that is not the
+    current one (strong comparison), a date that is not the Last-Modified second, or
+    anything else. ``unsatisfiable``: ``bytes=-0``.
     """
     if range_header is None:
         return "none"
-    match = _RANGE_RE.fullmatch(range_header.strip())
-    if match is None:
-        return "ignore"
-    first, last = match.groups()
-    if not first and not last:
-        return "ignore"
-    if first and last and int(first) > int(last):
+    span = parse_range(range_header)
+    if span is None:
         return "ignore"
     if if_range is not None:
         value = if_range.strip()
-        is_etag = value.startswith(('"', "W/"))
-        if is_etag and value != etag:
+        if value.startswith(('"', "W/")):
+            if value != etag:
+                return "ignore"
+        elif http_date(value) != math.ceil(mtime):
             return "ignore"
-    if not first and int(last) == 0:
+    if span == (None, 0):
         return "unsatisfiable"
     return "serve"
+
+
+def canonical_range(range_header: str, action: RangeAction) -> str | None:
+    """The Range header to hand aiohttp's FileResponse for ``action``: plain numbers it can
+    int() (``bytes=0-`` + 5000 digits becomes ``bytes=0-10**18``), a range past any end for
+    ``unsatisfiable``; None (drop it) for ``ignore`` and ``none``."""
+    if action == "unsatisfiable":
+        return f"bytes={BEYOND}-"
+    span = parse_range(range_header) if action == "serve" else None
+    if span is None:
+        return None
+    first, last = span
+    return f"bytes={'' if first is None else first}-{'' if last is None else last}"
 
 
 # ---------------------------------------------------------------- file system
@@ -337,7 +424,8 @@ class FileCache:
 def read_exact(entry: Entry, offset: int, length: int) -> bytes | None:
     """``length`` bytes at ``offset`` of the entry's file, or None if it is no longer that file."""
     try:
-        fd = os.open(entry.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        # O_NONBLOCK: a FIFO swapped in since the lstat must not block the event loop in open()
+        fd = os.open(entry.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
@@ -365,15 +453,19 @@ def etag_matches(header: str, etag: str) -> bool:
 
 
 def byte_range(range_header: str, size: int) -> tuple[int, int] | None:
-    """(first, last) inclusive for a single range :func:`range_action` said to serve; None: 416."""
-    match = _RANGE_RE.fullmatch(range_header.strip())
-    assert match is not None
-    first, last = match.groups()
-    if first:
-        start = int(first)
-        end = min(int(last), size - 1) if last else size - 1
+    """(first, last) inclusive for a single range :func:`range_action` said to serve; None: 416.
+
+    A last byte past the end is the last byte; a suffix longer than the file is the whole file.
+    """
+    span = parse_range(range_header)
+    assert span is not None
+    first, last = span
+    if first is not None:
+        start = first
+        end = min(last, size - 1) if last is not None else size - 1
     else:
-        start, end = max(size - int(last), 0), size - 1
+        assert last is not None
+        start, end = max(size - last, 0), size - 1
     return (start, end) if start < size and start <= end else None
 
 
@@ -381,18 +473,16 @@ def byte_range(range_header: str, size: int) -> tuple[int, int] | None:
 
 
 class _FileResponse(web.FileResponse):
-    """FileResponse that can drop the Range header and records the body bytes sent."""
+    """FileResponse that sees the request headers it is given and records the body bytes sent."""
 
-    def __init__(self, path: Path, *, headers: dict[str, str], ignore_range: bool) -> None:
+    def __init__(self, path: Path, *, headers: dict[str, str], request_headers: CIMultiDict[str] | None) -> None:
         super().__init__(path, headers=headers)
-        self.ignore_range = ignore_range
+        self.request_headers = request_headers
         self.body_sent: int | None = None  # None: aiohttp never reached _sendfile
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
-        if self.ignore_range and hdrs.RANGE in request.headers:
-            headers = request.headers.copy()
-            del headers[hdrs.RANGE]
-            request = request.clone(headers=headers)
+        if self.request_headers is not None:
+            request = request.clone(headers=self.request_headers)
         return await super().prepare(request)
 
     async def _sendfile(self, request: web.BaseRequest, fobj: IO[Any], offset: int,
@@ -406,13 +496,39 @@ class _FileResponse(web.FileResponse):
                 self.body_sent = fobj.tell() - offset
 
 
-def _not_found(parts: tuple[str, ...] | None) -> web.Response:
+def _not_found(raw: str) -> web.Response:
+    """404, or 400 for a path no file can have a name for (a malformed percent-escape)."""
+    if malformed_path(raw):
+        return web.Response(status=400, text="400: Bad Request (malformed percent-escape in the path)\n")
+    parts = url_parts(raw)
     key = "/".join(parts) if parts else ""
     return web.Response(status=404, text="404: not found\n", headers=cors_headers(key))
 
 
 def _redirect(location: str) -> web.Response:
     return web.Response(status=301, text="301: Moved Permanently\n", headers={"Location": location})
+
+
+def delegated_headers(headers: CIMultiDictProxy[str] | CIMultiDict[str], action: RangeAction
+                      ) -> CIMultiDict[str] | None:
+    """The request headers as aiohttp's FileResponse must see them, or None if they can go as
+    they are: the Range decided here (:func:`canonical_range`: plain numbers, or none), no
+    If-Range (decided here too), and no If-Modified-Since / If-Unmodified-Since that is not
+    an HTTP-date (RFC 9110: ignored; aiohttp raises OverflowError on a year like 99999999999).
+    """
+    bad_dates = [name for name in (hdrs.IF_MODIFIED_SINCE, hdrs.IF_UNMODIFIED_SINCE)
+                 if name in headers and http_date(headers[name]) is None]
+    if action == "none" and not bad_dates and hdrs.IF_RANGE not in headers:
+        return None
+    new = CIMultiDict(headers)
+    for name in bad_dates:
+        del new[name]
+    new.popall(hdrs.IF_RANGE, None)
+    rng = canonical_range(new.get(hdrs.RANGE, ""), action)
+    new.popall(hdrs.RANGE, None)
+    if rng is not None:
+        new[hdrs.RANGE] = rng
+    return new
 
 
 def _resolved_response(request: web.BaseRequest, root: Path, raw: str) -> web.StreamResponse:
@@ -423,42 +539,39 @@ def _resolved_response(request: web.BaseRequest, root: Path, raw: str) -> web.St
     if target.kind == "redirect":
         return _redirect(target.location)
     if target.kind == "missing" or target.path is None or target.st is None:
-        return _not_found(url_parts(raw))
+        return _not_found(raw)
     action = range_action(request.headers.get(hdrs.RANGE), request.headers.get(hdrs.IF_RANGE),
-                          strong_etag(target.st))
-    return _FileResponse(target.path, headers=file_headers(target.key), ignore_range=action == "ignore")
+                          strong_etag(target.st), target.st.st_mtime)
+    return _FileResponse(target.path, headers=file_headers(target.key),
+                         request_headers=delegated_headers(request.headers, action))
 
 
 def _not_modified(request: web.BaseRequest, entry: Entry) -> bool:
     none_match = request.headers.get(hdrs.IF_NONE_MATCH)
     if none_match is not None:
         return etag_matches(none_match, entry.etag)
-    if hdrs.IF_MODIFIED_SINCE in request.headers:
-        since = request.if_modified_since
-        return since is not None and entry.mtime <= since.timestamp()
-    return False
+    since = http_date(request.headers.get(hdrs.IF_MODIFIED_SINCE))
+    return since is not None and entry.mtime <= since
 
 
 async def handle(request: web.BaseRequest, cache: FileCache) -> web.StreamResponse:
     """GET/HEAD: a file of the root, a directory index or redirect, else 404.
 
     Answered from memory and ``os.pread`` (no thread-pool trip) except whole large files,
-    which go out by sendfile, and the rare If-Match / If-Unmodified-Since / If-Range-date
-    requests, which :class:`aiohttp.web.FileResponse` answers.
+    which go out by sendfile, and the rare If-Match / If-Unmodified-Since requests, which
+    :class:`aiohttp.web.FileResponse` answers.
     """
     raw = request.raw_path if request.raw_path.startswith("/") else request.rel_url.raw_path_qs
     found = cache.lookup(raw)
     if not isinstance(found, Entry):
         if found.kind == "redirect":
             return _redirect(found.location)
-        return _not_found(url_parts(raw))
+        return _not_found(raw)
     entry = found
     req_headers = request.headers
     range_header = req_headers.get(hdrs.RANGE)
-    if_range = req_headers.get(hdrs.IF_RANGE)
-    action = range_action(range_header, if_range, entry.etag)
-    if (hdrs.IF_MATCH in req_headers or hdrs.IF_UNMODIFIED_SINCE in req_headers
-            or (action == "serve" and if_range is not None and not if_range.lstrip().startswith(('"', "W/")))):
+    action = range_action(range_header, req_headers.get(hdrs.IF_RANGE), entry.etag, entry.mtime)
+    if hdrs.IF_MATCH in req_headers or hdrs.IF_UNMODIFIED_SINCE in req_headers:
         return _resolved_response(request, cache.root, raw)
     if _not_modified(request, entry):
         return web.Response(status=304, headers=entry.headers)
@@ -567,8 +680,11 @@ def make_app(root: Path) -> web.Application:
 class _Runner(web.ServerRunner):
     """Closes the handler (its access log) once the connections have finished."""
 
-    def __init__(self, handler: Handler, **kwargs: Any) -> None:
-        server = web.Server(handler, access_log=handler.log, access_log_class=CombinedAccessLogger)
+    def __init__(self, handler: Handler, *, verbose: bool = False, **kwargs: Any) -> None:
+        # logger: aiohttp's request handler reports errors there (a public argument of it);
+        # its default, aiohttp.server, prints a traceback for every malformed request
+        server = web.Server(handler, access_log=handler.log, access_log_class=CombinedAccessLogger,
+                            logger=ConsoleErrorLog(verbose))
         super().__init__(server, **kwargs)
         self.handler = handler
 
@@ -581,14 +697,16 @@ def _url(host: str, port: int) -> str:
 
 
 async def start(root: Path, host: str = "127.0.0.1", port: int = 8000,
-                access_log: Path | None = None) -> tuple[web.BaseRunner, str]:
+                access_log: Path | None = None, verbose: bool = False) -> tuple[web.BaseRunner, str]:
     """Start serving ``root``; return the runner (``await runner.cleanup()`` stops it)
-    and the base URL actually bound (port 0 picks a free port).
+    and the base URL actually bound (port 0 picks a free port). A malformed request gets
+    aiohttp's 400 and its access-log line, nothing on the console; an error of the server
+    itself one line on stderr (and its traceback if ``verbose``).
 
     Raises ArtoiscastError if the folder is missing or the address cannot be bound.
     """
     handler = Handler(root, access_log)
-    runner = _Runner(handler, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = _Runner(handler, verbose=verbose, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     if handler.log is not None:
         handler.log.start_flushing(asyncio.get_running_loop())
@@ -604,8 +722,8 @@ async def start(root: Path, host: str = "127.0.0.1", port: int = 8000,
 
 
 async def _serve(root: Path, host: str, port: int, access_log: Path | None,
-                 on_ready: Callable[[str], None] | None) -> None:
-    runner, url = await start(root, host, port, access_log)
+                 on_ready: Callable[[str], None] | None, verbose: bool) -> None:
+    runner, url = await start(root, host, port, access_log, verbose)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -623,11 +741,12 @@ async def _serve(root: Path, host: str, port: int, access_log: Path | None,
 
 
 def run(root: Path, host: str = "127.0.0.1", port: int = 8000, access_log: Path | None = None,
-        on_ready: Callable[[str], None] | None = None) -> None:
+        on_ready: Callable[[str], None] | None = None, verbose: bool = False) -> None:
     """Serve ``root`` until Ctrl-C or SIGTERM, then shut down cleanly (no traceback).
 
-    ``on_ready`` gets the base URL once the socket listens. Raises ArtoiscastError if
-    the folder is missing or the address cannot be bound.
+    ``on_ready`` gets the base URL once the socket listens; ``verbose`` adds the traceback
+    to the one line an error of the server prints. Raises ArtoiscastError if the folder is
+    missing or the address cannot be bound.
     """
     with suppress(KeyboardInterrupt):
-        asyncio.run(_serve(root, host, port, access_log, on_ready))
+        asyncio.run(_serve(root, host, port, access_log, on_ready, verbose))

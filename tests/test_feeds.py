@@ -189,3 +189,95 @@ def test_items_rendered_once_give_the_bytes_of_the_whole_tree(tmp_path: Path, mo
                 f"https://a.example/{pe.media}?feed={name}" for pe in items]
             assert [i.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}image").get("href") for i in doc.iter("item")] == [
                 "https://a.example/art/own.jpg" if pe.image else f"https://a.example/{art[name]}" for pe in items]
+
+
+# What a producer may type in a plain-text field: markup, a CDATA end, entities typed literally, and
+# ordinary French text with apostrophes, quotes, guillemets, "&" and "<" that open no tag.
+TYPED = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "fin ]]> suite", "&lt;b&gt;gras&lt;/b&gt;",
+         "L'Art & Essai « Lens » \"2025\" : 3 < 4 > 2", "AT&T &copy 2024 &amp; &#60;i&#62;", "<!-- x --> </p> <?x?>"]
+ORDINARY = "L'Art & Essai « Lens » \"2025\" : 3 < 4 > 2"
+
+
+@pytest.mark.parametrize("typed", TYPED)
+def test_plain_text_fields_display_as_typed_and_never_as_markup(tmp_path: Path, typed: str) -> None:
+    """Every plain-text field of the catalog, rendered into feeds and pages, read back by feedparser
+    and podcastparser: shown as typed (as HTML by feedparser), no live tag anywhere, and the linter's
+    html rule (artoiscast check) finds nothing."""
+    import lxml.html
+    import yaml
+
+    from artoiscast.feeds import render_feed, render_publisher
+    from artoiscast.lint import lint_feeds
+    from artoiscast.published import PublishedEpisode
+    from artoiscast.site import render_site
+    from conftest import make_catalog
+    from readers import plain, shown
+
+    root = make_catalog(tmp_path / "show", with_audio=False)
+
+    def edit(path: Path, **fields: object) -> None:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc.update(fields)
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+    edit(root / "podcast.yaml", author="A " + typed, description="P " + typed, copyright="C " + typed,
+         owner={"name": "O " + typed}, host="H " + typed, location={"name": "Lieu " + typed})
+    edit(root / "feeds" / "economy.yaml", title="F " + typed, description="D " + typed)
+    edit(root / "episodes" / "erbm-melanie-delots" / "episode.yaml", title="T " + typed, summary="S " + typed,
+         guests=[{"name": "N " + typed}], location={"name": "L " + typed})
+    cat = load_catalog(root, check_files=False)
+    base = "https://artoiscast.example/"
+    items = {name: [PublishedEpisode(episode=e, media=f"media/{e.slug}.mp3", length=1000 + i, duration=60.0,
+                                     loudness={}, notes_html="<p>Notes</p>")
+                    for i, e in enumerate(cat.feed_episodes(feed))] for name, feed in cat.feeds.items()}
+    art = {name: f"art/{name}.png" for name in cat.feeds}
+    built = cat.episodes[0].published
+    feeds = {name: render_feed(cat, feed, items[name], base_url=base, art=art, built=built)
+             for name, feed in cat.feeds.items()}
+    feeds["publisher"] = render_publisher(cat, base_url=base, art=art, built=built)
+    assert lint_feeds(feeds, base_url=base) == []  # html rule included
+
+    raw = feeds["economy"]
+    fp = feedparser.parse(raw)
+    assert not fp.bozo, fp.bozo_exception
+    assert shown(fp.feed.title_detail) == "F " + typed and shown(fp.feed.subtitle_detail) == "D " + typed
+    entry = [e for e in fp.entries if e.link == f"{base}episodes/erbm-melanie-delots/"][0]
+    assert shown(entry.title_detail) == "T " + typed and shown(entry.summary_detail) == "S " + typed
+    pub = feedparser.parse(feeds["publisher"]).feed
+    assert shown(pub.title_detail) == "A " + typed and shown(pub.subtitle_detail) == "P " + typed
+
+    pp = podcastparser.parse(f"{base}feeds/economy.xml", io.BytesIO(raw))
+    ep = [e for e in pp["episodes"] if e["link"] == f"{base}episodes/erbm-melanie-delots/"][0]
+    assert ep["description_html"] == "<p>Notes</p>"  # content:encoded, never the summary
+    texts = [plain(pp["title"]), plain(pp["description"]), plain(ep["title"]), plain(ep["description"])]
+    if typed == ORDINARY:  # ordinary text is shown exactly as typed, also by a plain-text reader
+        assert texts == ["F " + typed, "D " + typed, "T " + typed, "S " + typed]
+
+    # the Podcasting 2.0 texts (persons, places, podroll titles) are HTML-safe text too
+    doc = etree.fromstring(raw)
+    ns = {"p": PODCAST_NS, "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
+    item = [i for i in doc.iter("item") if i.findtext("link") == f"{base}episodes/erbm-melanie-delots/"][0]
+    found = [(p.text, "N " + typed) for p in item.findall("p:person[@role='guest']", ns)]
+    found += [(item.findtext("p:location", namespaces=ns), "L " + typed),
+              (doc.findtext("channel/p:location", namespaces=ns), "Lieu " + typed),
+              (doc.findtext("channel/p:person", namespaces=ns), "H " + typed),
+              (doc.findtext("channel/itunes:author", namespaces=ns), "A " + typed),
+              (doc.findtext("channel/itunes:owner/itunes:name", namespaces=ns), "O " + typed),
+              (doc.findtext("channel/copyright"), "C " + typed)]
+    roll = etree.fromstring(feeds["energy"]).find("channel/p:podroll/p:remoteItem[@feedUrl='{base}feeds/economy.xml']"
+                                                  .format(base=base), ns)
+    found.append((roll.get("title"), "F " + typed))
+    for text, expected in found:
+        frag = lxml.html.fragment_fromstring(text, create_parent="div")
+        assert len(frag) == 0 and frag.text_content() == expected, text
+
+    # pages are autoescaped: the typed text is the text shown, and no element comes from it
+    pages = render_site(cat, items, base_url=base, art=art)
+    page = lxml.html.fromstring(pages["episodes/erbm-melanie-delots/index.html"])
+    assert page.xpath("//h1")[0].text_content() == "T " + typed
+    assert page.xpath("//section[@aria-labelledby='sum']/p")[0].text_content() == "S " + typed
+    assert [s.get("src") or s.get("type") for s in page.xpath("//script")] == ["application/ld+json",
+                                                                              f"{base}assets/player.js"]
+    assert not page.xpath("//img|//body//comment()|//*[@onerror]")
+    theme = lxml.html.fromstring(pages["themes/economy/index.html"])
+    assert theme.xpath("//h1")[0].text_content() == "F " + typed

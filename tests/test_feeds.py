@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -110,13 +111,12 @@ def test_update_frequency_is_derived_from_the_dates_or_taken_from_yaml(built_cat
     from conftest import make_catalog
 
     ns = {"p": PODCAST_NS}
-    doc = etree.parse(str(site(built_catalog) / "feeds" / "economy.xml"))  # 2025-03-01, 2025-03-15
-    freq = doc.find("channel/p:updateFrequency", ns)
-    assert (freq.text, freq.get("rrule")) == ("Toutes les deux semaines", "FREQ=WEEKLY;INTERVAL=2")
+    doc = etree.parse(str(site(built_catalog) / "feeds" / "economy.xml"))  # 2025-03-01, 2025-03-15: no cadence yet
+    assert doc.find("channel/p:updateFrequency", ns) is None
     day = datetime(2025, 1, 1, tzinfo=timezone.utc)
     assert update_frequency([day], "fr") is None
     assert update_frequency([day + timedelta(days=30 * i) for i in range(5)], "en").rrule == "FREQ=MONTHLY"
-    assert update_frequency([day + timedelta(days=400 * i) for i in range(3)], "fr").label == "Chaque année"
+    assert update_frequency([day + timedelta(days=400 * i) for i in range(4)], "fr").label == "Chaque année"
 
     root = make_catalog(tmp_path / "show", with_audio=False)
     with (root / "feeds" / "energy.yaml").open("a") as f:
@@ -131,6 +131,69 @@ def test_update_frequency_is_derived_from_the_dates_or_taken_from_yaml(built_cat
     with pytest.raises(Exception) as exc:
         load_catalog(root, check_files=False)
     assert "feeds/energy.yaml: update_frequency.rrule:" in str(exc.value)
+
+
+def _paris(*days: str) -> list:
+    from datetime import datetime
+
+    from artoiscast.catalog import PARIS
+
+    return [datetime.fromisoformat(d).replace(tzinfo=PARIS) for d in days]
+
+
+@pytest.mark.parametrize(("dates", "expected"), [
+    # several episodes a day (the real catalog): the old median gap of zero claimed "daily"
+    (["2025-03-01"] * 6 + ["2025-04-03", "2025-06-19"], None),
+    (["2024-12-17"] * 6 + ["2025-02-06"] + ["2025-03-01"] * 6 + ["2025-04-03", "2025-06-19"], None),
+    # irregular dates: no cadence is claimed
+    (["2024-01-01", "2024-01-04", "2024-02-20", "2024-02-21", "2024-09-01"], None),
+    (["2024-01-01", "2024-01-09", "2024-02-02", "2024-03-20", "2024-03-21"], None),
+    # too few distinct days to tell
+    (["2025-01-06", "2025-01-13", "2025-01-20"], None),
+    # a median between two cadences (every 3 days) is none of them
+    ([f"2025-01-{d:02d}" for d in (1, 4, 7, 10, 13)], None),
+    # regular ones, same-day episodes counting once, a missed week tolerated
+    (["2025-01-06", "2025-01-06T18:00", "2025-01-20", "2025-02-03", "2025-02-03", "2025-02-17"],
+     ("Toutes les deux semaines", "FREQ=WEEKLY;INTERVAL=2")),
+    (["2025-01-02", "2025-01-09", "2025-01-16", "2025-01-30", "2025-02-06", "2025-02-13"],
+     ("Chaque semaine", "FREQ=WEEKLY")),
+    (["2025-01-01", "2025-02-03", "2025-03-01", "2025-03-31", "2025-05-02"], ("Chaque mois", "FREQ=MONTHLY")),
+])
+def test_update_frequency_claims_only_a_cadence_the_distinct_days_show(dates: list[str], expected: tuple | None) -> None:
+    from artoiscast.feeds import update_frequency
+
+    freq = update_frequency(_paris(*dates), "fr")
+    assert (freq and (freq.label, freq.rrule)) == expected
+
+
+def test_same_day_episodes_do_not_make_a_feed_daily(tmp_path: Path) -> None:
+    """Rendered and read back: a catalog whose episodes share dates gets no updateFrequency, a
+    regular one (with a same-day pair) gets its cadence, and the linter finds nothing in either."""
+    import yaml
+
+    from artoiscast.feeds import render_feed
+    from artoiscast.lint import lint_feed
+    from artoiscast.published import PublishedEpisode
+    from conftest import make_catalog
+
+    root = make_catalog(tmp_path / "show", with_audio=False)
+    base = "https://artoiscast.example/"
+    for dates, expected in ((["2025-03-01"] * 5 + ["2025-04-03", "2025-06-19"], None),
+                            (["2025-01-07", "2025-01-07", "2025-01-14", "2025-01-21", "2025-01-28"], "FREQ=WEEKLY")):
+        shutil.rmtree(root / "episodes")
+        for i, day in enumerate(dates):
+            (root / "episodes" / f"ep-{i}").mkdir(parents=True)
+            (root / "episodes" / f"ep-{i}" / "episode.yaml").write_text(yaml.safe_dump(
+                {"title": f"Épisode {i}", "date": day, "themes": ["economy"], "summary": "Un résumé.", "audio": "a.wav"}))
+        cat = load_catalog(root, check_files=False)
+        items = [PublishedEpisode(episode=e, media=f"media/{e.slug}.mp3", length=1000, duration=60.0, loudness={},
+                                  notes_html="<p>x</p>") for e in cat.episodes]
+        art = {name: f"art/{name}.png" for name in cat.feeds}
+        for name in ("all", "economy"):
+            xml = render_feed(cat, cat.feeds[name], items, base_url=base, art=art, built=cat.episodes[0].published)
+            freq = etree.fromstring(xml).find(f"channel/{{{PODCAST_NS}}}updateFrequency")
+            assert (freq.get("rrule") if freq is not None else None) == expected, (name, dates)
+            assert [f for f in lint_feed(name, xml, base_url=base) if f.rule != "https"] == []
 
 
 def test_items_carry_summary_image_and_integer_duration(built_catalog: Path) -> None:

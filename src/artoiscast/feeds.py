@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import re
 import statistics
 from collections.abc import Iterable, Sequence
@@ -106,22 +107,34 @@ _FREQ_LABELS = {
 }
 
 
+# The cadences a derived podcast:updateFrequency may claim, with their period in days.
+_CADENCES = (("DAILY", "FREQ=DAILY", 1.0), ("WEEKLY", "FREQ=WEEKLY", 7.0), ("WEEKLY2", "FREQ=WEEKLY;INTERVAL=2", 14.0),
+             ("MONTHLY", "FREQ=MONTHLY", 30.44), ("MONTHLY2", "FREQ=MONTHLY;INTERVAL=2", 60.88),
+             ("MONTHLY3", "FREQ=MONTHLY;INTERVAL=3", 91.31), ("MONTHLY6", "FREQ=MONTHLY;INTERVAL=6", 182.6),
+             ("YEARLY", "FREQ=YEARLY", 365.25))
+FREQUENCY_MIN_DAYS = 4  # distinct publication days before a cadence is claimed
+FREQUENCY_FACTOR = 1.5  # a gap within this factor of the median, the median within it of the cadence
+FREQUENCY_REGULAR = 0.75  # the share of gaps that must be regular
+
+
 def update_frequency(dates: Sequence[datetime], language: str) -> UpdateFrequency | None:
-    """``podcast:updateFrequency`` derived from publication dates: the median gap, rounded to a
-    common cadence (daily, weekly, fortnightly, monthly, every 2/3/6 months, yearly). None with
-    fewer than two episodes."""
-    if len(dates) < 2:
+    """``podcast:updateFrequency`` derived from publication instants, or None when the dates show
+    no cadence. Only distinct publication days (Paris) count, so episodes published the same day
+    are one update. A cadence is claimed only when it is honest: at least 4 distinct days, at
+    least three quarters of the gaps between them within a factor of 1.5 of the median gap, and
+    that median within a factor of 1.5 of the nearest cadence's period (daily, weekly,
+    fortnightly, monthly, every 2/3/6 months, yearly)."""
+    days = sorted({d.astimezone(PARIS).date() for d in dates})
+    if len(days) < FREQUENCY_MIN_DAYS:
         return None
-    ordered = sorted(dates)
-    gap = statistics.median((b - a).total_seconds() / 86400 for a, b in zip(ordered, ordered[1:]))
-    for limit, key, rule in ((1.5, "DAILY", "FREQ=DAILY"), (10, "WEEKLY", "FREQ=WEEKLY"),
-                             (21, "WEEKLY2", "FREQ=WEEKLY;INTERVAL=2"), (45, "MONTHLY", "FREQ=MONTHLY"),
-                             (75, "MONTHLY2", "FREQ=MONTHLY;INTERVAL=2"), (135, "MONTHLY3", "FREQ=MONTHLY;INTERVAL=3"),
-                             (270, "MONTHLY6", "FREQ=MONTHLY;INTERVAL=6")):
-        if gap <= limit:
-            break
-    else:
-        key, rule = "YEARLY", "FREQ=YEARLY"
+    gaps = [(b - a).days for a, b in zip(days, days[1:])]
+    median = statistics.median(gaps)
+    regular = sum(median / FREQUENCY_FACTOR <= g <= median * FREQUENCY_FACTOR for g in gaps)
+    if regular < FREQUENCY_REGULAR * len(gaps):
+        return None
+    key, rule, period = min(_CADENCES, key=lambda c: abs(math.log(median / c[2])))
+    if not period / FREQUENCY_FACTOR <= median <= period * FREQUENCY_FACTOR:
+        return None
     labels = _FREQ_LABELS.get(language[:2], _FREQ_LABELS["en"])
     return UpdateFrequency(label=labels[key], rrule=rule)
 

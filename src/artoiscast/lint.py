@@ -215,9 +215,7 @@ def _channel(f: _Feed, name: str, ch: etree._Element, base_url: str | None) -> N
             if not (item.findtext("itunes:episode", namespaces=NS) or "").strip():
                 f.error(item_label(item), "type", "a serial show needs itunes:episode on every item")
     freq = ch.find("podcast:updateFrequency", NS)
-    if freq is None:
-        f.warn("channel", "update-frequency", "podcast:updateFrequency is missing")
-    else:
+    if freq is not None:  # optional: a feed whose dates show no cadence honestly has none
         if not (freq.text or "").strip() or len(freq.text.strip()) > 128:
             f.error("channel", "update-frequency", "the label must be 1-128 characters")
         rule = freq.get("rrule")

@@ -75,7 +75,7 @@ def _jsonld(catalog: Catalog, pe: PublishedEpisode, base_url: str) -> str:
         "@type": "PodcastEpisode",
         "name": ep.title,
         "url": base_url + pe.page,
-        "datePublished": ep.published.date().isoformat(),
+        "datePublished": ep.published.isoformat(),
         "description": ep.summary,
         "timeRequired": f"PT{int(round(pe.duration))}S",
         "associatedMedia": {"@type": "MediaObject", "contentUrl": base_url + pe.media,

@@ -344,3 +344,59 @@ def test_plain_text_fields_display_as_typed_and_never_as_markup(tmp_path: Path, 
     assert not page.xpath("//img|//body//comment()|//*[@onerror]")
     theme = lxml.html.fromstring(pages["themes/economy/index.html"])
     assert theme.xpath("//h1")[0].text_content() == "F " + typed
+
+
+def test_publisher_guid_is_pinned_and_survives_a_new_base_url(tmp_path: Path) -> None:
+    """podcast.yaml's publisher_guid is the publisher feed's podcast:guid whatever base_url says;
+    without it the guid is derived from base_url (as before) and check warns that it should be pinned."""
+    from datetime import datetime, timezone
+
+    import yaml
+    from click.testing import CliRunner
+
+    from artoiscast.catalog import podcast_guid
+    from artoiscast.cli import cli
+    from artoiscast.feeds import render_feed, render_publisher
+    from conftest import make_catalog
+
+    root = make_catalog(tmp_path / "show", with_audio=False)
+    pinned = "bce3ac13-42fb-5f2c-afb6-70fd2da85133"  # conftest's podcast.yaml: derived once from the old base_url
+    ns = {"p": PODCAST_NS}
+    built = datetime(2025, 4, 1, tzinfo=timezone.utc)
+
+    def guids() -> tuple[str, str]:
+        cat = load_catalog(root, check_files=False)
+        base = cat.podcast.base_url
+        art = {name: f"art/{name}.png" for name in cat.feeds}
+        pub = etree.fromstring(render_publisher(cat, base_url=base, art=art, built=built))
+        feed = etree.fromstring(render_feed(cat, cat.feeds["all"], [], base_url=base, art=art, built=built))
+        return pub.findtext("channel/p:guid", namespaces=ns), feed.find("channel/p:publisher/p:remoteItem", ns).get("feedGuid")
+
+    def move(base_url: str) -> None:
+        path = root / "podcast.yaml"
+        path.write_text(path.read_text().replace('base_url: "https://artoiscast.example/"', f'base_url: "{base_url}"'))
+
+    assert guids() == (pinned, pinned)
+    move("https://podcast.new.example/")
+    assert guids() == (pinned, pinned)  # a domain move keeps the publisher feed's identity
+    assert CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)]).exit_code == 0
+
+    path = root / "podcast.yaml"
+    path.write_text(path.read_text().replace(f'publisher_guid: "{pinned}"\n', ""))
+    derived = str(podcast_guid("https://podcast.new.example/feeds/publisher.xml"))
+    assert guids() == (derived, derived) and derived != pinned  # unpinned: derived from base_url, as before
+    check = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+    assert check.exit_code == 0
+    assert (f"warning: podcast.yaml: publisher_guid: not set: the publisher feed's guid is derived from base_url and "
+            f'would change with it (pin it: publisher_guid: "{derived}")') in check.stdout.splitlines()
+    assert CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)]).exit_code == 1
+
+    path.write_text(path.read_text() + 'publisher_guid: "publisher"\n')
+    bad = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: podcast.yaml: publisher_guid: ")
+    assert len(bad.stderr.splitlines()) == 1 and "Traceback" not in bad.output
+
+    # the real show pins the guid it had from https://artoiscast.fr/, so nothing changes for subscribers
+    real = yaml.safe_load((Path(__file__).resolve().parents[1] / "podcast.yaml").read_text(encoding="utf-8"))
+    assert real["publisher_guid"] == str(podcast_guid("https://artoiscast.fr/feeds/publisher.xml"))
+    assert real["publisher_guid"] == "515872f0-8a72-5010-924f-3e9f52abf822"

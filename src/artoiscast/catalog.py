@@ -141,6 +141,7 @@ class Podcast(_Model):
     artwork: str = NonEmpty
     location: Location | None = None
     guid: uuid.UUID
+    publisher_guid: uuid.UUID | None = None  # the publisher feed's podcast:guid, pinned (see feeds.publisher_guid)
     all_feed: AllFeed = AllFeed()
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
@@ -282,8 +283,14 @@ def spread_same_day(episodes: Sequence[Episode]) -> list[Episode]:
 
 
 def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[ArtoiscastError]:
-    """Advice ``artoiscast check`` prints (``--strict`` fails on it): episodes sharing a bare date."""
+    """Advice ``artoiscast check`` prints (``--strict`` fails on it): episodes sharing a bare date,
+    an unpinned publisher guid."""
     out: list[ArtoiscastError] = []
+    if podcast.publisher_guid is None:
+        derived = podcast_guid(f"{podcast.base_url}feeds/publisher.xml")
+        out.append(CatalogError(
+            f'not set: the publisher feed\'s guid is derived from base_url and would change with it (pin it: '
+            f'publisher_guid: "{derived}")', path="podcast.yaml", field="publisher_guid"))
     shared: dict[date, list[Episode]] = {}
     for ep in episodes:
         if not isinstance(ep.doc.date, datetime):

@@ -144,8 +144,11 @@ def feed_url(base_url: str, name: str) -> str:
 
 
 def publisher_guid(catalog: Catalog) -> str:
-    """The publisher feed's guid, from the catalog's public URL (never the demo's local one)."""
-    return str(podcast_guid(feed_url(catalog.podcast.base_url, "publisher")))
+    """The publisher feed's guid: ``publisher_guid`` of podcast.yaml, pinned like the feeds'
+    guids; without it, derived from the catalog's public URL (never the demo's local one), which
+    changes if the show moves (``artoiscast check`` warns)."""
+    pinned = catalog.podcast.publisher_guid
+    return str(pinned) if pinned else str(podcast_guid(feed_url(catalog.podcast.base_url, "publisher")))
 
 
 def _category(channel: etree._Element, feed: Feed) -> None:

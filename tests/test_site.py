@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from artoiscast.build import build
+from artoiscast.lint import lint_site
 from conftest import make_catalog
 from readers import shown
 
@@ -189,6 +190,7 @@ def test_markup_typed_in_any_yaml_field_reaches_pages_and_feeds_as_text(tmp_path
         html = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div")
         _assert_inert(html, name)
         assert {el.tag for el in html.iter()} <= {"div", "p", "ul", "ol", "li", "a", "strong", "em", "br", "h3"}
+    assert lint_site(site) == []  # artoiscast check: no markup in any title, description or summary
 
 
 def test_a_feed_taking_two_themes_links_an_episode_of_its_second_theme(built_catalog: Path, tmp_path: Path) -> None:

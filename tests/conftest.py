@@ -21,6 +21,7 @@ base_url: "https://artoiscast.example/"
 copyright: "René Lavergne"
 artwork: cover.png
 guid: "280ae253-4f31-5072-ace9-84d33e389796"
+publisher_guid: "bce3ac13-42fb-5f2c-afb6-70fd2da85133"
 audio: {target_lufs: -16.0, true_peak: -1.0, bitrate: 128, channels: 2}
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from artoiscast.cli import cli
 from artoiscast.publish import publish
 from artoiscast.storage.local import LocalStorage
 from conftest import make_catalog
+from readers import shown
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -82,7 +84,7 @@ def test_markup_in_yaml_cannot_inject_into_feeds_or_pages(root: Path) -> None:
     fp = feedparser.parse((site / "feeds" / "energy.xml").read_bytes())
     assert not fp.bozo
     entry = [e for e in fp.entries if "fin" in e.title][0]
-    assert entry.title == evil  # round-trips as text
+    assert shown(entry.title_detail) == evil  # shown as the text typed
     html = entry.content[0].value
     assert "<img" not in html and "javascript:" not in html.replace("[x](javascript:alert(1))", "")
     page = (site / "episodes" / "gazonor-yann-fouant" / "index.html").read_text()
@@ -146,3 +148,80 @@ def test_a_scheduled_episode_coming_due_triggers_a_rebuild(root: Path) -> None:
     assert build(root, now=datetime(2026, 1, 2, tzinfo=timezone.utc)).skipped
     later = build(root, now=datetime(2031, 6, 2, tzinfo=timezone.utc))
     assert not later.skipped and "gazonor-yann-fouant" in later.feeds["energy"]
+
+
+def _set_date(root: Path, slug: str, date: str) -> None:
+    path = root / "episodes" / slug / "episode.yaml"
+    path.write_text(re.sub(r"(?m)^date: .*$", f"date: {date}", path.read_text()))
+
+
+def test_episodes_sharing_a_date_get_one_instant_each_used_everywhere(built_catalog: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three episodes on 2025-03-01 (a bare date): a minute apart from midnight Paris time in slug
+    order, the same instant and order in every feed (feedparser, podcastparser), on the pages,
+    in JSON-LD, lastBuildDate and the schedule; check warns and suggests a time."""
+    import io
+
+    import lxml.html
+    import podcastparser
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = tmp_path / "show"
+    shutil.copytree(built_catalog, root, symlinks=True)  # with the ingest cache: no audio work
+    erbm, gazonor, mine = "erbm-melanie-delots", "gazonor-yann-fouant", "mine-de-soleil-marie-piotrowski"
+    for slug in (erbm, gazonor, mine):
+        _set_date(root, slug, "2025-03-01")
+    instants = {erbm: "2025-03-01T00:00:00+01:00", gazonor: "2025-03-01T00:01:00+01:00",
+                mine: "2025-03-01T00:02:00+01:00"}
+    site = root / "build" / "site"
+    # the schedule uses the same instants: at 00:01:30 the third one is not out yet
+    build(root, now=datetime(2025, 2, 28, 23, 1, 30, tzinfo=timezone.utc))
+    fp = feedparser.parse((site / "feeds" / "all.xml").read_bytes())
+    assert [e.link.split("/")[-2] for e in fp.entries] == [gazonor, erbm]
+    assert not build(root, now=datetime(2025, 2, 28, 23, 2, tzinfo=timezone.utc)).skipped  # it came due
+
+    expected = {"all": [mine, gazonor, erbm], "economy": [mine, erbm], "energy": [mine, gazonor]}
+    for name, slugs in expected.items():
+        raw = (site / "feeds" / f"{name}.xml").read_bytes()
+        fp = feedparser.parse(raw)
+        assert [e.link.split("/")[-2] for e in fp.entries] == slugs
+        assert [e.published for e in fp.entries] == [
+            datetime.fromisoformat(instants[s]).strftime("%a, %d %b %Y %H:%M:%S +0100") for s in slugs]
+        assert fp.feed.updated == "Sat, 01 Mar 2025 00:02:00 +0100"  # lastBuildDate: the newest instant
+        pp = podcastparser.parse(f"https://artoiscast.example/feeds/{name}.xml", io.BytesIO(raw))
+        assert [(e["link"].split("/")[-2], e["published"]) for e in pp["episodes"]] == [
+            (s, int(datetime.fromisoformat(instants[s]).timestamp())) for s in slugs]
+    assert json.loads((site / "manifest.json").read_bytes())["built"] == instants[mine]
+    home = lxml.html.fromstring((site / "index.html").read_bytes())
+    listed = home.xpath("//section[@aria-labelledby='last']//article")
+    assert [(a.xpath(".//h3/a/@href")[0].split("/")[-2], a.xpath(".//time/@datetime")[0]) for a in listed] == [
+        (s, instants[s]) for s in expected["all"]]
+    theme = lxml.html.fromstring((site / "themes" / "energy" / "index.html").read_bytes())
+    assert [h.split("/")[-2] for h in theme.xpath("//ol[@class='episodes']//h3/a/@href")] == expected["energy"]
+    for slug, instant in instants.items():
+        page = lxml.html.fromstring((site / "episodes" / slug / "index.html").read_bytes())
+        assert page.xpath("//p[@class='meta']/time/@datetime") == [instant]
+        assert page.xpath("//p[@class='meta']/time/text()") == ["1 mars 2025"]
+        assert json.loads(page.xpath("//script[@type='application/ld+json']")[0].text)["datePublished"] == instant
+        assert page.xpath("//meta[@property='article:published_time']/@content") == [instant]
+
+    check = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+    assert check.exit_code == 0, check.output
+    warned = [line for line in check.stdout.splitlines() if line.startswith("warning:")]
+    assert warned == [
+        f"warning: episodes/{slug}/episode.yaml: date: 2025-03-01 is also the date of 2 other episode(s): published at "
+        f"{instants[slug][11:16]} Paris time, in slug order (give each a time to set their order, e.g. "
+        "date: 2025-03-01T10:00)" for slug in (erbm, gazonor, mine)]
+    assert CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)]).exit_code == 1
+
+    # a time orders them as given (Paris time without an offset), and then nothing is shared
+    _set_date(root, mine, "2025-03-01T08:30")
+    _set_date(root, erbm, '"2025-03-01T09:15:00+00:00"')  # 10:15 in Paris
+    _set_date(root, gazonor, "2025-03-01T10:05")
+    build(root)
+    fp = feedparser.parse((site / "feeds" / "all.xml").read_bytes())
+    assert [(e.link.split("/")[-2], e.published) for e in fp.entries] == [
+        (erbm, "Sat, 01 Mar 2025 10:15:00 +0100"), (gazonor, "Sat, 01 Mar 2025 10:05:00 +0100"),
+        (mine, "Sat, 01 Mar 2025 08:30:00 +0100")]
+    check = CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)])
+    assert check.exit_code == 0 and "warning:" not in check.stdout, check.output

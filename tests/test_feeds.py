@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -110,13 +111,12 @@ def test_update_frequency_is_derived_from_the_dates_or_taken_from_yaml(built_cat
     from conftest import make_catalog
 
     ns = {"p": PODCAST_NS}
-    doc = etree.parse(str(site(built_catalog) / "feeds" / "economy.xml"))  # 2025-03-01, 2025-03-15
-    freq = doc.find("channel/p:updateFrequency", ns)
-    assert (freq.text, freq.get("rrule")) == ("Toutes les deux semaines", "FREQ=WEEKLY;INTERVAL=2")
+    doc = etree.parse(str(site(built_catalog) / "feeds" / "economy.xml"))  # 2025-03-01, 2025-03-15: no cadence yet
+    assert doc.find("channel/p:updateFrequency", ns) is None
     day = datetime(2025, 1, 1, tzinfo=timezone.utc)
     assert update_frequency([day], "fr") is None
     assert update_frequency([day + timedelta(days=30 * i) for i in range(5)], "en").rrule == "FREQ=MONTHLY"
-    assert update_frequency([day + timedelta(days=400 * i) for i in range(3)], "fr").label == "Chaque année"
+    assert update_frequency([day + timedelta(days=400 * i) for i in range(4)], "fr").label == "Chaque année"
 
     root = make_catalog(tmp_path / "show", with_audio=False)
     with (root / "feeds" / "energy.yaml").open("a") as f:
@@ -131,6 +131,69 @@ def test_update_frequency_is_derived_from_the_dates_or_taken_from_yaml(built_cat
     with pytest.raises(Exception) as exc:
         load_catalog(root, check_files=False)
     assert "feeds/energy.yaml: update_frequency.rrule:" in str(exc.value)
+
+
+def _paris(*days: str) -> list:
+    from datetime import datetime
+
+    from artoiscast.catalog import PARIS
+
+    return [datetime.fromisoformat(d).replace(tzinfo=PARIS) for d in days]
+
+
+@pytest.mark.parametrize(("dates", "expected"), [
+    # several episodes a day (the real catalog): the old median gap of zero claimed "daily"
+    (["2025-03-01"] * 6 + ["2025-04-03", "2025-06-19"], None),
+    (["2024-12-17"] * 6 + ["2025-02-06"] + ["2025-03-01"] * 6 + ["2025-04-03", "2025-06-19"], None),
+    # irregular dates: no cadence is claimed
+    (["2024-01-01", "2024-01-04", "2024-02-20", "2024-02-21", "2024-09-01"], None),
+    (["2024-01-01", "2024-01-09", "2024-02-02", "2024-03-20", "2024-03-21"], None),
+    # too few distinct days to tell
+    (["2025-01-06", "2025-01-13", "2025-01-20"], None),
+    # a median between two cadences (every 3 days) is none of them
+    ([f"2025-01-{d:02d}" for d in (1, 4, 7, 10, 13)], None),
+    # regular ones, same-day episodes counting once, a missed week tolerated
+    (["2025-01-06", "2025-01-06T18:00", "2025-01-20", "2025-02-03", "2025-02-03", "2025-02-17"],
+     ("Toutes les deux semaines", "FREQ=WEEKLY;INTERVAL=2")),
+    (["2025-01-02", "2025-01-09", "2025-01-16", "2025-01-30", "2025-02-06", "2025-02-13"],
+     ("Chaque semaine", "FREQ=WEEKLY")),
+    (["2025-01-01", "2025-02-03", "2025-03-01", "2025-03-31", "2025-05-02"], ("Chaque mois", "FREQ=MONTHLY")),
+])
+def test_update_frequency_claims_only_a_cadence_the_distinct_days_show(dates: list[str], expected: tuple | None) -> None:
+    from artoiscast.feeds import update_frequency
+
+    freq = update_frequency(_paris(*dates), "fr")
+    assert (freq and (freq.label, freq.rrule)) == expected
+
+
+def test_same_day_episodes_do_not_make_a_feed_daily(tmp_path: Path) -> None:
+    """Rendered and read back: a catalog whose episodes share dates gets no updateFrequency, a
+    regular one (with a same-day pair) gets its cadence, and the linter finds nothing in either."""
+    import yaml
+
+    from artoiscast.feeds import render_feed
+    from artoiscast.lint import lint_feed
+    from artoiscast.published import PublishedEpisode
+    from conftest import make_catalog
+
+    root = make_catalog(tmp_path / "show", with_audio=False)
+    base = "https://artoiscast.example/"
+    for dates, expected in ((["2025-03-01"] * 5 + ["2025-04-03", "2025-06-19"], None),
+                            (["2025-01-07", "2025-01-07", "2025-01-14", "2025-01-21", "2025-01-28"], "FREQ=WEEKLY")):
+        shutil.rmtree(root / "episodes")
+        for i, day in enumerate(dates):
+            (root / "episodes" / f"ep-{i}").mkdir(parents=True)
+            (root / "episodes" / f"ep-{i}" / "episode.yaml").write_text(yaml.safe_dump(
+                {"title": f"Épisode {i}", "date": day, "themes": ["economy"], "summary": "Un résumé.", "audio": "a.wav"}))
+        cat = load_catalog(root, check_files=False)
+        items = [PublishedEpisode(episode=e, media=f"media/{e.slug}.mp3", length=1000, duration=60.0, loudness={},
+                                  notes_html="<p>x</p>") for e in cat.episodes]
+        art = {name: f"art/{name}.png" for name in cat.feeds}
+        for name in ("all", "economy"):
+            xml = render_feed(cat, cat.feeds[name], items, base_url=base, art=art, built=cat.episodes[0].published)
+            freq = etree.fromstring(xml).find(f"channel/{{{PODCAST_NS}}}updateFrequency")
+            assert (freq.get("rrule") if freq is not None else None) == expected, (name, dates)
+            assert [f for f in lint_feed(name, xml, base_url=base) if f.rule != "https"] == []
 
 
 def test_items_carry_summary_image_and_integer_duration(built_catalog: Path) -> None:
@@ -189,3 +252,151 @@ def test_items_rendered_once_give_the_bytes_of_the_whole_tree(tmp_path: Path, mo
                 f"https://a.example/{pe.media}?feed={name}" for pe in items]
             assert [i.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}image").get("href") for i in doc.iter("item")] == [
                 "https://a.example/art/own.jpg" if pe.image else f"https://a.example/{art[name]}" for pe in items]
+
+
+# What a producer may type in a plain-text field: markup, a CDATA end, entities typed literally, and
+# ordinary French text with apostrophes, quotes, guillemets, "&" and "<" that open no tag.
+TYPED = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "fin ]]> suite", "&lt;b&gt;gras&lt;/b&gt;",
+         "L'Art & Essai « Lens » \"2025\" : 3 < 4 > 2", "AT&T &copy 2024 &amp; &#60;i&#62;", "<!-- x --> </p> <?x?>"]
+ORDINARY = "L'Art & Essai « Lens » \"2025\" : 3 < 4 > 2"
+
+
+@pytest.mark.parametrize("typed", TYPED)
+def test_plain_text_fields_display_as_typed_and_never_as_markup(tmp_path: Path, typed: str) -> None:
+    """Every plain-text field of the catalog, rendered into feeds and pages, read back by feedparser
+    and podcastparser: shown as typed (as HTML by feedparser), no live tag anywhere, and the linter's
+    html rule (artoiscast check) finds nothing."""
+    import lxml.html
+    import yaml
+
+    from artoiscast.feeds import render_feed, render_publisher
+    from artoiscast.lint import lint_feeds
+    from artoiscast.published import PublishedEpisode
+    from artoiscast.site import render_site
+    from conftest import make_catalog
+    from readers import plain, shown
+
+    root = make_catalog(tmp_path / "show", with_audio=False)
+
+    def edit(path: Path, **fields: object) -> None:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc.update(fields)
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+    edit(root / "podcast.yaml", author="A " + typed, description="P " + typed, copyright="C " + typed,
+         owner={"name": "O " + typed}, host="H " + typed, location={"name": "Lieu " + typed})
+    edit(root / "feeds" / "economy.yaml", title="F " + typed, description="D " + typed)
+    edit(root / "episodes" / "erbm-melanie-delots" / "episode.yaml", title="T " + typed, summary="S " + typed,
+         guests=[{"name": "N " + typed}], location={"name": "L " + typed})
+    cat = load_catalog(root, check_files=False)
+    base = "https://artoiscast.example/"
+    items = {name: [PublishedEpisode(episode=e, media=f"media/{e.slug}.mp3", length=1000 + i, duration=60.0,
+                                     loudness={}, notes_html="<p>Notes</p>")
+                    for i, e in enumerate(cat.feed_episodes(feed))] for name, feed in cat.feeds.items()}
+    art = {name: f"art/{name}.png" for name in cat.feeds}
+    built = cat.episodes[0].published
+    feeds = {name: render_feed(cat, feed, items[name], base_url=base, art=art, built=built)
+             for name, feed in cat.feeds.items()}
+    feeds["publisher"] = render_publisher(cat, base_url=base, art=art, built=built)
+    assert lint_feeds(feeds, base_url=base) == []  # html rule included
+
+    raw = feeds["economy"]
+    fp = feedparser.parse(raw)
+    assert not fp.bozo, fp.bozo_exception
+    assert shown(fp.feed.title_detail) == "F " + typed and shown(fp.feed.subtitle_detail) == "D " + typed
+    entry = [e for e in fp.entries if e.link == f"{base}episodes/erbm-melanie-delots/"][0]
+    assert shown(entry.title_detail) == "T " + typed and shown(entry.summary_detail) == "S " + typed
+    pub = feedparser.parse(feeds["publisher"]).feed
+    assert shown(pub.title_detail) == "A " + typed and shown(pub.subtitle_detail) == "P " + typed
+
+    pp = podcastparser.parse(f"{base}feeds/economy.xml", io.BytesIO(raw))
+    ep = [e for e in pp["episodes"] if e["link"] == f"{base}episodes/erbm-melanie-delots/"][0]
+    assert ep["description_html"] == "<p>Notes</p>"  # content:encoded, never the summary
+    texts = [plain(pp["title"]), plain(pp["description"]), plain(ep["title"]), plain(ep["description"])]
+    if typed == ORDINARY:  # ordinary text is shown exactly as typed, also by a plain-text reader
+        assert texts == ["F " + typed, "D " + typed, "T " + typed, "S " + typed]
+
+    # the Podcasting 2.0 texts (persons, places, podroll titles) are HTML-safe text too
+    doc = etree.fromstring(raw)
+    ns = {"p": PODCAST_NS, "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
+    item = [i for i in doc.iter("item") if i.findtext("link") == f"{base}episodes/erbm-melanie-delots/"][0]
+    found = [(p.text, "N " + typed) for p in item.findall("p:person[@role='guest']", ns)]
+    found += [(item.findtext("p:location", namespaces=ns), "L " + typed),
+              (doc.findtext("channel/p:location", namespaces=ns), "Lieu " + typed),
+              (doc.findtext("channel/p:person", namespaces=ns), "H " + typed),
+              (doc.findtext("channel/itunes:author", namespaces=ns), "A " + typed),
+              (doc.findtext("channel/itunes:owner/itunes:name", namespaces=ns), "O " + typed),
+              (doc.findtext("channel/copyright"), "C " + typed)]
+    roll = etree.fromstring(feeds["energy"]).find("channel/p:podroll/p:remoteItem[@feedUrl='{base}feeds/economy.xml']"
+                                                  .format(base=base), ns)
+    found.append((roll.get("title"), "F " + typed))
+    for text, expected in found:
+        frag = lxml.html.fragment_fromstring(text, create_parent="div")
+        assert len(frag) == 0 and frag.text_content() == expected, text
+
+    # pages are autoescaped: the typed text is the text shown, and no element comes from it
+    pages = render_site(cat, items, base_url=base, art=art)
+    page = lxml.html.fromstring(pages["episodes/erbm-melanie-delots/index.html"])
+    assert page.xpath("//h1")[0].text_content() == "T " + typed
+    assert page.xpath("//section[@aria-labelledby='sum']/p")[0].text_content() == "S " + typed
+    assert [s.get("src") or s.get("type") for s in page.xpath("//script")] == ["application/ld+json",
+                                                                              f"{base}assets/player.js"]
+    assert not page.xpath("//img|//body//comment()|//*[@onerror]")
+    theme = lxml.html.fromstring(pages["themes/economy/index.html"])
+    assert theme.xpath("//h1")[0].text_content() == "F " + typed
+
+
+def test_publisher_guid_is_pinned_and_survives_a_new_base_url(tmp_path: Path) -> None:
+    """podcast.yaml's publisher_guid is the publisher feed's podcast:guid whatever base_url says;
+    without it the guid is derived from base_url (as before) and check warns that it should be pinned."""
+    from datetime import datetime, timezone
+
+    import yaml
+    from click.testing import CliRunner
+
+    from artoiscast.catalog import podcast_guid
+    from artoiscast.cli import cli
+    from artoiscast.feeds import render_feed, render_publisher
+    from conftest import make_catalog
+
+    root = make_catalog(tmp_path / "show", with_audio=False)
+    pinned = "bce3ac13-42fb-5f2c-afb6-70fd2da85133"  # conftest's podcast.yaml: derived once from the old base_url
+    ns = {"p": PODCAST_NS}
+    built = datetime(2025, 4, 1, tzinfo=timezone.utc)
+
+    def guids() -> tuple[str, str]:
+        cat = load_catalog(root, check_files=False)
+        base = cat.podcast.base_url
+        art = {name: f"art/{name}.png" for name in cat.feeds}
+        pub = etree.fromstring(render_publisher(cat, base_url=base, art=art, built=built))
+        feed = etree.fromstring(render_feed(cat, cat.feeds["all"], [], base_url=base, art=art, built=built))
+        return pub.findtext("channel/p:guid", namespaces=ns), feed.find("channel/p:publisher/p:remoteItem", ns).get("feedGuid")
+
+    def move(base_url: str) -> None:
+        path = root / "podcast.yaml"
+        path.write_text(path.read_text().replace('base_url: "https://artoiscast.example/"', f'base_url: "{base_url}"'))
+
+    assert guids() == (pinned, pinned)
+    move("https://podcast.new.example/")
+    assert guids() == (pinned, pinned)  # a domain move keeps the publisher feed's identity
+    assert CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)]).exit_code == 0
+
+    path = root / "podcast.yaml"
+    path.write_text(path.read_text().replace(f'publisher_guid: "{pinned}"\n', ""))
+    derived = str(podcast_guid("https://podcast.new.example/feeds/publisher.xml"))
+    assert guids() == (derived, derived) and derived != pinned  # unpinned: derived from base_url, as before
+    check = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+    assert check.exit_code == 0
+    assert (f"warning: podcast.yaml: publisher_guid: not set: the publisher feed's guid is derived from base_url and "
+            f'would change with it (pin it: publisher_guid: "{derived}")') in check.stdout.splitlines()
+    assert CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)]).exit_code == 1
+
+    path.write_text(path.read_text() + 'publisher_guid: "publisher"\n')
+    bad = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: podcast.yaml: publisher_guid: ")
+    assert len(bad.stderr.splitlines()) == 1 and "Traceback" not in bad.output
+
+    # the real show pins the guid it had from https://artoiscast.fr/, so nothing changes for subscribers
+    real = yaml.safe_load((Path(__file__).resolve().parents[1] / "podcast.yaml").read_text(encoding="utf-8"))
+    assert real["publisher_guid"] == str(podcast_guid("https://artoiscast.fr/feeds/publisher.xml"))
+    assert real["publisher_guid"] == "515872f0-8a72-5010-924f-3e9f52abf822"

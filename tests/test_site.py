@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -12,7 +13,9 @@ import pytest
 import yaml
 
 from artoiscast.build import build
+from artoiscast.lint import lint_site
 from conftest import make_catalog
+from readers import shown
 
 BASE = "https://artoiscast.example/"
 SLUG = "erbm-melanie-delots"
@@ -182,8 +185,40 @@ def test_markup_typed_in_any_yaml_field_reaches_pages_and_feeds_as_text(tmp_path
     for name in ("all", "economy"):
         fp = feedparser.parse((site / "feeds" / f"{name}.xml").read_bytes())
         assert not fp.bozo
-        entry = [e for e in fp.entries if e.title.startswith("T <script>")][0]
-        assert entry.title == "T " + EVIL
+        entry = [e for e in fp.entries if e.link == f"{BASE}episodes/{SLUG}/"][0]
+        assert shown(entry.title_detail) == "T " + EVIL and shown(entry.summary_detail) == "S " + EVIL
         html = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div")
         _assert_inert(html, name)
         assert {el.tag for el in html.iter()} <= {"div", "p", "ul", "ol", "li", "a", "strong", "em", "br", "h3"}
+    assert lint_site(site) == []  # artoiscast check: no markup in any title, description or summary
+
+
+def test_a_feed_taking_two_themes_links_an_episode_of_its_second_theme(built_catalog: Path, tmp_path: Path) -> None:
+    """feeds/economy.yaml takes [economy, jobs] and Gazonor is only in jobs: feeds and themes are
+    named apart, so the episode page links the feeds that take the episode, not its theme names."""
+    from click.testing import CliRunner
+
+    from artoiscast.cli import cli
+
+    root = tmp_path / "show"
+    shutil.copytree(built_catalog, root, symlinks=True)  # with the ingest cache: no audio work
+    feed = root / "feeds" / "economy.yaml"
+    feed.write_text(feed.read_text().replace("themes: [economy]", "themes: [economy, jobs]"))
+    path = root / "episodes" / "gazonor-yann-fouant" / "episode.yaml"
+    path.write_text(path.read_text().replace("themes: [energy]", "themes: [jobs]"))
+    result = build(root)
+    assert "gazonor-yann-fouant" in result.feeds["economy"] and "gazonor-yann-fouant" not in result.feeds["energy"]
+    site = root / "build" / "site"
+    doc = parse(site / "episodes" / "gazonor-yann-fouant" / "index.html")
+    assert doc.xpath("//link[@rel='alternate'][@type='application/rss+xml']/@href") == [
+        BASE + "feeds/economy.xml", BASE + "feeds/all.xml"]
+    links = doc.xpath("//article//p[starts-with(normalize-space(), 'Thèmes')]/a")
+    assert [(a.get("href"), a.text_content()) for a in links] == [(BASE + "themes/economy/", "économie")]
+    # an episode in two themes that one feed takes: the feed once
+    path.write_text(path.read_text().replace("themes: [jobs]", "themes: [jobs, economy]"))
+    build(root)
+    doc = parse(site / "episodes" / "gazonor-yann-fouant" / "index.html")
+    assert doc.xpath("//link[@rel='alternate'][@type='application/rss+xml']/@href") == [
+        BASE + "feeds/economy.xml", BASE + "feeds/all.xml"]
+    check = CliRunner().invoke(cli, ["check", "--root", str(root)])
+    assert check.exit_code == 0 and "feeds: 0 errors" in check.stdout, check.output

@@ -7,6 +7,7 @@ collected before anything is returned, so the producer sees all of them at once
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import os
@@ -15,7 +16,7 @@ import stat
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -140,6 +141,7 @@ class Podcast(_Model):
     artwork: str = NonEmpty
     location: Location | None = None
     guid: uuid.UUID
+    publisher_guid: uuid.UUID | None = None  # the publisher feed's podcast:guid, pinned (see feeds.publisher_guid)
     all_feed: AllFeed = AllFeed()
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
@@ -227,6 +229,7 @@ class Episode:
     transcript: Path | None
     chapters: Path | None
     image: Path | None
+    same_day: int = 0  # rank (by slug) among the episodes that share this bare date: minutes after midnight
 
     def __getattr__(self, name: str) -> Any:  # doc fields read as episode fields
         if name.startswith("__") or name == "doc":  # pickle looks up __setstate__ before doc is set
@@ -235,11 +238,15 @@ class Episode:
 
     @functools.cached_property  # read for every feed an episode is in, and to sort
     def published(self) -> datetime:
-        """Publication instant, Europe/Paris (a bare date means midnight, Paris time)."""
+        """Publication instant, in Europe/Paris time: the one every feed, page and schedule uses.
+
+        A date with a time is that instant (Paris time when it has no offset). A bare date is
+        midnight, Paris time, plus ``same_day`` minutes: episodes sharing a bare date are
+        published a minute apart in ascending slug order (see :func:`spread_same_day`)."""
         d = self.doc.date
         if isinstance(d, datetime):
-            return d if d.tzinfo else d.replace(tzinfo=PARIS)
-        return datetime.combine(d, time(0, 0), tzinfo=PARIS)
+            return (d if d.tzinfo else d.replace(tzinfo=PARIS)).astimezone(PARIS)
+        return datetime.combine(d, time(0, 0), tzinfo=PARIS) + timedelta(minutes=min(self.same_day, 1439))
 
 
 @dataclass
@@ -248,7 +255,7 @@ class Catalog:
     podcast: Podcast
     feeds: dict[str, Feed]
     episodes: list[Episode]  # newest first
-    warnings: list[ArtoiscastError] = field(default_factory=list)
+    warnings: list[ArtoiscastError] = field(default_factory=list)  # advice: check prints it, --strict fails
 
     def feed_episodes(self, feed: Feed, now: datetime | None = None) -> list[Episode]:
         """Episodes of ``feed``, newest first, leaving out those scheduled after ``now``."""
@@ -257,6 +264,46 @@ class Catalog:
     @property
     def themes(self) -> list[str]:
         return [n for n in self.feeds if n != "all"]
+
+
+def spread_same_day(episodes: Sequence[Episode]) -> list[Episode]:
+    """``episodes`` with distinct instants for those that share a bare date (no time): in ascending
+    slug order they get midnight, 00:01, 00:02... Paris time (``Episode.same_day``), so every feed
+    and page orders them the same way. Episodes with a time are left as they are."""
+    by_day: dict[date, list[int]] = {}
+    for i, ep in enumerate(episodes):
+        if not isinstance(ep.doc.date, datetime):
+            by_day.setdefault(ep.doc.date, []).append(i)
+    out = list(episodes)
+    for indexes in by_day.values():
+        for rank, i in enumerate(sorted(indexes, key=lambda i: episodes[i].slug)):
+            if rank != episodes[i].same_day:
+                out[i] = dataclasses.replace(episodes[i], same_day=rank)
+    return out
+
+
+def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[ArtoiscastError]:
+    """Advice ``artoiscast check`` prints (``--strict`` fails on it): episodes sharing a bare date,
+    an unpinned publisher guid."""
+    out: list[ArtoiscastError] = []
+    if podcast.publisher_guid is None:
+        derived = podcast_guid(f"{podcast.base_url}feeds/publisher.xml")
+        out.append(CatalogError(
+            f'not set: the publisher feed\'s guid is derived from base_url and would change with it (pin it: '
+            f'publisher_guid: "{derived}")', path="podcast.yaml", field="publisher_guid"))
+    shared: dict[date, list[Episode]] = {}
+    for ep in episodes:
+        if not isinstance(ep.doc.date, datetime):
+            shared.setdefault(ep.doc.date, []).append(ep)
+    for day, group in sorted(shared.items()):
+        if len(group) < 2:
+            continue
+        for ep in sorted(group, key=lambda e: e.slug):
+            out.append(CatalogError(
+                f"{day.isoformat()} is also the date of {len(group) - 1} other episode(s): published at "
+                f"{ep.published:%H:%M} Paris time, in slug order (give each a time to set their order, e.g. "
+                f"date: {day.isoformat()}T10:00)", path=f"episodes/{ep.slug}/episode.yaml", field="date"))
+    return out
 
 
 def podcast_guid(feed_url: str) -> uuid.UUID:
@@ -540,8 +587,9 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
         seen.setdefault(ep.guid, ep.slug)
     if errors or podcast is None:
         raise ErrorList(errors)
+    episodes = spread_same_day(episodes)
     episodes.sort(key=lambda e: (e.published, e.slug), reverse=True)
-    return Catalog(root, podcast, feeds, episodes)
+    return Catalog(root, podcast, feeds, episodes, _catalog_warnings(podcast, episodes))
 
 
 def _episode_folders(ep_dir: Path) -> list[Path]:

@@ -74,10 +74,12 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, strict: bool) -> None:
     """Validate the whole catalog, lint the built feeds, and print every problem, one per line.
 
-    The feeds in build/site/feeds are linted when present (Apple, PSP-1, Podcasting 2.0):
-    one line per finding, `feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`.
-    With --live the catalog is optional. Exit 0 when all is well, 1 on a feed error
-    (or a warning with --strict), 2 on bad catalog input.
+    The catalog's advice comes first, as `warning:` lines (episodes sharing a bare date,
+    an unpinned publisher_guid). The feeds in build/site/feeds are linted when present
+    (Apple, PSP-1, Podcasting 2.0): one line per finding,
+    `feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`. With --live the catalog is
+    optional. Exit 0 when all is well, 1 on a feed error (or a warning with --strict),
+    2 on bad catalog input.
 
     \b
     Examples:
@@ -87,10 +89,14 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
     from artoiscast import lint
     from artoiscast.check import check_catalog
 
+    advice: list[ArtoiscastError] = []
     if live is None or (root / "podcast.yaml").is_file():
         catalog = check_catalog(root, files=not catalog_only)
         n_feeds = len(catalog.feeds)
         out.print(f"ok: {len(catalog.episodes)} episodes, {n_feeds} feeds ({', '.join(catalog.feeds)})")
+        advice = catalog.warnings
+    for w in advice:
+        click.echo(f"warning: {w.line()}")
     findings = [] if catalog_only else lint.lint_built(root)
     if live:
         findings += lint.probe_live(live)
@@ -99,7 +105,7 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
     errors, warnings = lint.summary(findings)
     if findings or live or (root / "build" / "site" / "feeds").is_dir():
         out.print(f"feeds: {errors} errors, {warnings} warnings")
-    if errors or (strict and warnings):
+    if errors or (strict and (warnings or advice)):
         ctx.exit(1)
 
 

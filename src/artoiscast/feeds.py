@@ -10,6 +10,8 @@ both would need a custom extension that is longer than writing the elements here
 from __future__ import annotations
 
 import functools
+import html
+import math
 import re
 import statistics
 from collections.abc import Iterable, Sequence
@@ -18,7 +20,7 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from artoiscast.catalog import PARIS, Catalog, Feed, UpdateFrequency, podcast_guid
+from artoiscast.catalog import PARIS, Catalog, Feed, Location, UpdateFrequency, podcast_guid
 from artoiscast.parallel import in_two
 from artoiscast.published import TRANSCRIPT_TYPES, PublishedEpisode
 
@@ -54,13 +56,46 @@ def rfc2822(dt: datetime) -> str:
     return format_datetime(dt.astimezone(PARIS))
 
 
+# Where an HTML parser leaves text: "<" before a letter, "/", "!" or "?" opens a tag, an end tag, a
+# comment or a declaration (HTML5 tokenizer, data state); any other "<", and every ">", is text.
+MARKUP_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+# A candidate character reference, as html.unescape (the HTML5 algorithm) finds them.
+_CHARREF = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+_PARTIAL_REF = re.compile(r"&[#A-Za-z0-9]*$")
+
+
+def plain_html(text: str) -> str:
+    """Plain text as HTML that displays the same text, for every plain-text field of a feed.
+
+    RSS readers treat ``description`` (and often ``title``) as HTML, so a "<" that would open a
+    tag becomes ``&lt;`` and a "&" that would start a character reference (``&amp;``, ``&#60;``,
+    ``&copy`` as HTML5 reads them) becomes ``&amp;``. Nothing else changes: "Art & Essai",
+    "a < b", "]]>", quotes and « » stay as typed, so a reader that shows the text as plain text
+    shows what was typed. lxml then escapes the result for XML."""
+    text = _CHARREF.sub(lambda m: "&amp;" + m.group(0)[1:] if html.unescape(m.group(0)) != m.group(0)
+                        else m.group(0), text)
+    return MARKUP_OPEN.sub("&lt;", text)
+
+
+def _uncut(text: str) -> str:
+    """``text`` (cut) without a character reference split at its end."""
+    return _PARTIAL_REF.sub("", text)
+
+
 def truncate_bytes(text: str, limit: int = MAX_DESCRIPTION) -> str:
-    """``text`` cut to at most ``limit`` UTF-8 bytes, at a word boundary, with an ellipsis when cut."""
+    """``text`` cut to at most ``limit`` UTF-8 bytes, at a word boundary, with an ellipsis when cut
+    (never inside a character reference of :func:`plain_html`'s output)."""
     if len(text.encode()) <= limit:
         return text
     cut = text.encode()[: limit - len("…".encode())].decode("utf-8", "ignore")
     space = cut.rfind(" ")
-    return (cut[:space] if space > 0 else cut).rstrip() + "…"
+    return _uncut(cut[:space] if space > 0 else cut).rstrip() + "…"
+
+
+def _plain(text: str, limit: int | None = None) -> str:
+    """:func:`plain_html` of ``text``, at most ``limit`` characters (cut between references)."""
+    out = plain_html(text)
+    return out if limit is None or len(out) <= limit else _uncut(out[:limit]).rstrip()
 
 
 _FREQ_LABELS = {
@@ -72,22 +107,34 @@ _FREQ_LABELS = {
 }
 
 
+# The cadences a derived podcast:updateFrequency may claim, with their period in days.
+_CADENCES = (("DAILY", "FREQ=DAILY", 1.0), ("WEEKLY", "FREQ=WEEKLY", 7.0), ("WEEKLY2", "FREQ=WEEKLY;INTERVAL=2", 14.0),
+             ("MONTHLY", "FREQ=MONTHLY", 30.44), ("MONTHLY2", "FREQ=MONTHLY;INTERVAL=2", 60.88),
+             ("MONTHLY3", "FREQ=MONTHLY;INTERVAL=3", 91.31), ("MONTHLY6", "FREQ=MONTHLY;INTERVAL=6", 182.6),
+             ("YEARLY", "FREQ=YEARLY", 365.25))
+FREQUENCY_MIN_DAYS = 4  # distinct publication days before a cadence is claimed
+FREQUENCY_FACTOR = 1.5  # a gap within this factor of the median, the median within it of the cadence
+FREQUENCY_REGULAR = 0.75  # the share of gaps that must be regular
+
+
 def update_frequency(dates: Sequence[datetime], language: str) -> UpdateFrequency | None:
-    """``podcast:updateFrequency`` derived from publication dates: the median gap, rounded to a
-    common cadence (daily, weekly, fortnightly, monthly, every 2/3/6 months, yearly). None with
-    fewer than two episodes."""
-    if len(dates) < 2:
+    """``podcast:updateFrequency`` derived from publication instants, or None when the dates show
+    no cadence. Only distinct publication days (Paris) count, so episodes published the same day
+    are one update. A cadence is claimed only when it is honest: at least 4 distinct days, at
+    least three quarters of the gaps between them within a factor of 1.5 of the median gap, and
+    that median within a factor of 1.5 of the nearest cadence's period (daily, weekly,
+    fortnightly, monthly, every 2/3/6 months, yearly)."""
+    days = sorted({d.astimezone(PARIS).date() for d in dates})
+    if len(days) < FREQUENCY_MIN_DAYS:
         return None
-    ordered = sorted(dates)
-    gap = statistics.median((b - a).total_seconds() / 86400 for a, b in zip(ordered, ordered[1:]))
-    for limit, key, rule in ((1.5, "DAILY", "FREQ=DAILY"), (10, "WEEKLY", "FREQ=WEEKLY"),
-                             (21, "WEEKLY2", "FREQ=WEEKLY;INTERVAL=2"), (45, "MONTHLY", "FREQ=MONTHLY"),
-                             (75, "MONTHLY2", "FREQ=MONTHLY;INTERVAL=2"), (135, "MONTHLY3", "FREQ=MONTHLY;INTERVAL=3"),
-                             (270, "MONTHLY6", "FREQ=MONTHLY;INTERVAL=6")):
-        if gap <= limit:
-            break
-    else:
-        key, rule = "YEARLY", "FREQ=YEARLY"
+    gaps = [(b - a).days for a, b in zip(days, days[1:])]
+    median = statistics.median(gaps)
+    regular = sum(median / FREQUENCY_FACTOR <= g <= median * FREQUENCY_FACTOR for g in gaps)
+    if regular < FREQUENCY_REGULAR * len(gaps):
+        return None
+    key, rule, period = min(_CADENCES, key=lambda c: abs(math.log(median / c[2])))
+    if not period / FREQUENCY_FACTOR <= median <= period * FREQUENCY_FACTOR:
+        return None
     labels = _FREQ_LABELS.get(language[:2], _FREQ_LABELS["en"])
     return UpdateFrequency(label=labels[key], rrule=rule)
 
@@ -97,8 +144,11 @@ def feed_url(base_url: str, name: str) -> str:
 
 
 def publisher_guid(catalog: Catalog) -> str:
-    """The publisher feed's guid, from the catalog's public URL (never the demo's local one)."""
-    return str(podcast_guid(feed_url(catalog.podcast.base_url, "publisher")))
+    """The publisher feed's guid: ``publisher_guid`` of podcast.yaml, pinned like the feeds'
+    guids; without it, derived from the catalog's public URL (never the demo's local one), which
+    changes if the show moves (``artoiscast check`` warns)."""
+    pinned = catalog.podcast.publisher_guid
+    return str(pinned) if pinned else str(podcast_guid(feed_url(catalog.podcast.base_url, "publisher")))
 
 
 def _category(channel: etree._Element, feed: Feed) -> None:
@@ -113,14 +163,14 @@ def _absolute(url: str | None) -> str | None:
 
 
 def _person(parent: etree._Element, name: str, role: str, href: str | None = None, img: str | None = None) -> None:
-    _sub(parent, _pc("person"), name[:128], role=role, group="cast", href=_absolute(href), img=_absolute(img))
+    _sub(parent, _pc("person"), _plain(name, 128), role=role, group="cast", href=_absolute(href), img=_absolute(img))
 
 
-def _location(parent: etree._Element, loc: object) -> None:
+def _location(parent: etree._Element, loc: Location | None) -> None:
     if loc is None:
         return
-    geo = f"geo:{loc.geo}" if loc.geo else None  # type: ignore[attr-defined]
-    _sub(parent, _pc("location"), loc.name, rel=loc.rel, geo=geo, osm=loc.osm, country=loc.country)  # type: ignore[attr-defined]
+    geo = f"geo:{loc.geo}" if loc.geo else None
+    _sub(parent, _pc("location"), _plain(loc.name, 128), rel=loc.rel, geo=geo, osm=loc.osm, country=loc.country)
 
 
 def render_feed(
@@ -138,24 +188,24 @@ def render_feed(
     ch = _sub(rss, "channel")
     self_url = feed_url(base_url, feed.name)
     _sub(ch, f"{{{ATOM}}}link", href=self_url, rel="self", type="application/rss+xml")
-    _sub(ch, "title", feed.title)
+    _sub(ch, "title", plain_html(feed.title))
     link = base_url if feed.name == "all" else f"{base_url}themes/{feed.name}/"
     _sub(ch, "link", link)
-    _sub(ch, "description", truncate_bytes(feed.description))
+    _sub(ch, "description", truncate_bytes(plain_html(feed.description)))
     _sub(ch, "language", show.language)
     if show.copyright:
-        _sub(ch, "copyright", show.copyright)
+        _sub(ch, "copyright", plain_html(show.copyright))
     _sub(ch, "lastBuildDate", rfc2822(built))
     _sub(ch, "generator", GENERATOR)
     image_url = base_url + art[feed.name]
     img = _sub(ch, "image")
     _sub(img, "url", image_url)
-    _sub(img, "title", feed.title)
+    _sub(img, "title", plain_html(feed.title))
     _sub(img, "link", link)
-    _sub(ch, _it("author"), show.author)
+    _sub(ch, _it("author"), plain_html(show.author))
     if show.owner:
         owner = _sub(ch, _it("owner"))
-        _sub(owner, _it("name"), show.owner.name)
+        _sub(owner, _it("name"), plain_html(show.owner.name))
         if show.owner.email:
             _sub(owner, _it("email"), show.owner.email)
     _sub(ch, _it("image"), href=image_url)
@@ -166,7 +216,7 @@ def render_feed(
     _sub(ch, _pc("locked"), "yes", owner=show.owner.email if show.owner and show.owner.email else None)
     _sub(ch, _pc("medium"), "podcast")
     if show.license:
-        _sub(ch, _pc("license"), show.license)
+        _sub(ch, _pc("license"), plain_html(show.license))
     if show.host:
         _person(ch, show.host, "host")
     _location(ch, show.location)
@@ -174,14 +224,16 @@ def render_feed(
     if siblings:
         roll = _sub(ch, _pc("podroll"))
         for sib in siblings:
-            _sub(roll, _pc("remoteItem"), feedGuid=str(sib.guid), feedUrl=feed_url(base_url, sib.name), title=sib.title)
+            _sub(roll, _pc("remoteItem"), feedGuid=str(sib.guid), feedUrl=feed_url(base_url, sib.name),
+                 title=plain_html(sib.title))
     pub = _sub(ch, _pc("publisher"))
     _sub(pub, _pc("remoteItem"), feedGuid=publisher_guid(catalog), feedUrl=feed_url(base_url, "publisher"),
          medium="publisher")
     items = list(items)
     freq = feed.update_frequency or update_frequency([pe.episode.published for pe in items], show.language)
     if freq:
-        _sub(ch, _pc("updateFrequency"), freq.label, complete="true" if freq.complete else None, rrule=freq.rrule)
+        _sub(ch, _pc("updateFrequency"), _plain(freq.label, 128), complete="true" if freq.complete else None,
+             rrule=freq.rrule)
     head = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     if not items:
         return head
@@ -292,9 +344,10 @@ def _item(ch: etree._Element, pe: PublishedEpisode, feed_name: str, base_url: st
           feed_image: str) -> None:
     ep = pe.episode
     it = _sub(ch, "item")
-    _sub(it, "title", ep.title)
+    _sub(it, "title", plain_html(ep.title))
     _sub(it, "link", base_url + pe.page)
-    summary = truncate_bytes(ep.summary)  # the catalog refuses longer ones: this is a safety net
+    # the catalog refuses summaries over 4000 bytes, but escaping can lengthen one
+    summary = truncate_bytes(plain_html(ep.summary))
     _sub(it, "description", summary)
     enc = _sub(it, f"{{{CONTENT}}}encoded")
     enc.text = etree.CDATA(pe.notes_html.replace("]]>", "]]&gt;"))
@@ -334,13 +387,13 @@ def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], bu
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = _sub(rss, "channel")
     _sub(ch, f"{{{ATOM}}}link", href=feed_url(base_url, "publisher"), rel="self", type="application/rss+xml")
-    _sub(ch, "title", show.author)
+    _sub(ch, "title", plain_html(show.author))
     _sub(ch, "link", base_url)
-    _sub(ch, "description", truncate_bytes(show.description))
+    _sub(ch, "description", truncate_bytes(plain_html(show.description)))
     _sub(ch, "language", show.language)
     _sub(ch, "lastBuildDate", rfc2822(built))
     _sub(ch, "generator", GENERATOR)
-    _sub(ch, _it("author"), show.author)
+    _sub(ch, _it("author"), plain_html(show.author))
     _sub(ch, _it("image"), href=base_url + art["all"])
     _sub(ch, _pc("guid"), publisher_guid(catalog))
     _sub(ch, _pc("medium"), "publisher")

@@ -26,7 +26,7 @@ from urllib.request import Request, urlopen
 from lxml import etree
 
 from artoiscast.apple import CATEGORIES
-from artoiscast.feeds import ATOM, CONTENT, ITUNES, MAX_DESCRIPTION, PODCAST
+from artoiscast.feeds import ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, PODCAST
 
 NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 ENCLOSURE_TYPES = {"audio/mpeg"}
@@ -49,7 +49,6 @@ _LANG = re.compile(r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")
 _GEO = re.compile(r"^geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?(;.*)?$")
 _OSM = re.compile(r"^[NWR]\d+(#\d+)?$")
 _RRULE = re.compile(r"^FREQ=(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;[A-Z]+=[A-Za-z0-9,+-]+)*$")
-_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 _TIMEOUT = 15.0
 
 
@@ -216,9 +215,7 @@ def _channel(f: _Feed, name: str, ch: etree._Element, base_url: str | None) -> N
             if not (item.findtext("itunes:episode", namespaces=NS) or "").strip():
                 f.error(item_label(item), "type", "a serial show needs itunes:episode on every item")
     freq = ch.find("podcast:updateFrequency", NS)
-    if freq is None:
-        f.warn("channel", "update-frequency", "podcast:updateFrequency is missing")
-    else:
+    if freq is not None:  # optional: a feed whose dates show no cadence honestly has none
         if not (freq.text or "").strip() or len(freq.text.strip()) > 128:
             f.error("channel", "update-frequency", "the label must be 1-128 characters")
         rule = freq.get("rrule")
@@ -232,6 +229,7 @@ def _channel(f: _Feed, name: str, ch: etree._Element, base_url: str | None) -> N
         if not is_uuid5(remote.get("feedGuid") or ""):
             f.error("channel", "remote-item", f"remoteItem feedGuid {remote.get('feedGuid')!r} is not a UUIDv5")
     _persons_locations(f, "channel", ch)
+    _markup(f, "channel", ch)
     title = (ch.findtext("title") or "").strip()
     if len(title) > 255:
         f.warn("channel", "text-length", f"title is {len(title)} characters (Apple: at most 255)")
@@ -247,6 +245,14 @@ def _publisher_channel(f: _Feed, ch: etree._Element) -> None:
     for r in remotes:
         if not is_uuid5(r.get("feedGuid") or ""):
             f.error("channel", "remote-item", f"remoteItem feedGuid {r.get('feedGuid')!r} is not a UUIDv5")
+
+
+def _markup(f: _Feed, where: str, el: etree._Element) -> None:
+    """Readers treat title, description and itunes:summary as HTML: they must hold none (a "<"
+    that opens a tag, comment or declaration), only escaped text; HTML goes in content:encoded."""
+    for path in ("title", "description", "itunes:summary"):
+        if MARKUP_OPEN.search(el.findtext(path, namespaces=NS) or ""):
+            f.warn(where, "html", f"{path} holds HTML markup (escape the text; put HTML in CDATA content:encoded)")
 
 
 def _length(f: _Feed, where: str, el: etree._Element) -> None:
@@ -317,9 +323,7 @@ def _items(f: _Feed, ch: etree._Element, sizes: Mapping[str, int] | None, now: d
         if duration is not None and not re.fullmatch(r"\d+", duration.strip()):
             f.error(where, "duration", f"itunes:duration {duration!r} is not a whole number of seconds")
         _length(f, where, item)
-        desc = item.findtext("description") or ""
-        if _HTML.search(desc):
-            f.warn(where, "html", "description holds HTML markup (put HTML in CDATA content:encoded)")
+        _markup(f, where, item)
         _explicit(f, where, item)
         for tag in ("itunes:season", "itunes:episode", "podcast:season"):
             value = item.findtext(tag, namespaces=NS)

@@ -75,7 +75,7 @@ def _jsonld(catalog: Catalog, pe: PublishedEpisode, base_url: str) -> str:
         "@type": "PodcastEpisode",
         "name": ep.title,
         "url": base_url + pe.page,
-        "datePublished": ep.published.date().isoformat(),
+        "datePublished": ep.published.isoformat(),
         "description": ep.summary,
         "timeRequired": f"PT{int(round(pe.duration))}S",
         "associatedMedia": {"@type": "MediaObject", "contentUrl": base_url + pe.media,
@@ -149,9 +149,12 @@ def render_site(
              source=name)
     for pe in items["all"]:
         ep = pe.episode
-        alternates = [views[t] for t in ep.themes if t in views] + [views["all"]]
+        # the theme feeds that take the episode (a feed may take several themes: feeds and themes
+        # are named apart), then all
+        ep_feeds = [views[name] for name, f in catalog.feeds.items() if name != "all" and f.takes(ep)]
+        alternates = ep_feeds + [views["all"]]
         page(f"{pe.page}index.html", "episode.html", pe=pe, jsonld=_jsonld(catalog, pe, base_url),
-             notes=markdown_html(ep.notes) if ep.notes else "", alternates=alternates)
+             notes=markdown_html(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds)
         page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True, source="embed")
         out[f"oembed/{pe.slug}.json"] = _oembed(catalog, pe, base_url)
     assets = resources.files("artoiscast") / "templates"

@@ -11,6 +11,7 @@ until its date; its guid and date go only to the private ``build/schedule.json``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -24,10 +25,10 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from artoiscast import feeds as feedmod
+from artoiscast import feeds as feedmod, workspace
 from artoiscast.audio.tags import Chapter, TagData, cover_jpeg, write_tags
 from artoiscast.catalog import Catalog, Episode, load_catalog
-from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
+from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList, WriteError
 from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_all
 from artoiscast.published import PublishedEpisode
 from artoiscast.site import render_site
@@ -87,7 +88,8 @@ def input_fingerprint(root: Path, base_url: str | None, out: Path) -> str:
 def _walk(top: Path | str) -> list[tuple[str, os.stat_result]]:
     """(path, stat) of every file under ``top`` that is not hidden, by sorted name, each folder's
     files before its subfolders (as os.walk, top-down, not into linked folders, unreadable ones
-    skipped). Strings, not Paths: 20,000 files of a large catalog are stat'ed on every build."""
+    skipped; a link to a file gives its target's stat, a broken or looping link its own). Strings,
+    not Paths: 20,000 files of a large catalog are stat'ed on every build."""
     found: list[tuple[str, os.stat_result]] = []
     try:
         with os.scandir(top) as it:
@@ -104,7 +106,14 @@ def _walk(top: Path | str) -> list[tuple[str, os.stat_result]]:
             if not entry.name.startswith(".") and entry.name != "__pycache__" and not entry.is_symlink():
                 subdirs.append(entry.path)
         elif not entry.name.startswith("."):
-            found.append((entry.path, os.stat(entry.path)))
+            try:
+                st = entry.stat()  # through a link: a changed target is a change
+            except OSError:  # a symlink loop or a dangling link: the link itself (the catalog says what is wrong)
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+            found.append((entry.path, st))
     for sub in subdirs:
         found += _walk(sub)
     return found
@@ -140,7 +149,7 @@ def _write_stamp(root: Path, fingerprint: str, result: BuildResult, catalog: Cat
         "next_change": min(upcoming).isoformat() if upcoming else None,
     }
     (root / "build").mkdir(exist_ok=True)
-    (root / "build" / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
+    _write_whole(root / "build" / STAMP, json.dumps(stamp, indent=1, sort_keys=True).encode())
 
 
 def build_time(catalog: Catalog, published: list[Episode]) -> datetime:
@@ -273,6 +282,7 @@ def build(
     on_ingest_start: Callable[[Episode], None] | None = None,
     on_ingest_progress: Callable[[Episode, float, float], None] | None = None,
     on_catalog: Callable[[Catalog], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> BuildResult:
     """Run the whole pipeline into ``out`` (default ``<root>/build/site``).
 
@@ -283,9 +293,42 @@ def build(
     When nothing the build reads has changed since the last build (same files, sizes and
     mtimes; no scheduled episode come due), it returns at once with ``skipped`` set: no
     catalog load, no audio work, no rendering.
+
+    One build at a time per checkout: the build holds ``build/.lock`` throughout (another
+    one waits, after ``on_wait()``, and then finds its work done or does it), and first removes
+    what a killed build left there (``workspace``). Raises WriteError when ``build/`` cannot be
+    written (disk full, a file where a folder must be...): each file in ``out`` is then whole,
+    the old one or the new, and the ingests that completed are kept in ``build/ingest``.
     """
     root = Path(root)
     out = out or root / "build" / "site"
+    errors: list[ArtoiscastError] = []  # those found before a write fails are reported with it
+    with workspace.lock(root / "build", on_wait=on_wait, root=root):
+        try:
+            with workspace.writing(root, root / "build", out):
+                return _build(root, base_url=base_url, out=out, jobs=jobs, now=now, on_ingest=on_ingest,
+                              on_ingest_start=on_ingest_start, on_ingest_progress=on_ingest_progress,
+                              on_catalog=on_catalog, errors=errors)
+        except ArtoiscastError as exc:
+            if not errors:
+                raise
+            raise ErrorList([*errors, exc]) from exc
+
+
+def _build(
+    root: Path,
+    *,
+    base_url: str | None,
+    out: Path,
+    jobs: int | None,
+    now: datetime | None,
+    on_ingest: Callable[..., None] | None,
+    on_ingest_start: Callable[[Episode], None] | None,
+    on_ingest_progress: Callable[[Episode, float, float], None] | None,
+    on_catalog: Callable[[Catalog], None] | None,
+    errors: list[ArtoiscastError],
+) -> BuildResult:
+    """``build``, holding the lock of ``build/``; the problems found go to ``errors``."""
     now = now or datetime.now(timezone.utc)
     fingerprint = input_fingerprint(root, base_url, out)
     previous = _skip(root, out, fingerprint, now)
@@ -297,7 +340,6 @@ def build(
     base = base_url or catalog.podcast.base_url
     if not base.endswith("/"):
         base += "/"
-    errors: list[ArtoiscastError] = []
 
     art: dict[str, str] = {}
     files: dict[str, bytes | Path] = {}
@@ -315,6 +357,8 @@ def build(
     records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=on_ingest,
                                         on_start=on_ingest_start, on_progress=on_ingest_progress)
     errors += ingest_errors
+    if any(isinstance(e, WriteError) for e in ingest_errors):  # a full disk: tagging copies would only fail too
+        raise ErrorList(errors)
     published: dict[str, PublishedEpisode] = {}
     (root / "build").mkdir(exist_ok=True)
     scheduled: list[Episode] = []
@@ -395,8 +439,28 @@ def _same(dest: Path, data: bytes | Path) -> bool:
     return dest.stat().st_size == len(data) and dest.read_bytes() == data
 
 
+def _write_whole(dest: Path, data: bytes | Path) -> None:
+    """Write ``dest`` whole or not at all: a temporary beside it, renamed over it once complete,
+    removed if the write fails (a full disk). Only one build writes build/ at a time (its lock),
+    so the temporary's name is free; a killed build's is removed by the next."""
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    try:
+        if isinstance(data, Path):
+            shutil.copyfile(data, tmp)
+        else:
+            tmp.write_bytes(data)
+        tmp.replace(dest)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):  # named by the file it was for (a failed write() names none)
+            raise OSError(exc.errno, exc.strerror, str(dest)) from exc
+        raise
+
+
 def _write_tree(out: Path, files: dict[str, bytes | Path]) -> int:
-    """Make ``out`` hold exactly ``files``, writing only what differs; the manifest goes last."""
+    """Make ``out`` hold exactly ``files``, writing only what differs (each file whole or not at
+    all); the manifest goes last. Raises OSError (a full disk...): the caller says it in one line."""
     out.mkdir(parents=True, exist_ok=True)
     written = 0
     for path in sorted(files, key=lambda p: p == MANIFEST):
@@ -405,12 +469,7 @@ def _write_tree(out: Path, files: dict[str, bytes | Path]) -> int:
         if _same(dest, data):
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        if isinstance(data, Path):
-            shutil.copyfile(data, tmp)
-        else:
-            tmp.write_bytes(data)
-        tmp.replace(dest)
+        _write_whole(dest, data)
         written += 1
     keep = {out / p for p in files}
     for path in sorted(out.rglob("*"), reverse=True):

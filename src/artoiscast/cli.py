@@ -153,6 +153,7 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
     Example:
       artoiscast ingest --json > loudness.json
     """
+    from artoiscast import workspace
     from artoiscast.catalog import load_catalog
     from artoiscast.ingest import ingest_all
 
@@ -165,7 +166,7 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
         if error is not None:
             failed[ep.slug] = error.line()
 
-    with progress:
+    with progress, workspace.lock(root / "build", on_wait=_waiting, root=root):
         records, errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=finished, on_start=start,
                                      on_progress=advance)
     if as_json:
@@ -196,7 +197,11 @@ def _build(root: Path, base_url: str | None, jobs: int | None) -> Any:
     progress, done, start, advance, set_total = _ingest_progress(None)
     with progress:
         return build(root, base_url=base_url, jobs=jobs, on_ingest=done, on_ingest_start=start,
-                     on_ingest_progress=advance, on_catalog=set_total)
+                     on_ingest_progress=advance, on_catalog=set_total, on_wait=_waiting)
+
+
+def _waiting() -> None:
+    err.print("waiting for another build in this checkout")
 
 
 @cli.command(name="build")
@@ -205,6 +210,9 @@ def _build(root: Path, base_url: str | None, jobs: int | None) -> Any:
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel encodes (default: cores).")
 def build_cmd(root: Path, base_url: str | None, jobs: int | None) -> None:
     """Ingest, then render feeds, pages and embeds into build/site (nothing is published).
+
+    One build at a time in a checkout: a second one waits for the first (saying so), then
+    finds its work done or does it.
 
     \b
     Example:

@@ -6,6 +6,8 @@ The CLI prints each as one line, ``error: <path>: <field>: <reason>``, and exits
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +57,65 @@ class StorageError(ArtoiscastError):
 
 class ToolMissing(ArtoiscastError):
     """A required external program (ffmpeg, ffprobe...) is not installed."""
+
+
+class WriteError(ArtoiscastError):
+    """A file of the build could not be written: disk full, read-only, no permission, or a file
+    where a folder should be. A failure of the machine, not of the input: exit 1."""
+
+
+# What an OSError means to someone who has to fix it: (what is wrong, how to fix it).
+_READ = {
+    errno.EACCES: ("permission denied", "let the user running artoiscast read it"),
+    errno.EPERM: ("permission denied", "let the user running artoiscast read it"),
+    errno.ELOOP: ("a symlink loop", "point the link at a real file"),
+    errno.ENOENT: ("not found", "put the file there, or fix the name"),
+    errno.EISDIR: ("a folder, not a file", "name a file"),
+    errno.EIO: ("input/output error", "check the disk, or copy the file again"),
+}
+_WRITE = {
+    errno.ENOSPC: ("disk full", "free some space, then run it again"),
+    errno.EDQUOT: ("disk quota exceeded", "free some space, then run it again"),
+    errno.EROFS: ("read-only file system", "build on a writable disk"),
+    errno.EACCES: ("permission denied", "let the user running artoiscast write there"),
+    errno.EPERM: ("permission denied", "let the user running artoiscast write there"),
+    errno.EIO: ("input/output error", "check the disk"),
+}
+
+
+def read_reason(exc: OSError) -> str:
+    """``cannot be read (<what>: <fix>)`` for an OSError met reading an input file."""
+    what, fix = _READ.get(exc.errno or 0, ((exc.strerror or str(exc)).lower(), "check the file"))
+    return f"cannot be read ({what}: {fix})"
+
+
+def write_error(exc: OSError, root: Path | None = None) -> WriteError:
+    """One line for an OSError met writing ``exc.filename`` (shown relative to ``root``).
+
+    A file where a folder must be (``build`` or ``build/ingest`` made a file by mistake) is named
+    itself: ``build: is a file, not a folder (move it away)``. Everything else names the file and
+    says what is wrong: ``build/site/index.html: cannot be written (disk full: free some space,
+    then run it again)``.
+    """
+    name = exc.filename2 if exc.filename2 is not None else exc.filename  # a copy's or a rename's target
+    path = Path(os.fsdecode(name)) if name is not None else None
+
+    def shown(p: Path) -> str:
+        if root is not None:
+            try:
+                return p.relative_to(root).as_posix()
+            except ValueError:
+                pass
+        return str(p)
+
+    if path is not None and exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        for parent in [*reversed(path.parents), path]:  # the outermost file standing where a folder must be
+            if root is not None and (parent == root or not parent.is_relative_to(root)):
+                continue
+            if parent.exists() and not parent.is_dir():
+                return WriteError("is a file, not a folder (move it away)", path=shown(parent))
+    what, fix = _WRITE.get(exc.errno or 0, ((exc.strerror or str(exc)).lower(), "check the disk"))
+    return WriteError(f"cannot be written ({what}: {fix})", path=shown(path) if path is not None else None)
 
 
 @dataclass

@@ -8,6 +8,7 @@ pipeline per core and goes on past a bad episode.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 from artoiscast.audio import loudness
 from artoiscast.audio.tags import mp3_length
 from artoiscast.catalog import AudioSettings, Catalog, Episode
-from artoiscast.errors import ArtoiscastError, AudioError
+from artoiscast.errors import ArtoiscastError, AudioError, read_reason, write_error
 
 PIPELINE_VERSION = 4  # bump when the normalisation method changes: everything re-encodes
 
@@ -122,7 +123,8 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
 
     Returns the cached record when source and settings are unchanged (a source not touched
     since the last ingest is not even read again). Raises AudioError (naming the episode
-    file and the ``audio`` field) on bad audio; then nothing new is left in ``cache_dir``.
+    file and the ``audio`` field) on bad or unreadable audio, OSError when ``cache_dir``
+    cannot be written (disk full); then nothing new is left in ``cache_dir``.
     ``on_progress(done, total)`` counts seconds of audio processed (a measure pass and an
     encode pass: total is twice the length).
     """
@@ -130,8 +132,10 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
     src = episode.audio
     try:
         st = src.stat()
-    except OSError:
+    except FileNotFoundError:
         st = None
+    except OSError as exc:  # a symlink loop, a folder that cannot be searched...
+        raise AudioError(f'"{src.name}" {read_reason(exc)}', path=where, field="audio") from None
     if st is None or not src.is_file():
         raise AudioError(f'"{src.name}" not found (put the file beside episode.yaml)', path=where, field="audio")
     stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
@@ -142,6 +146,10 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
         if cached:
             return cached
     # a new or changed source, or new settings: the work starts now and the source is hashed meanwhile
+    try:  # read by ffprobe, ffmpeg and the hash at once: one line now rather than three ways of failing
+        os.close(os.open(src, os.O_RDONLY | os.O_CLOEXEC))
+    except OSError as exc:
+        raise AudioError(f'"{src.name}" {read_reason(exc)}', path=where, field="audio") from None
     started = time.perf_counter()
     pending = loudness.PendingProbe(src)
     tmp = folder / f".ingest.{os.getpid()}.{threading.get_ident()}.mp3"
@@ -171,11 +179,14 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
         if encoder is not None:
             encoder.close()
         pending.cancel()
-        tmp.unlink(missing_ok=True)
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
+        with contextlib.suppress(OSError):  # the cleanup must not hide why it is needed (build/ a file...)
+            tmp.unlink(missing_ok=True)
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         if isinstance(exc, AudioError):
             raise AudioError(exc.reason, path=where, field="audio") from exc
+        if isinstance(exc, OSError) and exc.filename == str(tmp):  # the encode's file: say which episode's
+            raise OSError(exc.errno, exc.strerror, str(folder)) from exc
         raise
     record = IngestRecord(episode.slug, key, folder / f"{key}.mp3", result.before, result.after, duration,
                           result.attempts, round(time.perf_counter() - started, 3), cached=False,
@@ -199,14 +210,21 @@ def ingest_all(
 ) -> tuple[dict[str, IngestRecord], list[ArtoiscastError]]:
     """Ingest every episode, one ffmpeg pipeline per core.
 
-    Returns the records by slug and the errors (one per failed episode); a failed
-    episode does not stop the others. ``on_progress(episode, done, total)`` reports
-    seconds of audio processed for an episode being encoded.
+    Returns the records by slug and the errors (one per failed episode: bad audio, or a
+    WriteError when its files cannot be written, e.g. on a full disk); a failed episode does
+    not stop the others, and those that completed are kept in ``cache_dir``.
+    ``on_progress(episode, done, total)`` reports seconds of audio processed for an episode
+    being encoded. Raises WriteError if ``cache_dir`` cannot be made (``build`` is a file...).
+    Commands hold ``workspace.lock`` on the cache's folder (``build/``) around it.
     """
     settings = catalog.podcast.audio
     records: dict[str, IngestRecord] = {}
     errors: list[ArtoiscastError] = []
     workers = max(1, jobs or loudness.cores())
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, catalog.root) from exc
 
     def one(ep: Episode) -> IngestRecord:
         if on_start:
@@ -219,7 +237,15 @@ def ingest_all(
         for fut in as_completed(futures):
             ep = futures[fut]
             try:
-                rec = fut.result()
+                try:
+                    rec = fut.result()
+                except OSError as exc:  # one episode's failure, in one line; the batch goes on
+                    if exc.filename is not None and Path(os.fsdecode(exc.filename)) == ep.audio:
+                        raise AudioError(f'"{ep.audio.name}" {read_reason(exc)}', field="audio",
+                                         path=f"episodes/{ep.slug}/episode.yaml") from exc
+                    if exc.filename is None:  # a failed write() names no file: it was in the episode's cache
+                        exc = OSError(exc.errno, exc.strerror, str(cache_dir / ep.slug))
+                    raise write_error(exc, catalog.root) from exc
             except ArtoiscastError as exc:
                 errors.append(exc)
                 if on_done:

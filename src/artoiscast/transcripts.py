@@ -18,7 +18,7 @@ from typing import Any
 import webvtt
 
 from artoiscast.audio.tags import Chapter
-from artoiscast.errors import TranscriptError
+from artoiscast.errors import TranscriptError, read_reason
 from artoiscast.yamlio import load_yaml
 
 _VOICE = re.compile(r"^<v(?:\.[^ >]+)*\s+([^>]+)>")
@@ -127,13 +127,16 @@ _VTT_TIMING = re.compile(r"^(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\
 def load_transcript(path: Path, duration: float | None, shown: str) -> Transcript:
     """Read a .vtt, .srt or .txt transcript; timed cues must ascend and stay inside the audio.
 
-    Returns a Transcript. Raises TranscriptError naming the file and the cue.
+    Returns a Transcript. Raises TranscriptError naming the file and the cue, or saying
+    that the file cannot be read.
     """
     suffix = path.suffix.lower()
     try:
         source = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TranscriptError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8", path=shown) from None
+    except OSError as exc:  # no permission, a symlink loop...
+        raise TranscriptError(read_reason(exc), path=shown) from None
     if suffix == ".txt":
         text = source.strip()
         if not text:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from artoiscast.audio import bs1770
 from artoiscast.audio.probe import PendingProbe, Probe, pcm_header, probe
-from artoiscast.audio.run import Pipeline, Progress, cores, last_error_line, tool
+from artoiscast.audio.run import Pipeline, Progress, cores, last_error_line, tool, write_failure
 from artoiscast.errors import AudioError
 
 __all__ = ["AudioError", "Encoder", "Loudness", "MeasureJob", "PendingProbe", "Probe", "normalise", "pcm_header",
@@ -215,14 +215,17 @@ def limit_cmd(src: Path, *, graph_fd: int, channels: int) -> list[str]:
 
 
 def mp3_cmd(dst: Path, *, bitrate: int, channels: int) -> list[str]:
-    """Stage 2: 44.1 kHz CBR MP3 from stdin, no metadata, to ``dst`` and (tee) to stdout."""
+    """Stage 2: 44.1 kHz CBR MP3 from stdin, no metadata, to ``dst`` and (tee) to stdout. A failure
+    to write ``dst`` stops the encode (``onfail=abort``), though the exit status stays 0 in ffmpeg 5:
+    see ``write_failure``."""
     opts = "f=mp3:id3v2_version=0:fflags=+bitexact"
     out = str(dst).replace("\\", "\\\\").replace("|", "\\|").replace("[", "\\[")
     return [
         tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
         "-f", "f32le", "-ar", "44100", "-ac", str(channels), "-i", "pipe:0", "-map", "0:a",
         "-c:a", "libmp3lame", "-b:a", f"{bitrate}k", "-map_metadata", "-1", "-fflags", "+bitexact",
-        "-flags:a", "+bitexact", "-f", "tee", f"[{opts}:write_xing=1]{out}|[{opts}:write_xing=0]pipe:1",
+        "-flags:a", "+bitexact", "-f", "tee",
+        f"[onfail=abort:{opts}:write_xing=1]{out}|[{opts}:write_xing=0]pipe:1",
     ]
 
 
@@ -259,7 +262,8 @@ class Encoder:
         """Encode at this gain and ceiling while measuring the encoded MP3.
 
         Returns the MP3's loudness and the source's true peak (dBTP; None if unread).
-        Raises AudioError naming the stage that failed.
+        Raises AudioError naming the stage that failed, OSError (on ``dst``) when the file
+        could not be written (a full disk).
         """
         self.pipe.on_progress = on_progress
         try:
@@ -273,6 +277,9 @@ class Encoder:
             (c1, e1), (c2, e2), (c3, e3) = self.pipe.wait()
         finally:
             self.close()
+        failed_write = write_failure(e2, self.dst)  # ffmpeg 5 exits 0 when it could not write the file
+        if failed_write is not None:
+            raise failed_write
         if c2 != 0:  # the encoder (or the disk) first: it makes the others fail with a broken pipe
             raise AudioError(f"encoding failed: {last_error_line(e2)}", path=self.src)
         if c1 != 0:

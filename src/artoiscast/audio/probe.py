@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from artoiscast.audio.run import last_error_line, tool
+from artoiscast.audio.run import bound, last_error_line, tool
 from artoiscast.errors import AudioError
 
 
@@ -54,8 +54,9 @@ class PendingProbe:
         self.header = pcm_header(path)
         try:
             if path.stat().st_size > 0 and self.header is None:
-                self._proc = subprocess.Popen(probe_cmd(path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                              stderr=subprocess.PIPE, text=True, errors="replace")
+                self._proc = subprocess.Popen(bound(probe_cmd(path)), stdin=subprocess.DEVNULL,
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                              errors="replace")
         except OSError as exc:
             self._failed = exc  # result() says why
 

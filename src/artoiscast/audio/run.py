@@ -5,6 +5,8 @@ Shared by ``probe`` and ``loudness``; nothing here knows about loudness or MP3.
 
 from __future__ import annotations
 
+import errno
+import functools
 import os
 import re
 import shutil
@@ -40,6 +42,51 @@ def last_error_line(stderr: str) -> str:
     return lines[-1] if lines else "ffmpeg gave no reason"
 
 
+_STRERRORS = sorted(((os.strerror(code), code) for code in errno.errorcode), key=lambda t: -len(t[0]))
+_WRITE_FAILED = re.compile(r"Error (?:writing|closing)|muxer #\d+ failed|Error opening output")
+
+
+def write_failure(stderr: str, path: object) -> OSError | None:
+    """The OSError an ffmpeg stage met writing ``path``, read from its stderr, or None.
+
+    ffmpeg prints the system's reason (``No space left on device``) but, in version 5, still
+    exits 0 when the trailer or the close of its output fails: the log is the only witness.
+    """
+    if not _WRITE_FAILED.search(stderr):
+        return None
+    for text, code in _STRERRORS:
+        if text in stderr:
+            # a broken pipe is the next stage's failure, which says why itself
+            return OSError(code, text, str(path)) if code != errno.EPIPE else None
+    return OSError(errno.EIO, last_error_line(stderr), str(path))
+
+
+@functools.cache
+def _pdeathsig() -> list[str]:
+    """The prefix that makes a command die with the thread that started it, or [] without one."""
+    setpriv = shutil.which("setpriv")  # util-linux; --pdeathsig since 2.33
+    if setpriv is None:
+        return []
+    try:
+        ok = subprocess.run([setpriv, "--pdeathsig", "KILL", "--", "true"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    return [setpriv, "--pdeathsig", "KILL", "--"] if ok else []
+
+
+def bound(cmd: list[str]) -> list[str]:
+    """``cmd`` run so that it ends with us: a killed ``publish`` must not leave ffmpeg encoding.
+
+    The kernel sends SIGKILL to the command when the thread that started it ends
+    (PR_SET_PDEATHSIG, set by ``setpriv`` just before it executes the command; a
+    ``preexec_fn`` would run Python in the child of a threaded process). Every process is
+    started and waited for by the same thread (an ingest worker), which lives until the
+    processes are done, so only the death of the whole process can trigger it.
+    """
+    return [*_pdeathsig(), *cmd]
+
+
 def cores() -> int:
     """Cores this process may run on."""
     try:
@@ -50,8 +97,9 @@ def cores() -> int:
 
 class Pipeline:
     """Processes started together (connected stdout -> stdin, or side by side), stderr each to
-    a temporary file (no deadlock). A process started with ``progress`` gets its own
-    ``-progress`` pipe, read by a thread; ``on_progress`` gets the sum of their seconds."""
+    a temporary file (no deadlock), each ending with this process (``bound``). A process started
+    with ``progress`` gets its own ``-progress`` pipe, read by a thread; ``on_progress`` gets the
+    sum of their seconds."""
 
     def __init__(self, on_progress: Progress | None) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -84,8 +132,8 @@ class Pipeline:
             thread.start()
             self._threads.append(thread)
         try:
-            proc = subprocess.Popen(cmd, stdin=stdin if stdin is not None else subprocess.DEVNULL, stdout=stdout,
-                                    stderr=err, pass_fds=fds)
+            proc = subprocess.Popen(bound(cmd), stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                                    stdout=stdout, stderr=err, pass_fds=fds)
         finally:
             for fd in fds:
                 os.close(fd)  # the child holds it now: its exit is the reader's end of file

@@ -99,10 +99,11 @@ class LocalStorage:
                 inside.mkdir(mode=0o700, exist_ok=True)
             except OSError as exc2:
                 raise self._error(f"cannot create a staging folder, neither {sibling} nor {inside}", exc2) from exc2
-            self.notes.append(
-                f"{self.folder}: temporary files are staged in {inside}, inside the published folder, while a "
-                f"publish runs (cannot use {sibling}: {exc.strerror or exc}; make {sibling.parent} writable, on the "
-                "same filesystem as the folder, to keep them out of the public URL)")
+            note = (f"{self.folder}: temporary files are staged in {inside}, inside the published folder, while a "
+                    f"publish runs (cannot use {sibling}: {exc.strerror or exc}; make {sibling.parent} writable, on "
+                    "the same filesystem as the folder, to keep them out of the public URL)")
+            if note not in self.notes:
+                self.notes.append(note)
             self._stage = inside
         return self._stage
 
@@ -228,9 +229,13 @@ class LocalStorage:
             except BlockingIOError:
                 raise Busy(str(self.folder), command=command, since=self._owner_since()) from None
             except OSError:  # NFS: flock is emulated with fcntl locks, which need a file open for writing
-                os.close(fd)
                 lock_file = self._staging() / NFS_LOCK
-                fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    file_fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+                except OSError as exc:
+                    raise self._error("cannot lock the folder", exc) from exc
+                os.close(fd)
+                fd = file_fd
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
@@ -249,7 +254,7 @@ class LocalStorage:
                 if lock_file is None:  # a lock file is kept: removing it would let two processes lock two files
                     self._remove_stages()
         finally:
-            os.close(fd)
+            os.close(fd)  # releases the lock
 
     def _remove_stages(self) -> None:
         for stage in self._stages():

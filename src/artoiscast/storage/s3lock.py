@@ -130,9 +130,11 @@ class S3Lock:
                 return None, None, None
             raise
         age = None
-        with suppress(TypeError, ValueError, KeyError):
-            age = (parsedate_to_datetime(resp["ResponseMetadata"]["HTTPHeaders"]["date"])
-                   - resp["LastModified"]).total_seconds()
+        with suppress(TypeError, ValueError, KeyError, AttributeError):
+            now = time.time()  # the store's clock when it gives it (its Date header), else ours
+            with suppress(TypeError, ValueError, KeyError):
+                now = parsedate_to_datetime(resp["ResponseMetadata"]["HTTPHeaders"]["date"]).timestamp()
+            age = now - resp["LastModified"].timestamp()
         try:
             doc = json.loads(data)
             doc = doc if isinstance(doc, dict) else {}

@@ -292,6 +292,26 @@ def test_a_killed_publishs_lock_is_taken_over_and_a_live_ones_is_not(rivals: tup
     assert_published(storage, site(x))  # nothing happened
 
 
+def test_a_held_lock_is_refreshed_and_its_holder_notices_a_takeover(s3: SeaweedS3) -> None:
+    from artoiscast.storage.base import Changed
+
+    storage = S3Storage(BUCKET, prefix="beat", endpoint_url=s3.endpoint, path_style=True)
+    client = s3.client()
+    with storage.lock() as held:
+        assert held.conditional  # SeaweedFS refused the second create
+        before = client.get_object(Bucket=BUCKET, Key="beat/.artoiscast-lock")["ETag"]
+        held.refresh()  # what the heartbeat does every LOCK_HEARTBEAT s
+        assert client.get_object(Bucket=BUCKET, Key="beat/.artoiscast-lock")["ETag"] != before
+        held.check()  # still ours
+        client.put_object(Bucket=BUCKET, Key="beat/.artoiscast-lock", Body=b'{"token": "someone else"}')
+        held.refresh()
+        assert held.lost
+        with pytest.raises(Changed):
+            held.check()
+    # a lost lock is not deleted on the way out: it is the taker's
+    assert client.get_object(Bucket=BUCKET, Key="beat/.artoiscast-lock")["Body"].read() == b'{"token": "someone else"}'
+
+
 def test_a_lock_not_refreshed_for_its_stale_time_is_dead() -> None:
     from artoiscast.storage.base import LOCK_STALE
     from artoiscast.storage.s3lock import S3Lock, this_machine

@@ -102,15 +102,17 @@ class S3Lock:
         self.etag: str | None = None
         self.lost = False
         self._body = b""
+        self._beats = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -------------------------------------------------------- requests
 
     def _new_body(self) -> bytes:
-        return json.dumps({"command": self.command, "machine": this_machine(), "pid": os.getpid(),
-                           "since": self.since, "refreshed": stamp(time.time()), "token": self.token},
-                          sort_keys=True).encode()
+        self._beats += 1  # each write differs, so each has its own ETag
+        return json.dumps({"beat": self._beats, "command": self.command, "machine": this_machine(),
+                           "pid": os.getpid(), "since": self.since, "refreshed": stamp(time.time()),
+                           "token": self.token}, sort_keys=True).encode()
 
     def _put(self, body: bytes, **condition: str) -> str:
         """Write the lock; its new ETag. Raises the ClientError of a refused condition."""

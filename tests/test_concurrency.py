@@ -212,6 +212,7 @@ def test_two_publishes_started_together_one_wins_and_the_store_stays_whole(rival
     # stopped by the lock, by the manifest's version, or (if it came after) by the guard: the winner's episode
     # would leave the feeds
     assert BUSY in line or CHANGED in line or "is gone from the build" in line, line
+    print(f"the loser said: {line}")
     assert_published(target.storage, site(winners[0]))
 
 

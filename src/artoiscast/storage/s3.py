@@ -1,9 +1,9 @@
 """The ``s3`` backend: any S3-compatible store, through boto3 and s3transfer. Sole importer of boto3.
 
 Settings (``podcast.yaml`` ``storage:``, ``ARTOISCAST_STORAGE_*``, or ``publish`` options):
-bucket, prefix, endpoint_url, region, path_style, connect_timeout, read_timeout. Credentials come from boto3's own chain
-(``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, instance roles...), never
-from the catalog, and never appear in a message.
+bucket, prefix, endpoint_url, region, path_style, connect_timeout, read_timeout. Credentials
+come from boto3's own chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``,
+instance roles...), never from the catalog, and never appear in a message.
 
 Every object carries its Content-Type, Cache-Control and its sha256 as user metadata
 (``x-amz-meta-sha256``), so a later publish can tell a complete upload from a stale one even

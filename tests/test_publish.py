@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -104,20 +105,22 @@ def test_storage_settings_from_env_then_options() -> None:
 def test_s3_without_a_bucket_is_one_line(built_catalog: Path) -> None:
     result = CliRunner().invoke(cli, ["prune", "--root", str(built_catalog), "--older-than", "1d"],
                                 env={"ARTOISCAST_STORAGE_BACKEND": "s3"})
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a setting missing is bad input
     assert result.stderr.strip().startswith("error: podcast.yaml: storage.bucket: the s3 backend needs a bucket")
 
 
 def test_prune_counts_the_grace_period_from_retirement(built_catalog: Path, tmp_path: Path) -> None:
     """An object unreferenced today is young, however old its last write; the date carries forward."""
-    site_a = built_catalog / "build" / "site"
-    site_b = tmp_path / "site-b"
-    shutil.copytree(site_a, site_b)
+    # A holds one object more than B, that no page or feed references (an episode's old transcript)
+    site_b = built_catalog / "build" / "site"
+    site_a = tmp_path / "site-a"
+    shutil.copytree(site_b, site_a)
     manifest = json.loads((site_b / "manifest.json").read_bytes())
-    dropped = sorted(k for k in manifest["files"] if k.startswith("transcripts/"))[0]
-    del manifest["files"][dropped]
-    (site_b / dropped).unlink()
-    (site_b / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    dropped = "transcripts/gone-episode.vtt"
+    (site_a / dropped).write_text("WEBVTT\n")
+    with_dropped = json.loads((site_a / "manifest.json").read_bytes())
+    with_dropped["files"][dropped] = {"sha256": hashlib.sha256(b"WEBVTT\n").hexdigest(), "size": 7}
+    (site_a / "manifest.json").write_text(json.dumps(with_dropped, indent=1, sort_keys=True) + "\n")
     storage = LocalStorage(tmp_path / "public")
     t0 = 1_800_000_000.0
     publish(site_a, storage, now=t0 - 400 * 86400)

@@ -109,6 +109,8 @@ class StorageSettings(_Model):
     endpoint_url: str | None = None
     region: str | None = None
     path_style: bool = False
+    connect_timeout: float = Field(default=5.0, gt=0, le=600)  # seconds to open a connection to the store
+    read_timeout: float = Field(default=20.0, gt=0, le=3600)  # seconds to wait for the store's next bytes
 
 
 class UpdateFrequency(_Model):

@@ -234,11 +234,13 @@ def _print_feeds(result: Any) -> None:
 # ---------------------------------------------------------------- publish
 
 
-def _upload_progress(total: int) -> tuple[Progress, Any]:
+def _upload_progress() -> tuple[Progress, Any, Any]:
+    """A bar of bytes stored, its total set once the plan is final (made under the store's lock)."""
     progress = Progress(TextColumn("publish"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err,
                         transient=True)
-    task = progress.add_task("publish", total=total)
-    return progress, lambda key, size: progress.advance(task, size)
+    task = progress.add_task("publish", total=None)
+    return progress, lambda key, size: progress.advance(task, size), lambda plan: progress.update(
+        task, total=plan.upload_bytes)
 
 
 def _storage(root: Path, settings: Any, **overrides: Any) -> Any:
@@ -248,20 +250,30 @@ def _storage(root: Path, settings: Any, **overrides: Any) -> Any:
     return open_storage(resolve_settings(settings, **overrides), root)
 
 
+def _check_storage_options(overrides: dict[str, Any]) -> None:
+    """Refuse a bad storage variable or option (exit 2) before anything is read or built."""
+    from artoiscast.storage.base import check_overrides
+
+    check_overrides(**overrides)
+
+
 def _publish(root: Path, result: Any, dry_run: bool, storage: Any = None, **guard: Any) -> Any:
     from artoiscast.publish import publish
 
     storage = storage or _storage(root, result.catalog.podcast.storage)
     if dry_run:
         return publish(result.out, storage, dry_run=True, **guard)
-    plan = publish(result.out, storage, dry_run=True, **guard)
-    progress, advance = _upload_progress(plan.upload_bytes)
+    progress, advance, set_total = _upload_progress()
     with progress:
-        return publish(result.out, storage, on_upload=advance, **guard)
+        plan = publish(result.out, storage, on_upload=advance, on_plan=set_total, **guard)
+    for note in plan.notes:
+        click.echo(f"warning: {note}", err=True)
+    return plan
 
 
 def storage_options(f: Any) -> Any:
-    """--to, --bucket, --prefix, --endpoint-url, --region, --path-style: override podcast.yaml's storage."""
+    """--to, --bucket, --prefix, --endpoint-url, --region, --path-style, --connect-timeout, --read-timeout:
+    override podcast.yaml's storage."""
     for opt in reversed([
         click.option("--to", "to", default=None, metavar="TARGET",
                      help="Publish to s3://BUCKET/PREFIX or to a folder instead of podcast.yaml's storage."),
@@ -272,6 +284,11 @@ def storage_options(f: Any) -> Any:
         click.option("--region", default=None, help="S3 region (env ARTOISCAST_STORAGE_REGION)."),
         click.option("--path-style", is_flag=True, default=None,
                      help="Path-style S3 addressing (env ARTOISCAST_STORAGE_PATH_STYLE=true)."),
+        click.option("--connect-timeout", default=None, metavar="SECONDS",
+                     help="S3: seconds to wait for a connection (default 5; env ARTOISCAST_STORAGE_CONNECT_TIMEOUT)."),
+        click.option("--read-timeout", default=None, metavar="SECONDS",
+                     help="S3: seconds to wait for the store to answer (default 20; env "
+                          "ARTOISCAST_STORAGE_READ_TIMEOUT)."),
     ]):
         f = opt(f)
     return f
@@ -296,24 +313,35 @@ def publish_cmd(root: Path, dry_run: bool, jobs: int | None, allow_removed: tupl
     Refuses, before any upload, a build that drops a published episode or changes its guid.
     Media and side files go first, pages next, feeds and manifest.json last; nothing is
     deleted (see prune). An interrupted publish is finished by running it again.
-    S3 credentials come from the usual AWS variables or profile, never from podcast.yaml.
+    One publish or prune of a show at a time: another one running stops this one at once
+    (exit 1; run it again when it ends). S3 credentials come from the usual AWS variables
+    or profile, never from podcast.yaml.
 
     \b
     Example:
       artoiscast publish --dry-run && artoiscast publish
       AWS_PROFILE=show artoiscast publish --to s3://artoiscast/site --endpoint-url https://s3.example.net
     """
-    result = _build(root, None, jobs)
-    storage = _storage(root, result.catalog.podcast.storage, **overrides)
-    if setup_cors and not dry_run:
-        if not hasattr(storage, "setup_cors"):
-            raise ArtoiscastError("--setup-cors is for the s3 backend (serve sets CORS itself)", field="--setup-cors")
-        storage.setup_cors()
-    plan = _publish(root, result, dry_run, storage, allow_removed=allow_removed, allow_guid_change=allow_guid_change)
+    from artoiscast import workspace
+
+    _check_storage_options(overrides)
+    # build/site must not change under the upload: the checkout's lock is held from the build to the manifest
+    with workspace.lock(root / "build", on_wait=_waiting, root=root):
+        result = _build(root, None, jobs)
+        storage = _storage(root, result.catalog.podcast.storage, **overrides)
+        if setup_cors and not dry_run:
+            if not hasattr(storage, "setup_cors"):
+                raise ArtoiscastError("--setup-cors is for the s3 backend (serve sets CORS itself)",
+                                      field="--setup-cors")
+            storage.setup_cors()
+        plan = _publish(root, result, dry_run, storage, allow_removed=allow_removed,
+                        allow_guid_change=allow_guid_change)
     verb = "would upload" if dry_run else "uploaded"
     out.print(f"{verb} {len(plan.uploads)} objects ({plan.upload_bytes / 1e6:.1f} MB) to {storage.describe()}: "
               f"{len(plan.new)} new, {len(plan.changed)} changed; {len(plan.kept)} unchanged; "
               f"{len(plan.stale)} from earlier builds kept")
+    if plan.swept:
+        out.print(f"removed {len(plan.swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
     if dry_run:
         for key in plan.uploads:
             out.print(f"  {'new' if key in plan.new else 'changed'}  {key}")
@@ -327,8 +355,13 @@ def publish_cmd(root: Path, dry_run: bool, jobs: int | None, allow_removed: tupl
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted and delete nothing.")
 @storage_options
 def prune(root: Path, older_than: str, dry_run: bool, **overrides: Any) -> None:
-    """Delete published objects that the published manifest.json no longer references and
-    that are older than the grace period (old media, renamed art...).
+    """Delete published objects that nothing live references any more and that are older than
+    the grace period (old media, renamed art...).
+
+    Kept: what the published manifest.json lists, and whatever the stored feeds, pages and
+    transcripts reference (even a feed newer than the manifest, after an interrupted publish).
+    Also aborts what killed publishes left behind (unfinished S3 uploads, temporary files).
+    A publish running on the show makes it stop at once (exit 1: run it again when it ends).
 
     \b
     Example:
@@ -338,14 +371,23 @@ def prune(root: Path, older_than: str, dry_run: bool, **overrides: Any) -> None:
     from artoiscast.publish import parse_age, prune as prune_store
 
     age = parse_age(older_than)
+    _check_storage_options(overrides)
     storage = _storage(root, load_catalog(root, check_files=False).podcast.storage, **overrides)
     plan = prune_store(storage, age, dry_run=dry_run)
+    for note in plan.notes:
+        click.echo(f"warning: {note}", err=True)
     verb = "would delete" if dry_run else "deleted"
+    live = f" ({len(plan.live)} of them only by a live feed or page)" if plan.live else ""
     out.print(f"{verb} {len(plan.delete)} objects ({plan.delete_bytes / 1e6:.1f} MB) from {storage.describe()}; "
-              f"{len(plan.young)} unreferenced but younger than {older_than} kept; {plan.referenced} referenced")
+              f"{len(plan.young)} unreferenced but younger than {older_than} kept; {plan.referenced} referenced{live}")
+    if plan.swept:
+        verb = "would remove" if dry_run else "removed"
+        out.print(f"{verb} {len(plan.swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
     if dry_run:
         for key in plan.delete:
             out.print(f"  delete  {key}")
+        for item in plan.swept:
+            out.print(f"  leftover  {item}")
 
 
 # ---------------------------------------------------------------- serve
@@ -454,10 +496,13 @@ def demo(root: Path, port: int, no_serve: bool, jobs: int | None) -> None:
     err.print("[1/4] demo audio and artwork (skipped where present)")
     make_demo_artwork(root)
     make_demo_audio(root, jobs=jobs)
-    err.print("[2/4] ingest and build")
-    result = _build(root, base, jobs)
-    err.print("[3/4] publish to the local folder")
-    plan = _publish(root, result, dry_run=False)
+    from artoiscast import workspace
+
+    with workspace.lock(root / "build", on_wait=_waiting, root=root):
+        err.print("[2/4] ingest and build")
+        result = _build(root, base, jobs)
+        err.print("[3/4] publish to the local folder")
+        plan = _publish(root, result, dry_run=False)
     out.print(f"published {len(plan.uploads)} objects to {_serve_folder(root)}")
     out.print("feeds:")
     _print_feeds(result)

@@ -55,6 +55,12 @@ class StorageError(ArtoiscastError):
     """A storage backend refused or could not be reached."""
 
 
+class StorageSettingsError(StorageError):
+    """A storage setting that cannot be used (unknown backend, bad target, URL, boolean or timeout): bad input."""
+
+    exit_code = 2
+
+
 class ToolMissing(ArtoiscastError):
     """A required external program (ffmpeg, ffprobe...) is not installed."""
 

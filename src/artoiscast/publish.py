@@ -20,13 +20,30 @@ grace period from that time, not from the object's last write (an episode publis
 and removed today is still young). It is the publish time, not the build's: a build's time is
 the newest episode's date, which would make a removal look months old. With nothing retired the
 build's manifest is published byte for byte.
+
+Two at once: the write phase (the plan, the uploads, the manifest) runs holding the store's lock
+(:meth:`~artoiscast.storage.base.Storage.lock`), taken before the published manifest is read
+for the plan; a second publish or prune of the same show stops at once with one line. The
+manifest is written back only if it is still the version the plan read (its ETag or sha256),
+and both the lock and that version are checked again before the feeds go up, so a publish
+whose lock was taken over (it stalled for minutes) or that ran on a store that cannot refuse a
+write stops before its feeds, never with a manifest that disagrees with them. A publish with
+nothing to upload (the plan read without the lock finds nothing) takes no lock at all.
+
+Prune keeps everything the published manifest lists and everything a live document references:
+the stored feeds (as stored, even if newer than the manifest), and the pages, embeds and
+transcripts they and the manifest lead to, so an object a stopped or concurrent publish made
+live is never deleted. It holds the lock too, and both abort what killed publishes left behind
+(:meth:`~artoiscast.storage.base.Storage.sweep`: temporaries, unfinished multipart uploads).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import html
 import json
-import tempfile
+import re
 import time
 from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
@@ -34,11 +51,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urljoin
 
 from artoiscast.errors import ArtoiscastError, ErrorList, StorageError
 from artoiscast.mediatypes import cache_control, content_type
 from artoiscast.storage import ObjectInfo, Storage
-from artoiscast.storage.base import Upload
+from artoiscast.storage.base import Changed, Lock, Upload
 
 MANIFEST = "manifest.json"  # build.MANIFEST; not imported, so that publish starts without the renderers
 PHASES = ("media", "side", "pages", "feeds", "manifest")
@@ -71,6 +89,8 @@ class Plan:
     stale: list[str] = field(default_factory=list)  # published earlier, not in this build: kept until prune
     sizes: dict[str, int] = field(default_factory=dict)
     verified: int = 0  # objects the published manifest did not vouch for, checked by their stored sha256
+    swept: list[str] = field(default_factory=list)  # leftovers of killed publishes removed (temporaries, uploads)
+    notes: list[str] = field(default_factory=list)  # what the user should know (printed as warnings)
 
     @property
     def uploads(self) -> list[str]:
@@ -241,6 +261,31 @@ def _stored_sha(storage: Storage, jobs: int) -> Callable[[list[str]], dict[str, 
     return ask
 
 
+@dataclass
+class _Planned:
+    plan: Plan
+    out_bytes: bytes  # the manifest to publish
+    tag: str | None  # the published manifest's version when the plan read it (None: there was none)
+
+
+def _make_plan(new: dict[str, Any], new_bytes: bytes, storage: Storage, *, jobs: int, now: float | None,
+               allow_removed: tuple[str, ...], allow_guid_change: tuple[str, ...],
+               scheduled: dict[str, str]) -> _Planned:
+    """Read the published manifest (with its version tag) and the listing; refuse a broken guid; plan."""
+    old_bytes, tag = storage.get_tagged(MANIFEST)
+    where = f"{storage.describe()}/{MANIFEST}"
+    old = read_manifest(old_bytes, where)
+    refused = check_guids(new, old, where=where, allow_removed=allow_removed, allow_guid_change=allow_guid_change,
+                          scheduled=scheduled)
+    if refused:
+        raise ErrorList(refused)
+    listing = storage.list()
+    out_bytes = published_manifest(new_bytes, retire(new, old, listing, time.time() if now is None else now))
+    plan = make_plan(new, old, listing, manifest_same=out_bytes == old_bytes, stored_sha=_stored_sha(storage, jobs))
+    plan.sizes[MANIFEST] = len(out_bytes)
+    return _Planned(plan, out_bytes, tag)
+
+
 def publish(
     build_dir: Path,
     storage: Storage,
@@ -250,48 +295,65 @@ def publish(
     allow_removed: Iterable[str] = (),
     allow_guid_change: Iterable[str] = (),
     on_upload: Callable[[str, int], None] | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
     now: float | None = None,
 ) -> Plan:
     """Upload ``build_dir`` (a built site with its manifest) to ``storage``.
 
-    Returns the plan carried out (or, with ``dry_run``, the plan alone). ``on_upload(key, n)``
-    is told each time ``n`` more bytes of ``key`` are stored; ``now`` (default: the clock) dates
-    newly retired objects. Raises ErrorList of PublishRefused
-    (before any upload) when a published episode would lose its guid, and StorageError when
-    the store refuses; the published feeds then still point only at objects that exist, and
-    running it again finishes the job.
+    Returns the plan carried out (or, with ``dry_run``, the plan alone). ``on_plan(plan)`` is
+    told the plan once it is final (made under the lock), before the first upload;
+    ``on_upload(key, n)`` each time ``n`` more bytes of ``key`` are stored; ``now`` (default:
+    the clock) dates newly retired objects. Raises ErrorList of PublishRefused (before any
+    upload) when a published episode would lose its guid; Busy when another publish or prune
+    of the show is running; Changed when another publish changed the show meanwhile (then
+    nothing of this one is live: its feeds were not written); StorageError when the store
+    refuses. The published feeds then still point only at objects that exist, and running it
+    again finishes the job.
     """
     manifest_path = build_dir / MANIFEST
     if not manifest_path.is_file():
         raise ArtoiscastError("no build found (run artoiscast build first)", path=str(manifest_path))
-    new_bytes, old_bytes = manifest_path.read_bytes(), storage.get(MANIFEST)
-    where = f"{storage.describe()}/{MANIFEST}"
+    new_bytes = manifest_path.read_bytes()
     new = read_manifest(new_bytes, str(manifest_path))
-    old = read_manifest(old_bytes, where)
-    refused = check_guids(new, old, where=where, allow_removed=allow_removed, allow_guid_change=allow_guid_change,
-                          scheduled=read_schedule(build_dir, new_bytes))
-    if refused:
-        raise ErrorList(refused)
-    listing = storage.list()
-    out_bytes = published_manifest(new_bytes, retire(new, old, listing, time.time() if now is None else now))
-    plan = make_plan(new, old, listing, manifest_same=out_bytes == old_bytes, stored_sha=_stored_sha(storage, jobs))
-    plan.sizes[MANIFEST] = len(out_bytes)
-    if dry_run:
-        return plan
+    make = functools.partial(_make_plan, new, new_bytes, storage, jobs=jobs, now=now,
+                             allow_removed=tuple(allow_removed), allow_guid_change=tuple(allow_guid_change),
+                             scheduled=read_schedule(build_dir, new_bytes))
+    planned = make()
+    if dry_run or not planned.plan.uploads:
+        return planned.plan
+    with storage.lock("publish") as lock:
+        planned = make()  # again, now that no other publish can change what the store holds
+        planned.plan.swept = storage.sweep()
+        if on_plan:
+            on_plan(planned.plan)
+        _upload(build_dir, storage, lock, new, planned, jobs=jobs, on_upload=on_upload)
+    planned.plan.notes = list(getattr(storage, "notes", []))
+    return planned.plan
+
+
+def _upload(build_dir: Path, storage: Storage, lock: Lock, new: dict[str, Any], planned: _Planned, *, jobs: int,
+            on_upload: Callable[[str, int], None] | None) -> None:
+    """Carry out the plan phase by phase; before the feeds, check that the show is still ours."""
+    plan = planned.plan
     sha = {k: str(v["sha256"]) for k, v in new["files"].items()}
-    sha[MANIFEST] = ""
     uploads = plan.uploads
-    with tempfile.TemporaryDirectory(prefix="artoiscast-publish-") as tmp:
-        sources = {k: build_dir / k for k in uploads}
-        if out_bytes is not new_bytes:
-            sources[MANIFEST] = Path(tmp) / MANIFEST
-            sources[MANIFEST].write_bytes(out_bytes)
-        for ph in range(len(PHASES)):
-            batch = [Upload(k, sources[k], content_type(k), cache_control(k), sha[k], plan.sizes[k])
-                     for k in uploads if phase(k) == ph]
-            if batch:  # a phase starts only when the one before is all stored
-                storage.put_many(batch, jobs=jobs, on_progress=on_upload)
-    return plan
+    for ph, name in enumerate(PHASES):
+        if name == "feeds":  # the last moment at which stopping leaves nothing of this publish live
+            lock.check()
+            if storage.get_tagged(MANIFEST)[1] != planned.tag:
+                raise Changed(storage.describe())
+        if name == "manifest":
+            if MANIFEST in uploads:
+                storage.put_if(MANIFEST, planned.out_bytes, expect=planned.tag, content_type=content_type(MANIFEST),
+                               cache_control=cache_control(MANIFEST),
+                               sha256=hashlib.sha256(planned.out_bytes).hexdigest())
+                if on_upload:
+                    on_upload(MANIFEST, len(planned.out_bytes))
+            continue
+        batch = [Upload(k, build_dir / k, content_type(k), cache_control(k), sha[k], plan.sizes[k])
+                 for k in uploads if phase(k) == ph]
+        if batch:  # a phase starts only when the one before is all stored
+            storage.put_many(batch, jobs=jobs, on_progress=on_upload)
 
 
 # ---------------------------------------------------------------- prune
@@ -302,7 +364,10 @@ class PrunePlan:
     delete: list[str] = field(default_factory=list)  # unreferenced and older than the grace period
     young: list[str] = field(default_factory=list)  # unreferenced, but within the grace period
     referenced: int = 0
+    live: list[str] = field(default_factory=list)  # not in the manifest, but a live feed or page references it
+    swept: list[str] = field(default_factory=list)  # leftovers of killed publishes (aborted unless a dry run)
     sizes: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the user should know (printed as warnings)
 
     @property
     def delete_bytes(self) -> int:
@@ -324,26 +389,99 @@ def parse_age(text: str) -> float:
     return seconds
 
 
+DOCUMENTS = (".xml", ".html", ".json")  # what can reference other objects: feeds, pages, embeds, JSON
+_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//[^\s\"'<>\\]+", re.I)
+_ATTR = re.compile(r"\b(?:href|src|poster|data-[\w-]*src)\s*=\s*[\"']([^\"']+)[\"']", re.I)
+
+
+def _no_scheme(url: str) -> str:
+    return url[url.index("//"):] if "//" in url else url
+
+
+def references(key: str, text: str, bases: set[str]) -> set[str]:
+    """The keys a stored document (``key``, its ``text``) references under any of ``bases`` (absolute base
+    URLs ending in /): absolute URLs whatever their scheme (``https:``, ``podcast:``, none), and in
+    pages the relative ``href``/``src`` too. Queries and fragments (``?feed=web``) are dropped; a
+    URL ending in / names its ``index.html``. Pure."""
+    text = html.unescape(text.replace("\\/", "/"))
+    roots = [_no_scheme(b) for b in bases]
+    found: set[str] = set()
+    candidates = [m.group(0) for m in _URL.finditer(text)]
+    if key.endswith(".html"):
+        for base in bases:
+            candidates += [urljoin(base + key, m.group(1)) for m in _ATTR.finditer(text)]
+    for url in candidates:
+        bare = _no_scheme(url)
+        for root in roots:
+            if bare.startswith(root):
+                rel = unquote(re.split(r"[?#]", bare[len(root):], maxsplit=1)[0])
+                found.add(rel + "index.html" if rel == "" or rel.endswith("/") else rel)
+    return found
+
+
+def live_references(storage: Storage, listing: dict[str, ObjectInfo], manifest: dict[str, Any],
+                    jobs: int = JOBS) -> set[str]:
+    """Every stored key that a live document references: read the stored feeds (``feeds/*.xml``, even
+    those newer than the manifest), the documents the manifest lists, and each stored document
+    they lead to, as stored. Base URLs: the manifest's, and each feed's own (its ``rel="self"``)."""
+    bases = {str(manifest["base_url"])} if manifest.get("base_url") else set()
+    todo = {k for k in listing if k.startswith("feeds/") and k.endswith(".xml")}
+    todo |= {k for k in manifest["files"] if k in listing and k.endswith(DOCUMENTS)}
+    texts: dict[str, str] = {}
+    found: set[str] = set()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        while todo:
+            batch = sorted(todo)
+            for key, data in zip(batch, pool.map(storage.get, batch)):
+                texts[key] = (data or b"").decode("utf-8", "replace")
+                for url in _URL.findall(texts[key]):  # a feed's own URL gives its base (a base_url changed)
+                    if key.startswith("feeds/") and url.split("?")[0].endswith("/" + key):
+                        bases.add(url.split("?")[0][:-len(key)])
+            new: set[str] = set()
+            for key in batch:
+                refs = {r for r in references(key, texts[key], bases) if r in listing}
+                found |= refs
+                new |= {r for r in refs if r.endswith(DOCUMENTS) and r not in texts}
+            todo = new
+    return found
+
+
 def prune(storage: Storage, older_than: float, *, dry_run: bool = False, now: float | None = None,
           jobs: int = JOBS) -> PrunePlan:
-    """Delete objects the published manifest does not reference and that are older than ``older_than`` seconds.
+    """Delete objects nothing live references and that are older than ``older_than`` seconds.
 
-    Age counts from the time the manifest's retired record gives (when publish first saw the
-    object unreferenced), else from the object's last modification in the store (an upload
-    no manifest ever listed, or a manifest from before the record). Raises StorageError when nothing is
-    published (no manifest: nothing can be known to be unreferenced).
+    Kept: what the published manifest lists, and what a live feed, page or transcript
+    references (:func:`live_references`). Age counts from the time the manifest's retired
+    record gives (when publish first saw the object unreferenced), else from the object's last
+    modification in the store (an upload no manifest ever listed, or a manifest from before the
+    record). Holds the show's lock (not for a dry run) and aborts the leftovers of killed
+    publishes. Raises StorageError when nothing is published (no manifest: nothing can be
+    known to be unreferenced), Busy when a publish is running.
     """
+    if dry_run or storage.get(MANIFEST) is None:  # nothing published: say so without taking a lock
+        plan = _prune(storage, older_than, dry_run=True, now=now, jobs=jobs)
+    else:
+        with storage.lock("prune"):
+            plan = _prune(storage, older_than, dry_run=False, now=now, jobs=jobs)
+    plan.notes = list(getattr(storage, "notes", []))
+    return plan
+
+
+def _prune(storage: Storage, older_than: float, *, dry_run: bool, now: float | None, jobs: int) -> PrunePlan:
     data = storage.get(MANIFEST)
     where = f"{storage.describe()}/{MANIFEST}"
     if data is None:
         raise StorageError("nothing published here (no manifest.json): nothing to prune", path=where)
     doc = read_manifest(data, where)
+    listing = storage.list()
     referenced = set(doc["files"]) | {MANIFEST}
+    live = live_references(storage, listing, doc, jobs) - referenced
     retired = doc.get("retired") if isinstance(doc.get("retired"), dict) else {}
     now = time.time() if now is None else now
-    plan = PrunePlan()
-    for key, info in sorted(storage.list().items()):
-        if key in referenced:
+    plan = PrunePlan(live=sorted(live))
+    plan.swept = storage.sweep(dry_run=dry_run)
+    for key, info in sorted(listing.items()):
+        if key in referenced or key in live:
             plan.referenced += 1
             continue
         plan.sizes[key] = info.size

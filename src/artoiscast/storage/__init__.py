@@ -1,4 +1,4 @@
-"""Storage backends behind one small protocol, chosen by name (``local``, later ``s3``)."""
+"""Storage backends behind one small protocol, chosen by name (``local``, ``s3``)."""
 
 from artoiscast.storage.base import REGISTRY, ObjectInfo, Storage, open_storage, register
 

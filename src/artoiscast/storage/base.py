@@ -1,18 +1,28 @@
-"""The Storage protocol, the backend registry and storage settings overrides.
+"""The Storage protocol, the backend registry and storage settings (with their overrides).
 
 A backend registers a factory under a name, as a third party's would:
 ``register("local")(LocalStorage.from_settings)``.
+
+Concurrency (two publishes of one show at once, SPEC 5 "nothing half-published"): a backend
+gives a :meth:`Storage.lock` that one publish or prune at a time holds for its whole write
+phase, a version tag with each read of the manifest (:meth:`Storage.get_tagged`) and a write
+that succeeds only if that tag is still current (:meth:`Storage.put_if`). The lock makes two
+publishes take turns; the tag is the second line of defence, for a lock taken over or a store
+that cannot refuse a write.
 """
 
 from __future__ import annotations
 
 import os
+import math
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
-from artoiscast.errors import StorageError
+from artoiscast.errors import StorageError, StorageSettingsError
 
 if TYPE_CHECKING:  # pydantic's import is slow: publish with nothing to do should start fast
     from artoiscast.catalog import StorageSettings
@@ -40,6 +50,33 @@ class Upload:
 
 Progress = Callable[[str, int], None]  # (key, bytes just sent)
 
+LOCK_STALE = 120.0  # seconds without a heartbeat after which a lock is a dead publish's, taken over
+LOCK_HEARTBEAT = 15.0  # seconds between a held lock's refreshes
+
+
+class Busy(StorageError):
+    """Another publish (or prune) holds the show's lock."""
+
+    def __init__(self, where: str, *, command: str = "publish", since: str | None = None):
+        when = f" (since {since})" if since else ""
+        super().__init__(f"another {command} is running on this show{when}: run it again when it ends", path=where)
+
+
+class Changed(StorageError):
+    """The published manifest changed, or the lock was taken over, since this publish read it."""
+
+    def __init__(self, where: str):
+        super().__init__("another publish changed the show since this one started: run it again", path=where)
+
+
+class Lock(Protocol):
+    """What a held lock offers its holder."""
+
+    conditional: bool  # the store refuses a write whose condition fails (else: best effort, see the README)
+
+    def check(self) -> None:
+        """Raise Changed if this process no longer holds the lock (a stale takeover)."""
+
 
 class Storage(Protocol):
     """Where a built show is published. Keys are paths relative to the base URL."""
@@ -55,8 +92,25 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes | None:
         """The object's bytes, or None if absent."""
 
+    def get_tagged(self, key: str) -> tuple[bytes | None, str | None]:
+        """The object's bytes and a tag naming this version of it (ETag, sha256), or (None, None)."""
+
+    def put_if(self, key: str, data: bytes, *, expect: str | None, content_type: str, cache_control: str,
+               sha256: str) -> None:
+        """Store ``data`` under ``key`` only if its current tag is ``expect`` (None: only if absent).
+
+        Raises Changed otherwise."""
+
+    def lock(self, command: str = "publish") -> AbstractContextManager[Lock]:
+        """Hold the show's lock while inside; raises Busy when a live publish holds it."""
+
+    def sweep(self, *, dry_run: bool = False) -> list[str]:
+        """Remove what dead publishes left behind (temporary files, unfinished uploads); the names.
+
+        Called with the lock held."""
+
     def list(self) -> dict[str, ObjectInfo]:
-        """Every stored object with its size and, where cheap, modification time."""
+        """Every stored object with its size and, where cheap, modification time (never the lock)."""
 
     def stat(self, key: str) -> ObjectInfo | None:
         """One object with its stored sha256 where the store has it (one request), or None if absent."""
@@ -80,58 +134,155 @@ def register(name: str) -> Callable[[Factory], Factory]:
     return deco
 
 
-def open_storage(settings: StorageSettings, root: Path) -> Storage:
-    """The backend named in ``settings``. Raises StorageError listing valid names."""
+def _registry() -> dict[str, Factory]:
     import artoiscast.storage.local  # noqa: F401  (registers "local")
     import artoiscast.storage.s3  # noqa: F401  (registers "s3")
 
-    factory = REGISTRY.get(settings.backend)
+    return REGISTRY
+
+
+def open_storage(settings: StorageSettings, root: Path) -> Storage:
+    """The backend named in ``settings``. Raises StorageSettingsError listing valid names."""
+    factory = _registry().get(settings.backend)
     if factory is None:
-        names = ", ".join(sorted(REGISTRY))
-        raise StorageError(f'unknown backend "{settings.backend}" (one of: {names})', path="podcast.yaml",
-                           field="storage.backend")
+        raise _unknown_backend(settings.backend, Source("podcast.yaml", "storage.backend"))
     return factory(settings, root)
 
 
 ENV_PREFIX = "ARTOISCAST_STORAGE_"
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+TIMEOUTS = {"connect_timeout": 600.0, "read_timeout": 3600.0}  # the largest value each accepts, in seconds
 
 
-def _bool(value: str, name: str) -> bool:
+@dataclass(frozen=True)
+class Source:
+    """Where a setting was given, for its error line: ``podcast.yaml`` + ``storage.x``, a variable or an option."""
+
+    path: str | None
+    field: str
+
+    def error(self, reason: str) -> StorageSettingsError:
+        return StorageSettingsError(reason, path=self.path, field=self.field)
+
+
+def _from_yaml(name: str) -> Source:
+    return Source("podcast.yaml", f"storage.{name}")
+
+
+def _from_env(name: str) -> Source:
+    return Source(None, ENV_PREFIX + name.upper())
+
+
+def _from_option(name: str) -> Source:
+    return Source(None, "--" + name.replace("_", "-"))
+
+
+def _unknown_backend(name: str, where: Source) -> StorageSettingsError:
+    names = ", ".join(sorted(_registry()))
+    return where.error(f'unknown backend "{name}" (use one of: {names})')
+
+
+def _bool(value: str, where: Source) -> bool:
     low = value.strip().lower()
     if low in _TRUE | _FALSE:
         return low in _TRUE
-    raise StorageError(f'"{value}" is not a boolean (use true or false)', field=name)
+    raise where.error(f'"{value}" is not a boolean (use true or false)')
 
 
-def parse_target(target: str) -> dict[str, object]:
-    """``s3://bucket/prefix`` or a folder, as storage settings (``--to``)."""
+def parse_seconds(value: object, where: Source, limit: float) -> float:
+    """A timeout: a number of seconds above 0 and at most ``limit``. Raises StorageSettingsError."""
+    try:
+        seconds = float(str(value).strip().removesuffix("s")) if not isinstance(value, (int, float)) else float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (0 < seconds <= limit):  # also refuses nan
+        raise where.error(f'"{value}" is not a timeout (give a number of seconds above 0 and at most {limit:g}, e.g. 5)')
+    return seconds
+
+
+def check_endpoint_url(value: str, where: Source) -> str:
+    """An S3 endpoint: an absolute http(s) URL with a host, and no credentials, query or fragment."""
+    text = value.strip()
+    try:
+        url = urlsplit(text)
+        _ = url.port  # raises ValueError on a port that is not a number
+    except ValueError:
+        url = None
+    if (url is None or url.scheme not in ("http", "https") or not url.hostname or url.username or url.password
+            or url.query or url.fragment):
+        raise where.error(f'"{value}" is not an S3 endpoint (give an absolute http(s) URL, e.g. '
+                          "https://s3.fr-par.scw.cloud or http://127.0.0.1:8333)")
+    return text
+
+
+def parse_target(target: str, where: Source | None = None) -> dict[str, object]:
+    """``s3://bucket/prefix`` or a folder, as storage settings (``--to``). Raises StorageSettingsError."""
+    where = where or Source(None, "--to")
     if target.startswith("s3://"):
         bucket, _, prefix = target[5:].partition("/")
         if not bucket:
-            raise StorageError(f'"{target}" names no bucket (use s3://BUCKET/PREFIX)', field="--to")
+            raise where.error(f'"{target}" names no bucket (use s3://BUCKET/PREFIX)')
         return {"backend": "s3", "bucket": bucket, "prefix": prefix.strip("/")}
     if "://" in target:
-        raise StorageError(f'"{target}" is not a storage target (use s3://BUCKET/PREFIX or a folder)', field="--to")
+        raise where.error(f'"{target}" is not a storage target (use s3://BUCKET/PREFIX or a folder)')
     return {"backend": "local", "path": target}
+
+
+def _overrides(fields: Iterable[str], environ: Mapping[str, str],
+               options: Mapping[str, object]) -> tuple[dict[str, object], dict[str, Source]]:
+    """Values given by ``ARTOISCAST_STORAGE_*`` variables, then options (the later wins), each parsed and checked."""
+    values: dict[str, object] = {}
+    sources: dict[str, Source] = {}
+
+    def take(name: str, raw: object, where: Source) -> None:
+        if name == "path_style":
+            raw = _bool(raw, where) if isinstance(raw, str) else bool(raw)
+        elif name in TIMEOUTS:
+            raw = parse_seconds(raw, where, TIMEOUTS[name])
+        elif name == "endpoint_url":
+            raw = check_endpoint_url(str(raw), where)
+        elif name == "backend" and str(raw) not in _registry():
+            raise _unknown_backend(str(raw), where)
+        values[name] = raw
+        sources[name] = where
+
+    for name in fields:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            take(name, raw, _from_env(name))
+    opts = dict(options)
+    to = opts.pop("to", None)
+    if to:
+        for name, raw in parse_target(str(to)).items():
+            take(name, raw, Source(None, "--to"))
+    for name, raw in opts.items():
+        if raw is not None:
+            take(name, raw, _from_option(name))
+    if "prefix" in values:
+        values["prefix"] = str(values["prefix"]).strip("/")
+    return values, sources
+
+
+def check_overrides(environ: Mapping[str, str] | None = None, **options: object) -> None:
+    """Check the ``ARTOISCAST_STORAGE_*`` variables and the options alone, before the catalog is read or
+    anything is built. Raises StorageSettingsError (exit 2) on the first bad value."""
+    from artoiscast.catalog import StorageSettings
+
+    _overrides(StorageSettings.model_fields, os.environ if environ is None else environ, options)
 
 
 def resolve_settings(settings: StorageSettings, environ: Mapping[str, str] | None = None,
                      **options: object) -> StorageSettings:
     """``podcast.yaml``'s storage, then ``ARTOISCAST_STORAGE_<FIELD>`` variables, then CLI options (None = unset).
 
-    ``to`` is a target (``s3://bucket/prefix`` or a folder). Raises StorageError on a bad value.
+    ``to`` is a target (``s3://bucket/prefix`` or a folder). Every value is checked, with the
+    place it came from in the error: raises StorageSettingsError (exit 2) on a bad one.
     """
     env = os.environ if environ is None else environ
-    values: dict[str, object] = {}
-    for name in type(settings).model_fields:
-        raw = env.get(ENV_PREFIX + name.upper())
-        if raw is not None:
-            values[name] = _bool(raw, ENV_PREFIX + name.upper()) if name == "path_style" else raw
-    to = options.pop("to", None)
-    if to:
-        values.update(parse_target(str(to)))
-    values.update({k: v for k, v in options.items() if v is not None})
-    if "prefix" in values:
-        values["prefix"] = str(values["prefix"]).strip("/")
-    return settings.model_copy(update=values) if values else settings
+    values, sources = _overrides(type(settings).model_fields, env, options)
+    merged = settings.model_copy(update=values) if values else settings
+    if merged.backend not in _registry():
+        raise _unknown_backend(merged.backend, sources.get("backend", _from_yaml("backend")))
+    if merged.endpoint_url and "endpoint_url" not in sources:
+        check_endpoint_url(merged.endpoint_url, _from_yaml("endpoint_url"))
+    return merged

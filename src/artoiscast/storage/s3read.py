@@ -9,7 +9,9 @@ It is an optimisation, never the authority: :class:`~artoiscast.storage.s3.S3Sto
 only for a path-style endpoint given by URL with static keys in the environment (the ones
 boto3's chain would pick first), and whenever anything is not a plain success (connection
 refused, 403, a redirect, an unexpected body) it answers None and the caller asks boto3,
-whose retries and error messages then apply unchanged.
+whose retries and error messages then apply unchanged. The one exception is silence: an
+endpoint that does not answer within the connect or read timeout raises :class:`NoAnswer`,
+which the caller reports at once (asking boto3 would only make the user wait again).
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ _NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 class Unsure(Exception):
     """Anything but a plain answer: the caller repeats the request with boto3."""
+
+
+class NoAnswer(Exception):
+    """The endpoint said nothing within ``seconds`` (``phase`` is "connect" or "read")."""
+
+    def __init__(self, phase: str, seconds: float):
+        self.phase, self.seconds = phase, seconds
+        super().__init__(f"no answer within {seconds:g} s ({phase})")
 
 
 def static_credentials(environ: Mapping[str, str]) -> tuple[str, str, str | None] | None:
@@ -88,23 +98,34 @@ class S3Reader:
     """GET and list on one bucket of a path-style endpoint, over one kept-alive connection."""
 
     def __init__(self, endpoint_url: str, bucket: str, region: str, credentials: tuple[str, str, str | None],
-                 timeout: float = 10.0):
+                 connect_timeout: float = 5.0, read_timeout: float = 20.0):
         url = urlsplit(endpoint_url)
         if url.scheme not in ("http", "https") or not url.hostname or url.path not in ("", "/"):
             raise Unsure(f"endpoint {endpoint_url} not handled here")
         self.scheme, self.netloc, self.host = url.scheme, url.netloc, url.hostname
         self.port = url.port
-        self.bucket, self.region, self.credentials, self.timeout = bucket, region, credentials, timeout
+        self.bucket, self.region, self.credentials = bucket, region, credentials
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self._conn: http.client.HTTPConnection | None = None
 
     def _connection(self) -> http.client.HTTPConnection:
-        if self._conn is None:
-            if self.scheme == "https":
-                bundle = os.environ.get("AWS_CA_BUNDLE")
-                context = ssl.create_default_context(cafile=bundle or None)
-                self._conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=context)
-            else:
-                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        """The kept-alive connection, (re)opened within the connect timeout, then reading within the read timeout."""
+        if self._conn is None or self._conn.sock is None:
+            if self._conn is None:
+                if self.scheme == "https":
+                    bundle = os.environ.get("AWS_CA_BUNDLE")
+                    context = ssl.create_default_context(cafile=bundle or None)
+                    self._conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.connect_timeout,
+                                                             context=context)
+                else:
+                    self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.connect_timeout)
+            try:
+                self._conn.connect()
+            except TimeoutError as exc:
+                self.close()
+                raise NoAnswer("connect", self.connect_timeout) from exc
+            assert self._conn.sock is not None
+            self._conn.sock.settimeout(self.read_timeout)
         return self._conn
 
     def close(self) -> None:
@@ -112,7 +133,7 @@ class S3Reader:
             self._conn.close()
             self._conn = None
 
-    def _get(self, key: str, query: dict[str, str]) -> tuple[int, bytes]:
+    def _get(self, key: str, query: dict[str, str]) -> tuple[int, str | None, bytes]:
         path = "/" + quote(self.bucket, safe="-_.~") + ("/" + quote(key, safe="-_.~/") if key else "")
         access, secret, token = self.credentials
         headers = sign("GET", self.netloc, path, query, region=self.region, access=access, secret=secret,
@@ -123,28 +144,34 @@ class S3Reader:
             conn = self._connection()
             conn.request("GET", target, headers=headers)
             resp = conn.getresponse()
-            return resp.status, resp.read()
+            return resp.status, resp.getheader("ETag"), resp.read()
+        except TimeoutError as exc:
+            self.close()
+            raise NoAnswer("read", self.read_timeout) from exc
         except (OSError, http.client.HTTPException) as exc:
             self.close()
             raise Unsure(str(exc)) from exc
 
-    def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None if there is no such key. Raises Unsure otherwise."""
-        status, body = self._get(key, {})
+    def get(self, key: str) -> tuple[bytes | None, str | None]:
+        """The object's bytes and ETag, or (None, None) if there is no such key.
+
+        Raises Unsure on anything else, NoAnswer on silence."""
+        status, etag, body = self._get(key, {})
         if status == 200:
-            return body
+            return body, etag
         if status == 404 and b"<Code>NoSuchKey</Code>" in body:
-            return None
+            return None, None
         raise Unsure(f"GET {key}: HTTP {status}")
 
     def list(self, prefix: str) -> Iterator[tuple[str, int, float]]:
-        """(key, size, modified) of every object under ``prefix``. Raises Unsure on anything unusual."""
+        """(key, size, modified) of every object under ``prefix``. Raises Unsure on anything unusual, NoAnswer
+        on silence."""
         token: str | None = None
         while True:
             query = {"list-type": "2", "prefix": prefix}
             if token:
                 query["continuation-token"] = token
-            status, body = self._get("", query)
+            status, _, body = self._get("", query)
             if status != 200:
                 raise Unsure(f"list {prefix}: HTTP {status}")
             try:

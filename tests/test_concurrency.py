@@ -427,6 +427,9 @@ def test_killed_folder_publishes_never_show_a_temporary_file_and_the_next_run_re
         watcher.join()
     legacy.parent.mkdir(parents=True, exist_ok=True)
     legacy.write_bytes(b"left by an older version")
+    for key in final:  # the last killed run may have finished: give the next one work, so it takes the lock
+        if key.startswith("media/big"):
+            (folder / key).unlink(missing_ok=True)
     folders = {parent.as_posix() for k in final for parent in Path(k).parents if parent != Path(".")}
     strays = seen - final - folders
     assert not strays, sorted(strays)  # nothing temporary was ever visible under the public URL

@@ -97,7 +97,11 @@ def _walk(top: Path | str) -> list[tuple[str, os.stat_result]]:
             if not entry.name.startswith(".") and entry.name != "__pycache__" and not entry.is_symlink():
                 subdirs.append(entry.path)
         elif not entry.name.startswith("."):
-            found.append((entry.path, os.stat(entry.path)))
+            try:
+                st = os.stat(entry.path)
+            except OSError:  # a symlink loop or a broken link: the link itself (the catalog says what is wrong)
+                st = entry.stat(follow_symlinks=False)
+            found.append((entry.path, st))
     for sub in subdirs:
         found += _walk(sub)
     return found

@@ -145,7 +145,8 @@ def test_chapter_url_must_be_a_web_address(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text('- {start: 0, title: "A", url: "javascript:alert(1)"}\n', encoding="utf-8")
     with pytest.raises(TranscriptError) as info:
         load_chapters(tmp_path / "c.yaml", 30.0, "c.yaml")
-    assert info.value.line() == 'c.yaml: [0]: url: "javascript:alert(1)" is not a web address (use http:// or https://)'
+    assert info.value.line() == ('c.yaml: [0]: url: "javascript:alert(1)" is not an http(s) URL '
+                                 '(write the full address, e.g. https://example.org/page)')
 
 
 def test_markup_in_a_speaker_name_stays_text_in_every_rendition(tmp_path: Path) -> None:

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from artoiscast import feeds as feedmod, workspace
+from artoiscast.artwork import check_artwork
 from artoiscast.audio.tags import Chapter, TagData, cover_jpeg, write_tags
 from artoiscast.catalog import Catalog, Episode, load_catalog
-from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList, WriteError
+from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
 from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_all
 from artoiscast.published import PublishedEpisode
 from artoiscast.site import render_site
@@ -164,32 +163,6 @@ def build_time(catalog: Catalog, published: list[Episode]) -> datetime:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
-    """Artwork must be a square RGB JPEG/PNG of 1400-3000 px whose extension matches. Returns (bytes, ext)."""
-    try:
-        data = path.read_bytes()
-        with Image.open(path) as im:
-            fmt, size, mode = im.format, im.size, im.mode
-    except FileNotFoundError:
-        raise CatalogError(f'"{path.name}" not found (add the image, or run scripts/make_demo_audio)', path=shown,
-                           field=fld) from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise CatalogError(f'"{path.name}" is not a readable image ({exc})', path=shown, field=fld) from exc
-    ext = {"JPEG": "jpg", "PNG": "png"}.get(fmt or "")
-    if ext is None:
-        raise CatalogError(f'"{path.name}" is {fmt}; use JPEG or PNG', path=shown, field=fld)
-    if path.suffix.lower().lstrip(".") not in ({"jpg", "jpeg"} if ext == "jpg" else {"png"}):
-        raise CatalogError(f'"{path.name}" is a {fmt} file with the wrong extension (rename it .{ext})', path=shown,
-                           field=fld)
-    w, h = size
-    if w != h or not 1400 <= w <= 3000:
-        raise CatalogError(f'"{path.name}" is {w}x{h}; apps need a square of 1400 to 3000 px', path=shown, field=fld)
-    if mode != "RGB":
-        raise CatalogError(f'"{path.name}" is in {mode} colour mode; save it as RGB (no alpha, no CMYK)', path=shown,
-                           field=fld)
-    return data, ext
 
 
 def _notes_html(ep: Episode, chapters: list[Chapter]) -> str:

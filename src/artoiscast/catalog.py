@@ -12,26 +12,51 @@ import difflib
 import functools
 import os
 import re
-import stat
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from artoiscast.apple import CATEGORIES
 from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
 from artoiscast.parallel import in_two
+from artoiscast.paths import Unsafe, found_file, list_folder, safe_file
+from artoiscast.values import base_url_problem, http_url_problem, parse_date
+from artoiscast.values import base_url_value as base_url_value  # the checks the CLI options share
+from artoiscast.values import http_url_value as http_url_value
+from artoiscast.wording import validate as _validate
 from artoiscast.yamlio import load_yaml
+
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 PARIS = ZoneInfo("Europe/Paris")
 TRANSCRIPT_NAMES = ("transcript.vtt", "transcript.srt", "transcript.txt")
 RESERVED_FEEDS = {"all", "publisher"}
+
+
+def _http_url(value: str) -> str:
+    problem = http_url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _base_url(value: str) -> str:
+    problem, value = base_url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+"""Every URL field of the catalog: an absolute http(s) URL (no javascript:, data:, relative...)."""
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+"""``base_url``: an absolute http(s) URL, a final ``/`` added when missing (``--base-url`` too)."""
 
 
 class _Model(BaseModel):
@@ -45,8 +70,8 @@ class Guest(_Model):
     name: str = NonEmpty
     role: str | None = None
     organisation: str | None = None
-    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
-    image: str | None = None
+    url: HttpUrl | None = None
+    image: HttpUrl | None = None
 
 
 class Location(_Model):
@@ -106,7 +131,7 @@ class StorageSettings(_Model):
     path: str = "public"
     bucket: str | None = None
     prefix: str = ""
-    endpoint_url: str | None = None
+    endpoint_url: HttpUrl | None = None
     region: str | None = None
     path_style: bool = False
     connect_timeout: float = Field(default=5.0, gt=0, le=600)  # seconds to open a connection to the store
@@ -135,8 +160,8 @@ class Podcast(_Model):
     host: str | None = None
     owner: Owner | None = None
     language: str = Field(default="fr", pattern=r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")
-    base_url: str = Field(pattern=r"^https?://[^\s/]+(/\S*)?/$")
-    link: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    base_url: BaseUrl
+    link: HttpUrl | None = None
     copyright: str | None = None
     license: str | None = None
     explicit: bool = False
@@ -147,11 +172,6 @@ class Podcast(_Model):
     all_feed: AllFeed = AllFeed()
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
-
-    @field_validator("base_url", mode="before")
-    @classmethod
-    def _slash(cls, v: Any) -> Any:
-        return v + "/" if isinstance(v, str) and not v.endswith("/") else v
 
 
 class FeedDef(_Model):
@@ -190,9 +210,7 @@ class EpisodeDoc(_Model):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, v: Any) -> Any:
-        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
-            return date.fromisoformat(v.strip())  # ValueError -> "is not a date"
-        return v
+        return parse_date(v)  # only dates and date-times: 20250619 is not seconds since 1970
 
     @field_validator("summary")
     @classmethod
@@ -314,167 +332,42 @@ def podcast_guid(feed_url: str) -> uuid.UUID:
     return uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), name)
 
 
-# ---------------------------------------------------------------- error wording
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _message(err: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
-    """Turn one pydantic error into (field, reason-with-fix)."""
-    loc = tuple(err["loc"])
-    where = "date" if loc[:1] == ("date",) else _loc(loc)
-    kind, value = err["type"], err.get("input")
-    if kind == "extra_forbidden":
-        parent_fields = _fields_at(model, err["loc"][:-1])
-        near = difflib.get_close_matches(str(err["loc"][-1]), parent_fields, n=1)
-        hint = f"did you mean {near[0]!r}?" if near else f"known keys: {', '.join(sorted(parent_fields))}"
-        return where, f"unknown key ({hint})"
-    if kind == "missing":
-        return where, "required field is missing (add it)"
-    if where == "date":
-        return "date", f"{_show(value)} is not a date (use YYYY-MM-DD)"
-    if kind == "string_pattern_mismatch":
-        return where, f"{_show(value)} has the wrong form ({_pattern_hint(where)})"
-    if kind in ("literal_error", "enum"):
-        return where, f"{_show(value)} is not allowed ({err['msg'].replace('Input should be ', 'use ')})"
-    if kind == "too_short" and isinstance(value, (list, str)):
-        return where, "is empty (give at least one value)"
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    return where, f"{_show(value)}: {msg}" if kind.endswith("_type") or kind.endswith("_parsing") else msg
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"' if len(value) < 60 else f'"{value[:57]}..."'
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
-
-
-def _pattern_hint(where: str) -> str:
-    last = where.split(".")[-1]
-    return {
-        "geo": 'latitude,longitude in decimal degrees, e.g. "50.4292,2.8319"',
-        "osm": "N, W or R followed by the OpenStreetMap id, e.g. R113314",
-        "country": "ISO 3166-1 alpha-2 in capitals, e.g. FR",
-        "url": "an absolute http(s) URL",
-        "link": "an absolute http(s) URL",
-        "base_url": "an absolute http(s) URL ending with /",
-        "language": "an ISO 639 code such as fr or fr-BE",
-        "email": "an e-mail address",
-    }.get(last, "see the catalog format in the README")
-
-
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    cur: Any = model
-    for part in loc:
-        if isinstance(part, int) or cur is None:
-            continue
-        info = cur.model_fields.get(part)
-        cur = _inner_model(info.annotation) if info else None
-    return list(cur.model_fields) if cur is not None else []
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found:
-            return found
-    return None
-
-
-def _validate(model: type[BaseModel], data: Any, shown: str, errors: list[ArtoiscastError]) -> Any:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        errors.append(CatalogError("the file must hold a mapping of keys to values", path=shown))
-        return None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        found: list[tuple[str, str]] = []
-        for err in exc.errors(include_url=False):
-            item = _message(dict(err), model)
-            if item not in found:  # a union field reports once per member type
-                found.append(item)
-        # a misspelt key is one problem, not two: drop "missing" for the key it was meant to be
-        meant = {where.rsplit(".", 1)[0] + "." + m.group(1) if "." in where else m.group(1)
-                 for where, reason in found if (m := re.search(r"did you mean '([^']+)'", reason))}
-        for where, reason in found:
-            if not (reason.startswith("required field is missing") and where in meant):
-                errors.append(CatalogError(reason, path=shown, field=where or None))
-        return None
-
-
 # ---------------------------------------------------------------- side files
+
+EPISODE_FOLDER = "episode folder"
+CATALOG = "catalog folder"
+NO_PODCAST = ("not found (create it with title, description, author, base_url, artwork and guid: see the README's "
+              "catalog section, or --root the catalog folder)")
 
 
 def _side_file(folder: Path, rel: str, shown: str, fld: str, errors: list[ArtoiscastError]) -> Path | None:
     """Resolve a path written in an episode file; it must stay inside the episode folder."""
-    if rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel) or ".." in Path(rel).parts:
-        errors.append(CatalogError(f'"{rel}" leaves the episode folder (give a file name inside it)', path=shown, field=fld))
-        return None
-    path = folder / rel
-    if _plain_file(folder, Path(rel).parts):
-        return path
     try:
-        real = path.resolve(strict=True)
-    except (FileNotFoundError, RuntimeError):
-        errors.append(CatalogError(f'"{rel}" not found (put the file beside episode.yaml)', path=shown, field=fld))
+        return safe_file(folder, rel, folder, scope=EPISODE_FOLDER, missing="not found (put the file beside episode.yaml)")
+    except Unsafe as exc:
+        errors.append(CatalogError(f'"{rel}" {exc.reason}', path=shown, field=fld))
         return None
-    if not real.is_relative_to(folder.resolve()):
-        errors.append(CatalogError(f'"{rel}" is a link out of the episode folder (copy the file in)', path=shown, field=fld))
-        return None
-    if not real.is_file():
-        errors.append(CatalogError(f'"{rel}" is not a file', path=shown, field=fld))
-        return None
-    return path
 
 
-def _plain_file(folder: Path, parts: tuple[str, ...]) -> bool:
-    """True when ``folder/parts`` is a regular file reached through real folders only (no symlink).
-
-    Then it is inside the folder without resolving anything: one lstat per part instead of
-    ``Path.resolve`` (an lstat per component of the whole path). Anything else (links, missing
-    files) goes through the full check of ``_side_file``.
-    """
-    if not parts:
-        return False
-    cur = str(folder)
-    for i, part in enumerate(parts):
-        cur = os.path.join(cur, part)
-        try:
-            mode = os.lstat(cur).st_mode
-        except OSError:
-            return False
-        if not (stat.S_ISREG(mode) if i == len(parts) - 1 else stat.S_ISDIR(mode)):
-            return False
-    return True
+def _found_file(root: Path, folder: Path, entry: os.DirEntry[str], errors: list[ArtoiscastError], *,
+                within: Path | None = None, scope: str = EPISODE_FOLDER) -> Path | None:
+    """A file found by its name in ``folder`` (``transcript.vtt``, ``chapters.yaml``, ``episode.yaml``...):
+    the same rules as a path written in a file, inside ``folder`` (or ``within``)."""
+    try:
+        return found_file(folder, entry, within or folder, scope=scope)
+    except Unsafe as exc:
+        errors.append(CatalogError(exc.reason, path=_rel(root, folder / entry.name)))
+        return None
 
 
 def _root_file(root: Path, base: Path, rel: str, shown: str, fld: str, errors: list[ArtoiscastError]) -> Path:
-    path = base / rel
-    if ".." in Path(rel).parts or Path(rel).is_absolute():
-        errors.append(CatalogError(f'"{rel}" leaves the catalog folder', path=shown, field=fld))
-    elif not path.is_file():
-        errors.append(
-            CatalogError(f'"{rel}" not found (add the image, or run scripts/make_demo_audio for the demo)', path=shown, field=fld)
-        )
-    return path
+    """The show's own files (artwork of podcast.yaml and feeds/*.yaml): inside the catalog folder."""
+    try:
+        return safe_file(base, rel, root, scope=CATALOG,
+                         missing="not found (add the image, or run scripts/make_demo_audio for the demo)")
+    except Unsafe as exc:
+        errors.append(CatalogError(f'"{rel}" {exc.reason}', path=shown, field=fld))
+        return base / rel
 
 
 # ---------------------------------------------------------------- loading
@@ -503,7 +396,8 @@ def _read(root: Path, path: Path, model: type[BaseModel], errors: list[Artoiscas
 PARALLEL_FILES = 1000
 
 
-def _load_clean(folders: Sequence[Path], *, root: Path, podcast: Podcast | None, themes: list[str]) -> list[Episode | None]:
+def _load_clean(folders: Sequence[Path], *, root: Path, podcast: Podcast | None,
+                themes: list[str] | None) -> list[Episode | None]:
     """Each folder's Episode, or None when it has any problem (``load_catalog`` loads those again
     to report them in order). Runs in a second process for half of a large catalog."""
     out: list[Episode | None] = []
@@ -525,19 +419,33 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
     errors: list[ArtoiscastError] = []
     ignore: list[ArtoiscastError] = []
     files_errors = errors if check_files else ignore
-    if not (root / "podcast.yaml").is_file():
-        raise ErrorList([CatalogError("not found (run artoiscast init, or --root the catalog folder)", path="podcast.yaml")])
-    podcast: Podcast | None = _read(root, root / "podcast.yaml", Podcast, errors)
+    podcast: Podcast | None = None
+    try:
+        safe_file(root, "podcast.yaml", root, scope="catalog folder", missing=NO_PODCAST)
+    except Unsafe as exc:
+        if exc.reason == NO_PODCAST:  # most likely not the catalog folder: nothing else to say
+            raise ErrorList([CatalogError(NO_PODCAST, path="podcast.yaml")]) from None
+        errors.append(CatalogError(exc.reason, path="podcast.yaml"))
+    else:
+        podcast = _read(root, root / "podcast.yaml", Podcast, errors)
     if podcast is not None:
         _root_file(root, root, podcast.artwork, "podcast.yaml", "artwork", files_errors)
 
     feeds: dict[str, Feed] = {}
     raw_themes: set[str] = set()
     feed_dir = root / "feeds"
-    for path in sorted(feed_dir.glob("*.yaml")) if feed_dir.is_dir() else []:
+    n_errors = len(errors)
+    feed_entries = _listing(root, feed_dir, errors)
+    feeds_unread = len(errors) > n_errors  # feeds/ is there but cannot be read
+    for file_name in sorted(n for n in feed_entries or {} if n.endswith(".yaml")):
+        path = feed_dir / file_name
         name, shown = path.stem, _rel(root, path)
         if not SLUG_RE.match(name) or name in RESERVED_FEEDS:
             errors.append(CatalogError(f'"{name}" is not a usable feed name (a-z, 0-9, -; not all/publisher)', path=shown))
+            continue
+        entry = feed_entries[file_name]  # type: ignore[index]
+        if not entry.is_file(follow_symlinks=False) and not _found_file(root, feed_dir, entry, errors, within=root, scope=CATALOG):
+            raw_themes.add(name)  # not read: its name is the best guess of its theme
             continue
         fd: FeedDef | None = _read(root, path, FeedDef, errors)
         if fd is None:  # still know its themes, so episodes are not blamed for a broken feed file
@@ -547,9 +455,10 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
         url = f"{podcast.base_url if podcast else ''}feeds/{name}.xml"
         feeds[name] = Feed(name, fd.title, fd.description, art, fd.category, tuple(fd.themes), fd.guid or podcast_guid(url),
                            fd.update_frequency)
-    if not feeds:
+    if not feeds and not feeds_unread:
         errors.append(CatalogError("no feed definitions (add feeds/<name>.yaml)", path="feeds"))
-    themes = sorted({t for f in feeds.values() for t in f.themes} | raw_themes)
+    # unknown when feeds/ cannot be read: then no episode is blamed for its themes
+    themes = None if feeds_unread else sorted({t for f in feeds.values() for t in f.themes} | raw_themes)
     if podcast is not None:
         af = podcast.all_feed
         feeds = {
@@ -568,7 +477,7 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
 
     episodes: list[Episode] = []
     ep_dir = root / "episodes"
-    folders = _episode_folders(ep_dir)
+    folders = _episode_folders(root, ep_dir, errors)
     loaded: list[Episode | None] = [None] * len(folders)
     if len(folders) >= PARALLEL_FILES:
         loaded = in_two(functools.partial(_load_clean, root=root, podcast=podcast, themes=themes), folders,
@@ -594,14 +503,19 @@ def load_catalog(root: Path, *, check_files: bool = True) -> Catalog:
     return Catalog(root, podcast, feeds, episodes, _catalog_warnings(podcast, episodes))
 
 
-def _episode_folders(ep_dir: Path) -> list[Path]:
+def _episode_folders(root: Path, ep_dir: Path, errors: list[ArtoiscastError]) -> list[Path]:
     """The episode folders (not hidden), sorted by name."""
+    entries = _listing(root, ep_dir, errors) or {}
+    return [ep_dir / name for name in sorted(n for n, e in entries.items() if not n.startswith(".") and e.is_dir())]
+
+
+def _listing(root: Path, folder: Path, errors: list[ArtoiscastError]) -> dict[str, os.DirEntry[str]] | None:
+    """``folder``'s entries by name; None when it is missing, or unreadable (with its error added)."""
     try:
-        with os.scandir(ep_dir) as it:
-            names = sorted(e.name for e in it if not e.name.startswith(".") and e.is_dir())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return [ep_dir / name for name in names]
+        return list_folder(folder)
+    except Unsafe as exc:
+        errors.append(CatalogError(exc.reason, path=_rel(root, folder)))
+        return None
 
 
 def _raw_themes(path: Path, name: str) -> set[str]:
@@ -619,7 +533,7 @@ def _load_episode(
     root: Path,
     folder: Path,
     podcast: Podcast | None,
-    themes: list[str],
+    themes: list[str] | None,
     errors: list[ArtoiscastError],
     files_errors: list[ArtoiscastError],
 ) -> Episode | None:
@@ -629,25 +543,23 @@ def _load_episode(
             f'folder name "{folder.name}" is not a valid slug (lower-case a-z, 0-9 and -, at most 80 characters)',
             path=_rel(root, folder)))
         return None
-    try:
-        with os.scandir(folder) as it:  # one directory read, not a stat per optional file
-            entries = {e.name: e for e in it}
-    except OSError:
-        entries = {}
-
-    def is_file(name: str) -> bool:
-        return name in entries and entries[name].is_file()
-
-    if not is_file("episode.yaml"):
+    try:  # one directory read, not a stat per optional file
+        entries = list_folder(folder) or {}
+    except Unsafe as exc:  # not the same as empty: not "episode.yaml: missing"
+        errors.append(CatalogError(exc.reason, path=_rel(root, folder)))
+        return None
+    if "episode.yaml" not in entries:
         errors.append(CatalogError("missing (every episode folder needs one)", path=shown))
         return None
+    if not entries["episode.yaml"].is_file(follow_symlinks=False) and not _found_file(root, folder, entries["episode.yaml"], errors):
+        return None  # a link out of the folder, a loop, a folder...: only a plain file is read as is
     doc: EpisodeDoc | None = _read(root, folder / "episode.yaml", EpisodeDoc, errors, shown)
     if doc is None:
         return None
     if doc.host is None and podcast is not None and podcast.host:
         doc = doc.model_copy(update={"host": podcast.host})
     for i, theme in enumerate(doc.themes):
-        if theme not in themes:
+        if themes is not None and theme not in themes:
             near = difflib.get_close_matches(theme, themes, n=1)
             hint = f"did you mean {near[0]!r}?" if near else f"one of: {', '.join(themes)}"
             errors.append(CatalogError(f'"{theme}" is not a theme of any feed ({hint})', path=shown, field=f"themes[{i}]"))
@@ -655,12 +567,12 @@ def _load_episode(
     transcript = chapters = image = None
     if doc.transcript:
         transcript = _side_file(folder, doc.transcript, shown, "transcript", errors)
-    else:
-        transcript = next((folder / n for n in TRANSCRIPT_NAMES if is_file(n)), None)
+    elif found := next((n for n in TRANSCRIPT_NAMES if n in entries), None):  # found by name: the same checks
+        transcript = _found_file(root, folder, entries[found], errors)
     if doc.chapters:
         chapters = _side_file(folder, doc.chapters, shown, "chapters", errors)
-    elif is_file("chapters.yaml"):
-        chapters = folder / "chapters.yaml"
+    elif "chapters.yaml" in entries:
+        chapters = _found_file(root, folder, entries["chapters.yaml"], errors)
     if doc.image:
         image = _side_file(folder, doc.image, shown, "image", errors)
     guid = doc.guid or (str(uuid.uuid5(podcast.guid, folder.name)) if podcast else folder.name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from artoiscast.build import check_artwork
+from artoiscast.artwork import check_artwork
 from artoiscast.catalog import Catalog, load_catalog
 from artoiscast.errors import ArtoiscastError, ErrorList
 from artoiscast.transcripts import load_chapters, load_transcript

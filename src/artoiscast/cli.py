@@ -41,6 +41,13 @@ class Cli(click.Group):
             ctx.exit(130)
 
 
+def _base_url_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--base-url`` judged exactly as podcast.yaml's ``base_url`` (absolute http(s), a final / added)."""
+    from artoiscast.values import base_url_value
+
+    return None if value is None else base_url_value(value, "--base-url")
+
+
 root_option = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=".", envvar="ARTOISCAST_ROOT",
     show_default=True, help="The catalog folder (holding podcast.yaml).",
@@ -206,7 +213,8 @@ def _waiting() -> None:
 
 @cli.command(name="build")
 @root_option
-@click.option("--base-url", default=None, help="Override podcast.yaml's base_url (e.g. a staging host).")
+@click.option("--base-url", default=None, callback=_base_url_option,
+              help="Override podcast.yaml's base_url (e.g. a staging host): an absolute http(s) URL.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel encodes (default: cores).")
 def build_cmd(root: Path, base_url: str | None, jobs: int | None) -> None:
     """Ingest, then render feeds, pages and embeds into build/site (nothing is published).
@@ -435,7 +443,8 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, folder: Path | N
 @root_option
 @click.argument("theme")
 @click.option("--n", "count", type=click.IntRange(1, 20), default=5, show_default=True, help="Episodes shown.")
-@click.option("--base-url", default=None, help="Override podcast.yaml's base_url.")
+@click.option("--base-url", default=None, callback=_base_url_option,
+              help="Override podcast.yaml's base_url: an absolute http(s) URL.")
 def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
     """Print the one-line <iframe> that shows THEME's latest episodes on a partner site.
 

@@ -8,7 +8,6 @@ Errors break an app or a directory's rules; warnings are advice (``--strict`` fa
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import uuid
@@ -491,13 +490,13 @@ def http(method: str, url: str, headers: Mapping[str, str] | None = None, *, rea
 def check_artwork_bytes(data: bytes, url: str) -> str | None:
     """What is wrong with artwork bytes for Apple (1400-3000 px square RGB JPEG/PNG whose
     extension matches), or None."""
-    from PIL import Image, UnidentifiedImageError
+    from artoiscast.artwork import BadImage, open_image
 
-    try:
-        with Image.open(io.BytesIO(data)) as im:
+    try:  # header only, a decompression bomb refused before decoding
+        with open_image(data) as im:
             fmt, (w, h), mode = im.format, im.size, im.mode
-    except (UnidentifiedImageError, OSError):
-        return "is not a readable image"
+    except BadImage as exc:
+        return exc.reason
     ext = urlsplit(url).path.rsplit(".", 1)[-1].lower()
     if fmt not in ("JPEG", "PNG"):
         return f"is {fmt}, not JPEG or PNG"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +20,13 @@ import webvtt
 
 from artoiscast.audio.tags import Chapter
 from artoiscast.errors import TranscriptError, read_reason
+from artoiscast.values import http_url_problem, show_value
 from artoiscast.yamlio import load_yaml
 
 _VOICE = re.compile(r"^<v(?:\.[^ >]+)*\s+([^>]+)>")
 _TAG = re.compile(r"</?[a-z][^>]*>")
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d{1,3})?)$")
+MAX_TIME = 100 * 3600.0  # no episode is longer: a start beyond is a typo (and 1e308 s would not format)
 
 
 @dataclass(frozen=True)
@@ -45,16 +48,28 @@ class Transcript:
 
 
 def parse_time(value: Any) -> float:
-    """``HH:MM:SS(.mmm)``, ``MM:SS`` or a number of seconds -> seconds. Raises ValueError."""
+    """``HH:MM:SS(.mmm)``, ``MM:SS`` or a number of seconds -> seconds, from 0 to MAX_TIME.
+
+    Raises ValueError saying what is wrong: not a time (``.nan`` included), negative, or
+    longer than any episode (``inf``, ``1e308``).
+    """
     if isinstance(value, bool):
-        raise ValueError("not a time")
+        raise ValueError(f"{show_value(value)} is not a time (use HH:MM:SS.mmm or seconds)")
     if isinstance(value, (int, float)):
-        return float(value)
-    m = _TIME.match(str(value).strip())
-    if not m:
-        raise ValueError("not a time")
-    h, mnt, s = m.groups()
-    return int(h or 0) * 3600 + int(mnt) * 60 + float(s)
+        seconds = float(value)
+    else:
+        m = _TIME.match(str(value).strip())
+        if not m:
+            raise ValueError(f"{show_value(str(value))} is not a time (use HH:MM:SS.mmm or seconds)")
+        h, mnt, s = m.groups()
+        seconds = int(h or 0) * 3600 + int(mnt) * 60 + float(s)
+    if math.isnan(seconds):
+        raise ValueError(f"{show_value(value)} is not a time (use HH:MM:SS.mmm or seconds)")
+    if seconds < 0:
+        raise ValueError(f"{show_value(value)} is negative (the first chapter starts at 0)")
+    if seconds > MAX_TIME:
+        raise ValueError(f"{show_value(value)} is longer than any episode (at most {MAX_TIME / 3600:.0f} hours)")
+    return seconds
 
 
 def fmt_time(seconds: float, sep: str = ".") -> str:
@@ -69,7 +84,9 @@ def fmt_time(seconds: float, sep: str = ".") -> str:
 
 
 def load_chapters(path: Path, duration: float | None, shown: str) -> list[Chapter]:
-    """Read ``chapters.yaml``: a list of {start, title, url?, image?}, ascending, inside the audio."""
+    """Read ``chapters.yaml``: a list of {start, title, url?, image?}, ascending, inside the audio;
+    ``url`` and ``image`` absolute http(s) URLs. Returns the chapters; raises TranscriptError
+    (or CatalogError for the YAML itself) naming the file and the chapter."""
     data = load_yaml(path, shown)
     if not isinstance(data, list) or not data:
         raise TranscriptError("must be a non-empty list of {start, title}", path=shown)
@@ -83,9 +100,8 @@ def load_chapters(path: Path, duration: float | None, shown: str) -> list[Chapte
             raise TranscriptError(f"unknown key {sorted(unknown)[0]!r} (use start, title, url, image)", path=shown, field=where)
         try:
             start = parse_time(item.get("start"))
-        except ValueError:
-            raise TranscriptError(f'start: "{item.get("start")}" is not a time (use HH:MM:SS.mmm or seconds)',
-                                  path=shown, field=where) from None
+        except ValueError as exc:
+            raise TranscriptError(f"start: {exc}", path=shown, field=where) from None
         title = str(item.get("title") or "").strip()
         if not title:
             raise TranscriptError("title: required field is missing", path=shown, field=where)
@@ -95,10 +111,14 @@ def load_chapters(path: Path, duration: float | None, shown: str) -> list[Chapte
         if duration is not None and start >= duration:
             raise TranscriptError(f"start {fmt_time(start)} is after the end of the audio ({fmt_time(duration)})",
                                   path=shown, field=where)
-        url = item.get("url")
-        if url is not None and not re.match(r"^https?://\S+$", str(url)):
-            raise TranscriptError(f'url: "{url}" is not a web address (use http:// or https://)', path=shown, field=where)
-        out.append(Chapter(start, title, item.get("url"), item.get("image")))
+        links = {}
+        for key in ("url", "image"):  # the same rule as every URL of the catalog: http(s) only
+            value = item.get(key)
+            problem = http_url_problem(value.strip() if isinstance(value, str) else value) if value is not None else None
+            if problem:
+                raise TranscriptError(f"{key}: {problem}", path=shown, field=where)
+            links[key] = value.strip() if isinstance(value, str) else None
+        out.append(Chapter(start, title, links["url"], links["image"]))
     return out
 
 

@@ -1,7 +1,10 @@
-"""Safe YAML reading: the C safe loader, no tags, bounded aliases, dates kept as text.
+"""Safe YAML reading: the C safe loader, no tags, bounded aliases and depth, no key twice,
+dates kept as text.
 
 Dates stay strings so that the schema (not the YAML parser) judges them and can say
-which field is wrong: ``date: "2025-02-31" is not a date (use YYYY-MM-DD)``.
+which field is wrong: ``date: "2025-02-31" is not a date (use YYYY-MM-DD)``. Every YAML file
+of the catalog (``podcast.yaml``, ``feeds/*.yaml``, ``episode.yaml``, ``chapters.yaml``) is
+read here, so each rule holds for all of them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ _BaseLoader: type = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoad
 
 MAX_ALIASES = 64
 MAX_BYTES = 1 << 20
+MAX_DEPTH = 64  # mappings and lists inside each other; the catalog's own files go 3 deep
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -26,7 +30,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 class _PyLoader(yaml.SafeLoader):
-    """The same, pure Python: only to word a syntax error."""
+    """The same, pure Python: only to word a syntax error (its parser, never its recursive composer)."""
 
 
 _PyLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers = {
@@ -45,65 +49,190 @@ def _where(exc: yaml.YAMLError) -> str:
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_PLAIN_KEYS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+               "tag:yaml.org,2002:float"}
+_DEEP = f"nested deeper than {MAX_DEPTH} levels (write the data flatter)"
 
 
 class _Unusual(Exception):
     """A document the direct construction leaves to PyYAML's (merge keys, complex keys...)."""
 
 
-def _construct(loader: Any, node: yaml.Node) -> Any:
+class _Refused(Exception):
+    """A well-formed document the catalog refuses: nested too deep, or a key given twice.
+
+    ``path`` (keys and list indexes from the top) is filled in on the way out of the recursion.
+    """
+
+    def __init__(self, reason: str, mark: Any, path: list[Any] | None = None):
+        super().__init__(reason)
+        self.reason, self.mark, self.path = reason, mark, path or []
+
+
+def _twice(key: Any, key_node: yaml.Node, path: list[Any]) -> _Refused:
+    shown = f'"{key}"' if isinstance(key, str) else repr(key)
+    return _Refused(f"key {shown} is given twice (line {key_node.start_mark.line + 1}; keep one)", None, path + [key])
+
+
+def _construct(loader: Any, node: yaml.Node, depth: int = 1) -> Any:
     tag = node.tag
     if tag == _STR and isinstance(node, yaml.ScalarNode):
         return node.value
     if tag == _MAP and isinstance(node, yaml.MappingNode):
+        if depth > MAX_DEPTH:
+            raise _Refused(_DEEP, node.start_mark)
         data = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_KEYS:
                 raise _Unusual
-            data[_construct(loader, key_node)] = _construct(loader, value_node)
+            key = _construct(loader, key_node)
+            if key in data and (isinstance(key, str) or any(k == key and type(k) is type(key) for k in data)):
+                raise _twice(key, key_node, [])  # (1 and true are one Python key, but not one key given twice)
+            try:
+                data[key] = _construct(loader, value_node, depth + 1)
+            except _Refused as exc:
+                exc.path.insert(0, key)
+                raise
         return data
     if tag == _SEQ and isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, child) for child in node.value]
+        if depth > MAX_DEPTH:
+            raise _Refused(_DEEP, node.start_mark)
+        out = []
+        for i, child in enumerate(node.value):
+            try:
+                out.append(_construct(loader, child, depth + 1))
+            except _Refused as exc:
+                exc.path.insert(0, i)
+                raise
+        return out
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_object(node, deep=True)  # int, bool, null, float...: PyYAML's own
     raise _Unusual
 
 
-_PLAIN_KEYS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
-               "tag:yaml.org,2002:float"}
+def _children(node: yaml.Node) -> list[tuple[Any, yaml.Node]]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(enumerate(node.value))
+    if isinstance(node, yaml.MappingNode):
+        out: list[tuple[Any, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            label = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            out += [(label, key_node), (label, value_node)]
+        return out
+    return []
 
 
-def _load_tree(text: str) -> Any:
-    """``yaml.load`` for a document without aliases: the C parser composes the nodes, and maps,
-    lists and strings are built directly (PyYAML's constructor defers each mapping through a
-    generator: most of the time of loading 10,000 episode files). Anything unusual (merge keys,
-    complex or tagged keys, explicit tags) and every error take PyYAML's own path, so the result
-    and the messages are the same."""
+def _check_tree(loader: Any, top: yaml.Node) -> None:
+    """What :func:`_construct` checks on its way, for a document PyYAML's constructor builds
+    (aliases, merge keys, tags): depth and keys given twice, without recursion. A node an alias
+    shares is walked once, and its depth counts wherever it is used. Raises _Refused."""
+    depth: dict[int, int] = {}  # id(node) -> levels of collections from it down
+    open_ids: set[int] = set()  # on the current path: an alias back up (a recursive list) adds nothing
+    stack: list[tuple[yaml.Node, list[Any], Any]] = []
+
+    def enter(node: yaml.Node, path: list[Any]) -> None:
+        if len(stack) >= MAX_DEPTH:
+            raise _Refused(_DEEP, node.start_mark, path)
+        if isinstance(node, yaml.MappingNode):
+            _no_key_twice(loader, node, path)
+        open_ids.add(id(node))
+        stack.append((node, path, iter(_children(node))))
+
+    enter(top, [])
+    while stack:
+        node, path, todo = stack[-1]
+        child = next(todo, None)
+        if child is None:
+            stack.pop()
+            open_ids.discard(id(node))
+            kids = [depth.get(id(c), 0) for _, c in _children(node) if id(c) not in open_ids]
+            depth[id(node)] = 1 + max(kids, default=0)
+            if len(stack) + depth[id(node)] > MAX_DEPTH:
+                raise _Refused(_DEEP, node.start_mark, path)
+            continue
+        label, sub = child
+        if isinstance(sub, yaml.CollectionNode) and id(sub) not in depth and id(sub) not in open_ids:
+            enter(sub, path + [label])
+
+
+def _no_key_twice(loader: Any, node: yaml.MappingNode, path: list[Any]) -> None:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+            continue  # a complex key (PyYAML refuses it) or a merge key (its keys may be overridden)
+        key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node, deep=True)
+        if (type(key), key) in seen:
+            raise _twice(key, key_node, path)
+        seen.add((type(key), key))
+
+
+def _load_tree(text: str, *, plain: bool) -> Any:
+    """``yaml.load`` with the catalog's limits. For a document without aliases (``plain``), the C
+    parser composes the nodes and maps, lists and strings are built directly (PyYAML's
+    constructor defers each mapping through a generator: most of the time of loading 10,000
+    episode files). Anything unusual (aliases, merge keys, complex or tagged keys, explicit tags)
+    is checked by :func:`_check_tree` and built by PyYAML's own constructor, so the result and
+    the messages are PyYAML's. Raises yaml.YAMLError or _Refused."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        try:
-            return _construct(loader, node)
-        except (_Unusual, yaml.YAMLError):
-            pass
+        if plain:
+            try:
+                return _construct(loader, node)
+            except _Unusual:
+                pass
+        _check_tree(loader, node)
+        return loader.construct_document(node)
     finally:
         loader.dispose()
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from the safe loader
+
+
+def _too_deep(text: str) -> Any:
+    """The mark where ``text`` first nests deeper than MAX_DEPTH, or None. Reads the pure-Python
+    parser's events: no recursion, and it stops there (libyaml's scanner reads ahead and stops
+    at its own limit of 1000 levels with a syntax error)."""
+    level = 0
+    try:
+        for ev in yaml.parse(text, Loader=_PyLoader):
+            if isinstance(ev, yaml.CollectionStartEvent):
+                level += 1
+                if level > MAX_DEPTH:
+                    return ev.start_mark
+            elif isinstance(ev, yaml.CollectionEndEvent):
+                level -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _field(path: list[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def _at(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
 def load_yaml(path: Path, display: str | None = None) -> Any:
     """Read one YAML document from ``path``.
 
-    Returns the parsed data. Raises CatalogError (naming the file and line) on
-    unreadable files, syntax errors, too many aliases or an oversized file.
+    Returns the parsed data. Raises CatalogError (naming the file and line) on unreadable
+    files, syntax errors, too many aliases, nesting deeper than MAX_DEPTH, a key given twice
+    in a mapping, or an oversized file.
     """
     shown = display or str(path)
     try:
         raw = path.read_bytes()
+    except PermissionError as exc:
+        raise CatalogError("cannot be read (permission denied)", path=shown) from exc
     except OSError as exc:
-        raise CatalogError(f"cannot read file ({exc.strerror})", path=shown) from exc
+        raise CatalogError(f"cannot be read ({(exc.strerror or str(exc)).lower()})", path=shown) from exc
     if len(raw) > MAX_BYTES:
         raise CatalogError(f"file is larger than {MAX_BYTES} bytes", path=shown)
     try:
@@ -115,13 +244,20 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
         aliases = sum(1 for ev in yaml.parse(text, Loader=_Loader) if isinstance(ev, yaml.AliasEvent)) if "*" in text else 0
         if aliases > MAX_ALIASES:
             raise CatalogError(f"{aliases} YAML aliases (at most {MAX_ALIASES}); write the values out", path=shown)
-        if aliases:
-            return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from the safe loader
-        return _load_tree(text)
-    except yaml.YAMLError as exc:
-        if _BaseLoader is not yaml.SafeLoader:  # the pure-Python parser words syntax errors more clearly
-            try:
-                yaml.load(text, Loader=_PyLoader)  # noqa: S506 - a safe loader
+        return _load_tree(text, plain=not aliases)
+    except _Refused as exc:
+        where = _field(exc.path) if exc.mark is None else _at(exc.mark)
+        raise CatalogError(exc.reason, path=shown, field=where or None) from None
+    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: the pure-Python composer, without libyaml
+        mark = _too_deep(text)
+        if mark is not None:
+            raise CatalogError(_DEEP, path=shown, field=_at(mark)) from None
+        if isinstance(exc, RecursionError):
+            raise
+        if _BaseLoader is not yaml.SafeLoader and isinstance(exc, (yaml.scanner.ScannerError, yaml.parser.ParserError)):
+            try:  # the pure-Python parser words syntax errors more clearly (its events only: no recursion)
+                for _ in yaml.parse(text, Loader=_PyLoader):
+                    pass
             except yaml.YAMLError as py_exc:
                 exc = py_exc
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -1,0 +1,89 @@
+"""Artwork: the show's, the feeds' and the episodes' images, judged before anything uses them.
+
+Apps want a square RGB JPEG or PNG of 1400 to 3000 px. The size an image declares is read
+from its header and judged before a single pixel is decoded, so a decompression bomb (a small
+PNG declaring 15000x15000 pixels) is refused at once; then the image is decoded in full, so a
+truncated file is refused by ``check`` rather than found by ``build``. ``check`` and ``build``
+both call :func:`check_artwork`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import warnings
+import zlib
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from artoiscast.errors import CatalogError
+
+# What a broken image raises while Pillow decodes it (truncated, bad chunk, bad CRC...).
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error, zlib.error)
+_MIN, _MAX = 1400, 3000
+
+
+class BadImage(Exception):
+    """Bytes that are not an image one may decode. ``reason`` reads after the file's name."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def open_image(data: bytes) -> Any:
+    """A lazily decoded Pillow image of ``data`` (only its header read). Raises BadImage for
+    bytes that are no image Pillow knows, and for one declaring more pixels than Pillow's
+    ``Image.MAX_IMAGE_PIXELS`` (its DecompressionBombWarning as well as its Error)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        m = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(m.group(1)) / 1e6:.0f} megapixels" if m else "too many pixels"
+        raise BadImage(f"declares {size}: refused before decoding (apps need a square of {_MIN} to {_MAX} px)") from None
+    except UnidentifiedImageError:
+        raise BadImage("is not a readable image (not a format Pillow knows: save it as JPEG or PNG)") from None
+    except _DECODE_ERRORS as exc:
+        raise BadImage(f"is not a readable image ({exc})") from None
+
+
+def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
+    """Artwork must be a square RGB JPEG/PNG of 1400-3000 px whose extension matches, and
+    decode in full. Returns (bytes, ext). Raises CatalogError naming ``shown`` and ``fld``."""
+    name = path.name
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError(f'"{name}" not found (add the image, or run scripts/make_demo_audio)', path=shown,
+                           field=fld) from None
+    except PermissionError:
+        raise CatalogError(f'"{name}" cannot be read (permission denied)', path=shown, field=fld) from None
+    except OSError as exc:
+        raise CatalogError(f'"{name}" is not a readable image ({exc.strerror or exc})', path=shown, field=fld) from None
+    try:
+        im = open_image(data)
+    except BadImage as exc:
+        raise CatalogError(f'"{name}" {exc.reason}', path=shown, field=fld) from None
+    with im:
+        fmt, (w, h), mode = im.format, im.size, im.mode
+        ext = {"JPEG": "jpg", "PNG": "png"}.get(fmt or "")
+        if ext is None:
+            raise CatalogError(f'"{name}" is {fmt}; use JPEG or PNG', path=shown, field=fld)
+        if path.suffix.lower().lstrip(".") not in ({"jpg", "jpeg"} if ext == "jpg" else {"png"}):
+            raise CatalogError(f'"{name}" is a {fmt} file with the wrong extension (rename it .{ext})', path=shown,
+                               field=fld)
+        if w != h or not _MIN <= w <= _MAX:  # from the header: nothing decoded yet
+            raise CatalogError(f'"{name}" is {w}x{h}; apps need a square of {_MIN} to {_MAX} px', path=shown, field=fld)
+        if mode != "RGB":
+            raise CatalogError(f'"{name}" is in {mode} colour mode; save it as RGB (no alpha, no CMYK)', path=shown,
+                               field=fld)
+        try:
+            im.load()
+        except _DECODE_ERRORS as exc:
+            raise CatalogError(f'"{name}" cannot be decoded ({exc}); save it again', path=shown, field=fld) from None
+    return data, ext

@@ -145,14 +145,14 @@ def test_a_symlink_loop_found_by_name_is_one_line(root: Path) -> None:
 
 
 @pytest.mark.parametrize(("rel", "line"), [
-    (f"episodes/{SLUG}/transcript.vtt", f"error: episodes/{SLUG}/transcript.vtt: cannot be read (permission denied)"),
-    (f"episodes/{SLUG}/chapters.yaml", f"error: episodes/{SLUG}/chapters.yaml: cannot be read (permission denied)"),
-    (f"episodes/{SLUG}/audio.wav", f'error: {EP}: audio: "audio.wav" cannot be read (permission denied)'),
-    ("cover.png", 'error: podcast.yaml: artwork: "cover.png" cannot be read (permission denied)'),
+    (f"episodes/{SLUG}/transcript.vtt", f"error: episodes/{SLUG}/transcript.vtt: cannot be read (permission denied: let the user running artoiscast read it)"),
+    (f"episodes/{SLUG}/chapters.yaml", f"error: episodes/{SLUG}/chapters.yaml: cannot be read (permission denied: let the user running artoiscast read it)"),
+    (f"episodes/{SLUG}/audio.wav", f'error: {EP}: audio: "audio.wav" cannot be read (permission denied: let the user running artoiscast read it)'),
+    ("cover.png", 'error: podcast.yaml: artwork: "cover.png" cannot be read (permission denied: let the user running artoiscast read it)'),
     # 20. an unreadable episode.yaml, episode folder, feeds folder
-    (EP, f"error: {EP}: cannot be read (permission denied)"),
-    (f"episodes/{SLUG}", f"error: episodes/{SLUG}: cannot read the folder (permission denied)"),
-    ("feeds", "error: feeds: cannot read the folder (permission denied)"),
+    (EP, f"error: {EP}: cannot be read (permission denied: let the user running artoiscast read it)"),
+    (f"episodes/{SLUG}", f"error: episodes/{SLUG}: cannot read the folder (permission denied: let the user running artoiscast read it)"),
+    ("feeds", "error: feeds: cannot read the folder (permission denied: let the user running artoiscast read it)"),
 ])
 def test_an_unreadable_file_or_folder_is_one_line(root: Path, rel: str, line: str) -> None:
     """Run without root's power to read everything: as the producer's own account would."""
@@ -173,7 +173,7 @@ def test_an_unreadable_episode_folder_is_not_missing_its_episode_yaml(root: Path
     finally:
         folder.chmod(0o755)
     assert "missing" not in result.stderr
-    assert result.stderr.splitlines() == [f"error: episodes/{SLUG}: cannot read the folder (permission denied)"]
+    assert result.stderr.splitlines() == [f"error: episodes/{SLUG}: cannot read the folder (permission denied: let the user running artoiscast read it)"]
 
 
 # ---------------------------------------------------------------- 3. http(s) only, every URL field

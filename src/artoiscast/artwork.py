@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from artoiscast.errors import CatalogError
+from artoiscast.errors import CatalogError, read_reason
 
 # What a broken image raises while Pillow decodes it (truncated, bad chunk, bad CRC...).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error, zlib.error)
@@ -61,10 +61,8 @@ def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
     except FileNotFoundError:
         raise CatalogError(f'"{name}" not found (add the image, or run scripts/make_demo_audio)', path=shown,
                            field=fld) from None
-    except PermissionError:
-        raise CatalogError(f'"{name}" cannot be read (permission denied)', path=shown, field=fld) from None
     except OSError as exc:
-        raise CatalogError(f'"{name}" is not a readable image ({exc.strerror or exc})', path=shown, field=fld) from None
+        raise CatalogError(f'"{name}" {read_reason(exc)}', path=shown, field=fld) from None
     try:
         im = open_image(data)
     except BadImage as exc:

@@ -16,7 +16,9 @@ import re
 import stat
 from pathlib import Path
 
-PERMISSION = "cannot be read (permission denied)"
+from artoiscast.errors import read_reason
+
+PERMISSION = read_reason(PermissionError(errno.EACCES, "Permission denied"))
 LOOP = "is a symlink loop (replace the link by the file itself)"
 
 
@@ -78,7 +80,7 @@ def _checked(path: Path, within: Path, *, scope: str, missing: str) -> Path:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise Unsafe(LOOP) from None
-        raise Unsafe(f"cannot be read ({(exc.strerror or str(exc)).lower()})") from None
+        raise Unsafe(read_reason(exc)) from None
     if not real.is_relative_to(inside):
         raise Unsafe(f"is a link out of the {scope} (copy the file in)")
     if not real.is_file():
@@ -122,7 +124,5 @@ def list_folder(folder: Path) -> dict[str, os.DirEntry[str]] | None:
             return {e.name: e for e in it}
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except PermissionError:
-        raise Unsafe("cannot read the folder (permission denied)") from None
     except OSError as exc:
-        raise Unsafe(f"cannot read the folder ({(exc.strerror or str(exc)).lower()})") from None
+        raise Unsafe(read_reason(exc).replace("cannot be read", "cannot read the folder", 1)) from None

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from artoiscast.errors import CatalogError
+from artoiscast.errors import CatalogError, read_reason
 
 # The C loader is ~10x faster (10,000 episode files: seconds, not a minute); fall back
 # to the pure-Python one for platforms without libyaml.
@@ -229,10 +229,8 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
     shown = display or str(path)
     try:
         raw = path.read_bytes()
-    except PermissionError as exc:
-        raise CatalogError("cannot be read (permission denied)", path=shown) from exc
     except OSError as exc:
-        raise CatalogError(f"cannot be read ({(exc.strerror or str(exc)).lower()})", path=shown) from exc
+        raise CatalogError(read_reason(exc), path=shown) from exc
     if len(raw) > MAX_BYTES:
         raise CatalogError(f"file is larger than {MAX_BYTES} bytes", path=shown)
     try:

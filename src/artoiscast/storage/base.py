@@ -201,15 +201,13 @@ def parse_seconds(value: object, where: Source, limit: float) -> float:
 
 
 def check_endpoint_url(value: str, where: Source) -> str:
-    """An S3 endpoint: an absolute http(s) URL with a host, and no credentials, query or fragment."""
+    """An S3 endpoint: an absolute http(s) URL (judged as every URL is, ``values.http_url_problem``)
+    without credentials, query or fragment."""
+    from artoiscast.values import http_url_problem
+
     text = value.strip()
-    try:
-        url = urlsplit(text)
-        _ = url.port  # raises ValueError on a port that is not a number
-    except ValueError:
-        url = None
-    if (url is None or url.scheme not in ("http", "https") or not url.hostname or url.username or url.password
-            or url.query or url.fragment):
+    url = urlsplit(text) if http_url_problem(text) is None else None
+    if url is None or url.username or url.password or url.query or url.fragment:
         raise where.error(f'"{value}" is not an S3 endpoint (give an absolute http(s) URL, e.g. '
                           "https://s3.fr-par.scw.cloud or http://127.0.0.1:8333)")
     return text

@@ -424,3 +424,28 @@ def test_no_podcast_yaml_says_what_to_write(tmp_path: Path) -> None:
         "README's catalog section, or --root the catalog folder)"])
     src = Path(__file__).resolve().parents[1] / "src"
     assert not [p for p in src.rglob("*.py") if "artoiscast init" in p.read_text(encoding="utf-8")]
+
+
+# ---------------------------------------------------------------- characters no feed can carry
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "line"), [
+    (EP, 'summary: "', 'summary: "\\x01 ', f"{EP}: summary: holds the control character U+0001, which no feed can "
+                                            "carry (remove it)"),
+    (EP, '- name: "Mélanie Delots"', '- name: "Mélanie\\x1bDelots"',
+     f"{EP}: guests[0].name: holds the control character U+001B, which no feed can carry (remove it)"),
+    ("podcast.yaml", 'title: "', 'title: "\\uFFFE', "podcast.yaml: title: holds the control character U+FFFE, "
+                                                     "which no feed can carry (remove it)"),
+])
+def test_a_character_xml_cannot_hold_is_refused(root: Path, rel: str, old: str, new: str, line: str) -> None:
+    edit(root, rel, old, new)
+    assert errors_of(root) == [line]
+    code, lines = invoke("build", "--root", root)  # once crashed the feed writer with a traceback
+    assert (code, lines) == (2, [f"error: {line}"])
+
+
+def test_a_chapter_title_xml_cannot_hold_is_refused(root: Path) -> None:
+    (root / "episodes" / SLUG / "chapters.yaml").write_text('- {start: 0, title: "A\\x02"}\n', encoding="utf-8")
+    assert invoke("check", "--root", root) == (
+        2, [f"error: episodes/{SLUG}/chapters.yaml: [0].title: holds the control character U+0002, which no feed "
+            "can carry (remove it)"])

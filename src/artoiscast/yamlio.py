@@ -9,6 +9,7 @@ read here, so each rule holds for all of them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +220,29 @@ def _at(mark: Any) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
+# What XML 1.0 cannot hold (C0 controls but tab and newlines, lone surrogates, U+FFFE/FFFF): a YAML
+# escape such as "\x01" puts one in a string, and every feed would then fail to be written.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _unwritable(data: Any, path: list[Any]) -> tuple[list[Any], str] | None:
+    """(where, the character) of the first string, key or value, that XML cannot hold."""
+    if isinstance(data, str):
+        m = _NOT_XML.search(data)
+        return (path, m.group()) if m else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = _unwritable(key, path) or _unwritable(value, [*path, key])
+            if found:
+                return found
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found = _unwritable(value, [*path, i])
+            if found:
+                return found
+    return None
+
+
 def load_yaml(path: Path, display: str | None = None) -> Any:
     """Read one YAML document from ``path``.
 
@@ -242,7 +266,7 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
         aliases = sum(1 for ev in yaml.parse(text, Loader=_Loader) if isinstance(ev, yaml.AliasEvent)) if "*" in text else 0
         if aliases > MAX_ALIASES:
             raise CatalogError(f"{aliases} YAML aliases (at most {MAX_ALIASES}); write the values out", path=shown)
-        return _load_tree(text, plain=not aliases)
+        data = _load_tree(text, plain=not aliases)
     except _Refused as exc:
         where = _field(exc.path) if exc.mark is None else _at(exc.mark)
         raise CatalogError(exc.reason, path=shown, field=where or None) from None
@@ -260,3 +284,8 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
                 exc = py_exc
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise CatalogError(f"{problem} (fix the YAML syntax)", path=shown, field=_where(exc)) from exc
+    bad = _unwritable(data, [])
+    if bad is not None:
+        raise CatalogError(f"holds the control character U+{ord(bad[1]):04X}, which no feed can carry (remove it)",
+                           path=shown, field=_field(bad[0]) or None)
+    return data

@@ -296,6 +296,8 @@ def spread_same_day(episodes: Sequence[Episode]) -> list[Episode]:
             by_day.setdefault(ep.doc.date, []).append(i)
     out = list(episodes)
     for indexes in by_day.values():
+        if len(indexes) == 1 and not episodes[indexes[0]].same_day:
+            continue  # alone on its day: midnight, as it is
         for rank, i in enumerate(sorted(indexes, key=lambda i: episodes[i].slug)):
             if rank != episodes[i].same_day:
                 out[i] = dataclasses.replace(episodes[i], same_day=rank)
@@ -315,9 +317,8 @@ def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[Art
     for ep in episodes:
         if not isinstance(ep.doc.date, datetime):
             shared.setdefault(ep.doc.date, []).append(ep)
-    for day, group in sorted(shared.items()):
-        if len(group) < 2:
-            continue
+    for day in sorted(d for d, group in shared.items() if len(group) > 1):
+        group = shared[day]
         for ep in sorted(group, key=lambda e: e.slug):
             out.append(CatalogError(
                 f"{day.isoformat()} is also the date of {len(group) - 1} other episode(s): published at "

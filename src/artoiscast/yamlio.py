@@ -220,8 +220,9 @@ def _at(mark: Any) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
-# What XML 1.0 cannot hold (C0 controls but tab and newlines, lone surrogates, U+FFFE/FFFF): a YAML
-# escape such as "\x01" puts one in a string, and every feed would then fail to be written.
+# What XML 1.0 cannot hold (C0 controls but tab and newlines, lone surrogates, U+FFFE/FFFF). YAML's
+# reader refuses them written as themselves, but an escape such as "\x01" puts one in a string,
+# and every feed would then fail to be written.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -284,7 +285,8 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
                 exc = py_exc
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise CatalogError(f"{problem} (fix the YAML syntax)", path=shown, field=_where(exc)) from exc
-    bad = _unwritable(data, [])
+    # the reader refuses such a character written as itself: only an escape ("\x01") makes one
+    bad = _unwritable(data, []) if "\\" in text else None
     if bad is not None:
         raise CatalogError(f"holds the control character U+{ord(bad[1]):04X}, which no feed can carry (remove it)",
                            path=shown, field=_field(bad[0]) or None)

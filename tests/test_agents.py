@@ -4,14 +4,22 @@ refresh command (scripts/update-user-agents), tested against local copies only (
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
+import http.server
+import importlib.machinery
+import importlib.util
 import json
 import random
 import shutil
 import subprocess
 import sys
+import threading
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -19,6 +27,7 @@ from artoiscast.stats import agents
 from artoiscast.stats.agents import Agent, PatternError, classify, clean, compile_js, excluded, js_to_python
 
 REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "scripts" / "update-user-agents"
 MIRROR = Path("/work/.mirror/opawg+user-agents-v2/repo")  # a bare clone of upstream, when this machine has one
 VENDORED = [*(f"{name}.json" for name in agents.FILES), "LICENSE"]
 
@@ -279,3 +288,138 @@ def test_exclusion_reasons() -> None:
                                                 (library_bots[0][1], ""), (OPERA_MAC, ""),
                                                 (CHROME_WINDOWS, "https://podverse.fm/")]}
     assert reasons == set(agents.REASONS)
+
+
+# --- scripts/update-user-agents ------------------------------------------------------------------
+
+@functools.cache
+def _script() -> ModuleType:
+    loader = importlib.machinery.SourceFileLoader("update_user_agents", str(SCRIPT))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _checkout(tmp_path: Path) -> Path:
+    """An upstream-shaped folder (src/*.json, LICENSE) holding the vendored lists."""
+    folder = tmp_path / "upstream"
+    (folder / "src").mkdir(parents=True)
+    for name in VENDORED:
+        shutil.copy(agents.DATA_DIR / name, folder / ("LICENSE" if name == "LICENSE" else f"src/{name}"))
+    return folder
+
+
+def _dest(tmp_path: Path) -> Path:
+    dest = tmp_path / "dest"
+    shutil.copytree(agents.DATA_DIR, dest)
+    return dest
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_refresh_from_a_folder_writes_the_files_and_upstream(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, dest = _checkout(tmp_path), tmp_path / "fresh"
+    assert _script().main(["--from", str(source), "--commit", COMMIT, "--date", "2026-09-01T00:00:00Z",
+                           "--dest", str(dest)]) == 0
+    assert "apps.json: 559 entries" in capsys.readouterr().out
+    for name in VENDORED:
+        assert (dest / name).read_bytes() == (agents.DATA_DIR / name).read_bytes()
+    fields = agents.read_upstream(dest / "UPSTREAM")
+    assert (fields["commit"], fields["date"]) == (COMMIT, "2026-09-01T00:00:00Z")
+    assert fields["sha256 apps.json"] == hashlib.sha256((dest / "apps.json").read_bytes()).hexdigest()
+    assert sorted(p.name for p in dest.iterdir()) == sorted([*VENDORED, "UPSTREAM"])  # no temporary left
+
+
+def _edit(path: Path, change: Callable[[list[Any]], object]) -> None:
+    document = json.loads(path.read_text())
+    change(document["entries"])
+    path.write_text(json.dumps(document))
+
+
+@pytest.mark.parametrize("breakage", ["lookbehind", "misclassified example", "bad json", "licence", "missing file"])
+def test_refresh_refuses_bad_lists_and_writes_nothing(tmp_path: Path, breakage: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    source, dest = _checkout(tmp_path), _dest(tmp_path)
+    before = _snapshot(dest)
+    if breakage == "lookbehind":
+        _edit(source / "src/apps.json", lambda entries: entries[0].update(pattern="(?<=x)Abandon/"))
+    elif breakage == "misclassified example":  # curl is a bot: an app cannot claim its UA
+        _edit(source / "src/apps.json", lambda entries: entries[0]["examples"].append("curl/8.5.0 Abandon/1"))
+    elif breakage == "bad json":
+        (source / "src/devices.json").write_text('{"entries": [')
+    elif breakage == "licence":
+        (source / "LICENSE").write_text("All rights reserved\n")
+    else:
+        (source / "src/referrers.json").unlink()
+    assert _script().main(["--from", str(source), "--commit", COMMIT, "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert "nothing written" in err
+    if breakage == "misclassified example":
+        assert "'curl/8.5.0 Abandon/1' classifies to bot 'curl'" in err
+    assert _snapshot(dest) == before
+
+
+def test_refresh_needs_a_commit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A plain folder cannot tell its commit, nor can one inside another repository (that
+    repository's HEAD is not the lists' commit)."""
+    dest = _dest(tmp_path)
+    before = _snapshot(dest)
+    source = _checkout(tmp_path)
+    assert _script().main(["--from", str(source), "--dest", str(dest)]) == 1
+    assert "give --commit" in capsys.readouterr().err
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert _script().main(["--from", str(source), "--dest", str(dest)]) == 1
+    assert "give --commit" in capsys.readouterr().err
+    assert _snapshot(dest) == before
+
+
+@pytest.mark.skipif(not MIRROR.is_dir(), reason="no local clone of opawg/user-agents-v2")
+def test_refresh_from_a_git_checkout_of_the_mirror(tmp_path: Path) -> None:
+    """The command line end to end, from a local clone (commit and date from its HEAD), on
+    the same machine's mirror: the vendored copy is exactly what it writes."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(MIRROR), str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "checkout", "-q", agents.DATA_COMMIT], check=True)
+    dest = tmp_path / "dest"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--from", str(clone), "--dest", str(dest)],
+                          check=False, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"user-agents-v2 {agents.DATA_COMMIT}" in done.stdout
+    assert _snapshot(dest) == _snapshot(agents.DATA_DIR)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_refresh_from_a_url(tmp_path: Path) -> None:
+    """--from URL: the raw files under a base URL (a local server standing in for
+    raw.githubusercontent.com), the commit read from the URL; a missing file refuses."""
+    site = tmp_path / "site"
+    site.mkdir()
+    _checkout(tmp_path).rename(site / COMMIT)
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/{COMMIT}/"
+        dest = tmp_path / "dest"
+        assert _script().main(["--from", base, "--dest", str(dest)]) == 0
+        assert agents.read_upstream(dest / "UPSTREAM")["commit"] == COMMIT
+        assert (dest / "bots.json").read_bytes() == (agents.DATA_DIR / "bots.json").read_bytes()
+        (site / COMMIT / "LICENSE").unlink()
+        before = _snapshot(dest)
+        assert _script().main(["--from", base, "--dest", str(dest)]) == 1
+        assert _snapshot(dest) == before
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -155,7 +155,10 @@ def render_site(
         alternates = ep_feeds + [views["all"]]
         page(f"{pe.page}index.html", "episode.html", pe=pe, jsonld=_jsonld(catalog, pe, base_url),
              notes=markdown_html(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds)
-        page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True, source="embed")
+        # the episode embed plays as its first feed (the marker's feed= names a built feed), its own
+        # marker embed= telling it from that feed's app downloads
+        page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True,
+             source=ep_feeds[0].name if ep_feeds else "web")
         out[f"oembed/{pe.slug}.json"] = _oembed(catalog, pe, base_url)
     assets = resources.files("artoiscast") / "templates"
     out["assets/style.css"] = (assets / "style.css").read_bytes()

@@ -5,6 +5,8 @@ theme, one per episode, the partner embeds (``embed/<theme>.html?n=5`` and
 ``embed/episode/<slug>.html``), one oEmbed JSON per episode (``oembed/<slug>.json``),
 and the player assets. Every text from the catalog goes through Jinja2's autoescape
 (notes through ``markdown_html``'s sanitiser); the pages request nothing outside the base URL.
+Every audio URL says where it was played: ``?feed=web`` on the show's pages, ``?feed=<theme>&embed=-``
+in the embeds, where player.js replaces ``-`` by the partner page's origin (see the README).
 """
 
 from __future__ import annotations

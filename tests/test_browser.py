@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp import web
@@ -32,10 +33,12 @@ class Servers:
     """The show (serve.start) and a partner site, on two ports, in one background event loop."""
 
     def __init__(self, site: Path):
+        self.site = site
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.show, self.base = self._call(serve.start(site, port=0))
+        self.access_log = site.parent / "access.log"  # what `artoiscast stats` reads
+        self.show, self.base = self._call(serve.start(site, port=0, access_log=self.access_log))
         self.pages: dict[str, str] = {}
         self.partner, self.partner_url = self._call(self._partner())
 
@@ -44,6 +47,8 @@ class Servers:
 
     async def _partner(self) -> tuple[web.AppRunner, str]:
         async def page(request: web.Request) -> web.Response:
+            if request.match_info["name"] not in self.pages:  # the browser's /favicon.ico
+                raise web.HTTPNotFound()
             return web.Response(text=self.pages[request.match_info["name"]], content_type="text/html")
 
         app = web.Application()
@@ -83,6 +88,22 @@ def browser(servers: Servers) -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
         b.close()
+
+
+def media_requests(urls: list[str], base: str) -> list[dict[str, list[str]]]:
+    """The query of every audio request among ``urls`` (all to the show's media/)."""
+    out = []
+    for u in urls:
+        parts = urlsplit(u)
+        if parts.path.endswith(".mp3"):
+            assert u.startswith(base + "media/"), u
+            out.append(parse_qs(parts.query, keep_blank_values=True))
+    return out
+
+
+def play(frame: Any, box: str) -> None:
+    frame.evaluate(f"() => document.querySelector({box!r} + ' audio').play()")
+    wait_time(frame, box, "t > 0.3")
 
 
 def record_requests(page: Any) -> list[str]:
@@ -157,6 +178,8 @@ def test_embed_on_a_partner_site(servers: Servers, browser: Any) -> None:
     outside = [u for u in urls if not u.startswith(servers.base) and u != servers.partner_url + "partner.html"]
     assert outside == []
     assert any(u.startswith(servers.base + "transcripts/") for u in urls)  # fetched from the show, not elsewhere
+    audio = media_requests(urls, servers.base)  # the plays: marked with the theme and the partner's origin
+    assert audio and all(q == {"feed": ["economy"], "embed": [servers.partner_url.rstrip("/")]} for q in audio), audio
     page.close()
 
 
@@ -183,4 +206,73 @@ def test_episode_page(servers: Servers, browser: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "episode-page.png"), full_page=True)
     assert [u for u in urls if not u.startswith(servers.base)] == []
+    # the show's own page: every audio request (preload=metadata, then the plays) says feed=web, no embed=
+    audio = media_requests(urls, servers.base)
+    assert audio and all(q == {"feed": ["web"]} for q in audio), audio
+    page.close()
+
+
+def logged(servers: Servers, needle: str) -> list[str]:
+    """The access-log lines holding ``needle``, once the log has them (serve flushes it every second)."""
+    lines: list[str] = []
+    for _ in range(100):
+        text = servers.access_log.read_text(encoding="utf-8") if servers.access_log.exists() else ""
+        lines = [line for line in text.splitlines() if needle in line]
+        if lines:
+            break
+        threading.Event().wait(0.1)
+    return lines
+
+
+def test_embed_marks_every_audio_request_with_the_partner_origin(servers: Servers, browser: Any) -> None:
+    """A theme embed and an episode embed on a partner page: every audio request says the feed
+    and embed=<the partner's origin>; opened directly, embed=-. Nothing is fetched before a play
+    (preload=none), so no request ever goes out with the bare feed URL."""
+    partner = servers.partner_url.rstrip("/")  # http://127.0.0.1:<port>, the origin document.referrer gives
+    servers.pages["marker.html"] = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Partenaire</title></head><body>'
+        f'<iframe src="{servers.base}embed/economy.html?n=2" title="Thème" style="width:320px;height:600px"></iframe>'
+        f'<iframe src="{servers.base}embed/episode/gazonor-yann-fouant.html" title="Épisode" '
+        'style="width:320px;height:300px"></iframe></body></html>')
+    page = browser.new_page(viewport={"width": 700, "height": 1000})
+    urls = record_requests(page)
+    page.goto(servers.partner_url + "marker.html")
+    theme = page.frame(url=lambda u: "/embed/economy.html" in u)
+    one = page.frame(url=lambda u: "/embed/episode/" in u)
+    assert theme is not None and one is not None
+    assert media_requests(urls, servers.base) == []  # nothing before a play
+    assert theme.evaluate("() => document.referrer") == servers.partner_url  # the origin only (the policy's default)
+    encoded = partner.replace(":", "%3A").replace("/", "%2F")
+    srcs = theme.eval_on_selector_all("audio", "as => as.map(a => a.src)")
+    assert len(srcs) == 2 and all(s.endswith(f".mp3?feed=economy&embed={encoded}") for s in srcs), srcs
+
+    play(theme, "[data-embed-list] > li:nth-child(1)")  # Mine de Soleil, in the economy embed
+    play(one, "li[data-player]")  # Gazonor, whose first feed is energy
+    audio = media_requests(urls, servers.base)
+    assert audio and all(q["embed"] == [partner] and set(q) == {"feed", "embed"} for q in audio), audio
+    by_feed = {q["feed"][0] for q in audio}
+    assert by_feed == {"economy", "energy"}, audio
+    page.close()
+    line = logged(servers, "GET /media/gazonor-yann-fouant/")
+    assert line and all(f"?feed=energy&embed={encoded} HTTP/1.1" in x for x in line), line  # what stats reads
+
+    # opened directly (no referrer), or in a page of the show's own origin: embed=-
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    urls = record_requests(page)
+    page.goto(servers.base + "embed/economy.html?n=1")
+    play(page, "[data-embed-list] > li:nth-child(1)")
+    audio = media_requests(urls, servers.base)
+    assert audio and all(q == {"feed": ["economy"], "embed": ["-"]} for q in audio), audio
+    page.close()
+    (servers.site / "own-page.html").write_text(
+        f'<!doctype html><html lang="fr"><title>La maison</title><iframe src="{servers.base}embed/energy.html?n=1" '
+        'title="Thème"></iframe></html>', encoding="utf-8")
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    urls = record_requests(page)
+    page.goto(servers.base + "own-page.html")
+    inner = page.frame(url=lambda u: "/embed/energy.html" in u)
+    assert inner is not None and inner.evaluate("() => document.referrer") == servers.base + "own-page.html"
+    play(inner, "[data-embed-list] > li:nth-child(1)")
+    audio = media_requests(urls, servers.base)
+    assert audio and all(q == {"feed": ["energy"], "embed": ["-"]} for q in audio), audio
     page.close()

@@ -400,3 +400,90 @@ def test_publisher_guid_is_pinned_and_survives_a_new_base_url(tmp_path: Path) ->
     real = yaml.safe_load((Path(__file__).resolve().parents[1] / "podcast.yaml").read_text(encoding="utf-8"))
     assert real["publisher_guid"] == str(podcast_guid("https://artoiscast.fr/feeds/publisher.xml"))
     assert real["publisher_guid"] == "515872f0-8a72-5010-924f-3e9f52abf822"
+
+
+# ---------------------------------------------------------------- OP3: the analytics prefix
+
+OP3 = "https://op3.dev/e/"
+
+
+def test_op3_prefix_goes_before_every_enclosure_and_changes_nothing_else(built_catalog: Path, tmp_path: Path) -> None:
+    """``analytics: {prefix: https://op3.dev/e/}``: every enclosure of every feed is the prefix + the
+    URL without its scheme, ?feed= included; the feeds differ from the unprefixed build in that
+    attribute only (guids, lengths, pages, media keys unchanged); feedparser and podcastparser read
+    it, the linter finds nothing, and prune still sees the media a feed references."""
+    from artoiscast.build import build
+    from artoiscast.lint import lint_site
+    from artoiscast.publish import references
+
+    root = tmp_path / "show"
+    shutil.copytree(built_catalog, root, symlinks=True)  # with the ingest cache: no audio work
+    (root / "podcast.yaml").write_text((root / "podcast.yaml").read_text() + f'analytics: {{prefix: "{OP3}"}}\n')
+    build(root)
+    old, new = site(built_catalog), site(root)
+    base = "https://artoiscast.example/"
+    for name in ("all", "economy", "energy"):
+        before, after = ((s / "feeds" / f"{name}.xml").read_bytes() for s in (old, new))
+        assert after == before.replace(b'<enclosure url="' + base.encode(),
+                                       b'<enclosure url="' + (OP3 + "artoiscast.example/").encode())
+        assert after.count(b'<enclosure url="https://op3.dev/e/artoiscast.example/media/') == after.count(b"<item>") > 0
+        fp, fp0 = feedparser.parse(after), feedparser.parse(before)
+        assert not fp.bozo and [e.id for e in fp.entries] == [e.id for e in fp0.entries]
+        for entry in fp.entries:
+            (enc,) = entry.enclosures
+            assert enc.href.startswith(OP3 + "artoiscast.example/media/") and enc.href.endswith(f".mp3?feed={name}")
+            assert int(enc.length) == (new / enc.href.split("artoiscast.example/", 1)[1].split("?")[0]).stat().st_size
+        pp = podcastparser.parse(f"{base}feeds/{name}.xml", io.BytesIO(after))
+        assert [e["enclosures"][0]["url"] for e in pp["episodes"]] == [e.enclosures[0].href for e in fp.entries]
+        assert [e["guid"] for e in pp["episodes"]] == [e.id for e in fp0.entries]
+        media = {k for k in references(f"feeds/{name}.xml", after.decode(), {base}) if k.startswith("media/")}
+        assert media == {e.enclosures[0].href.split("example/", 1)[1].split("?")[0] for e in fp.entries}
+    pages = sorted(p.relative_to(old) for p in old.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".js"))
+    assert [p for p in pages if (old / p).read_bytes() != (new / p).read_bytes() and p.name != "manifest.json"] == []
+    m0, m1 = (json.loads((s / "manifest.json").read_bytes()) for s in (old, new))
+    assert m1["episodes"] == m0["episodes"] and set(m1["files"]) == set(m0["files"])  # same media keys and guids
+    assert lint_site(new) == []
+
+
+def test_op3_rule_for_the_scheme_and_the_loopback_demo() -> None:
+    from artoiscast.feeds import enclosure_base, prefixed, unprefixed
+
+    assert prefixed("https://a.example/media/x.mp3?feed=b", OP3) == OP3 + "a.example/media/x.mp3?feed=b"
+    assert prefixed("http://a.example/media/x.mp3", OP3) == OP3 + "http://a.example/media/x.mp3"  # plain http: kept
+    assert prefixed("https://a.example/x.mp3", None) == "https://a.example/x.mp3"
+    assert enclosure_base("https://a.example/show/", OP3) == OP3 + "a.example/show/"
+    assert enclosure_base("https://a.example/", "https://op3.dev/e,pg=7d5ba8f0-3d6f-5b0a-9d4e-2b7e1b2e6f59/") == \
+        "https://op3.dev/e,pg=7d5ba8f0-3d6f-5b0a-9d4e-2b7e1b2e6f59/a.example/"
+    for local in ("http://127.0.0.1:8000/", "http://localhost:8000/", "http://[::1]:8000/"):
+        assert enclosure_base(local, OP3) == local  # the demo: op3.dev cannot reach it
+    for base in ("https://a.example/show/", "http://a.example/"):
+        url = f"{base}media/x/x-1.mp3?feed=b"
+        assert unprefixed(prefixed(url, OP3), base) == url
+        assert unprefixed(prefixed(prefixed(url, OP3), "https://dts.example/redirect.mp3/"), base) == url  # a chain
+        assert unprefixed(url, base) == url
+    assert unprefixed("https://other.example/media/x.mp3", "https://a.example/") == "https://other.example/media/x.mp3"
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("http://op3.dev/e/", '"http://op3.dev/e/" is not https'),
+    ("https://op3.dev/e", '"https://op3.dev/e" does not end with / (the enclosure URL follows the prefix'),
+    ("op3.dev/e/", '"op3.dev/e/" is not an http(s) URL'),
+    ("https://op3.dev/e/?x=1", '"https://op3.dev/e/?x=1" has a query or fragment'),
+    ("javascript:alert(1)//", '"javascript:alert(1)//" is not an http(s) URL'),
+])
+def test_a_bad_prefix_is_one_line(tmp_path: Path, value: str, reason: str) -> None:
+    from click.testing import CliRunner
+
+    from artoiscast.cli import cli
+    from conftest import make_catalog
+
+    root = make_catalog(tmp_path / "show", with_audio=False)
+    (root / "podcast.yaml").write_text((root / "podcast.yaml").read_text() + f'analytics: {{prefix: "{value}"}}\n')
+    result = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: podcast.yaml: analytics.prefix: {reason}")
+    assert line.endswith("e.g. https://op3.dev/e/)")
+    (root / "podcast.yaml").write_text((root / "podcast.yaml").read_text().replace("prefix:", "prefx:"))
+    result = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+    assert result.stderr.splitlines() == ["error: podcast.yaml: analytics.prefx: unknown key (did you mean 'prefix'?)"]

@@ -213,6 +213,31 @@ def test_same_episode_must_have_the_same_guid_in_every_feed(feeds: dict[str, byt
     assert [(f.feed, f.rule) for f in found] == [("feeds/energy.xml", "guid-across-feeds")]
 
 
+OP3 = "https://op3.dev/e/"
+
+
+def behind_op3(data: bytes, base: str) -> bytes:
+    """The feed's enclosures behind OP3's prefix, by its rule (the scheme kept for plain http)."""
+    target = base if base.startswith("http://") else base.split("://", 1)[1]
+    return data.replace(f'<enclosure url="{base}'.encode(), f'<enclosure url="{OP3}{target}'.encode())
+
+
+def test_enclosures_behind_the_op3_prefix_are_checked_against_the_real_files(feeds: dict[str, bytes],
+                                                                             sizes: dict[str, int]) -> None:
+    prefixed = {name: behind_op3(data, BASE) for name, data in feeds.items()}
+    assert prefixed["economy"] != feeds["economy"] and b"op3.dev/e/artoiscast.example/media/" in prefixed["economy"]
+    assert lint_feeds(prefixed, base_url=BASE, sizes=sizes) == []
+    erbm = 're:(op3\\.dev/e/artoiscast\\.example/media/erbm-melanie-delots/erbm-melanie-delots-[0-9a-f]{8}\\.mp3\\?feed=economy") length="\\d+"'
+    found = lint_feed("economy", _sub(prefixed["economy"], erbm, r'\1 length="1"'), base_url=BASE, sizes=sizes)
+    assert [(f.rule, f.where) for f in found] == [("enclosure-length", f"item {ERBM}")]
+    assert re.fullmatch(r"length is 1 but media/erbm-melanie-delots/erbm-melanie-delots-[0-9a-f]{8}\.mp3 has \d+ bytes",
+                        found[0].message), found[0].message
+    gone = _sub(prefixed["economy"], "op3.dev/e/artoiscast.example/media/erbm", "op3.dev/e/artoiscast.example/media/gone")
+    assert rules(lint_feed("economy", gone, base_url=BASE, sizes=sizes)) == {"enclosure-length"}
+    # one guid per episode: a feed behind the prefix and one without name the same files
+    assert lint_feeds({**feeds, "economy": prefixed["economy"]}, base_url=BASE, sizes=sizes) == []
+
+
 def test_publisher_feed_must_list_every_feed(feeds: dict[str, bytes]) -> None:
     missing = dict(feeds, publisher=re.sub(rb'<podcast:remoteItem[^>]*energy.xml"[^>]*/>', b"", feeds["publisher"]))
     found = lint_feeds(missing, base_url=BASE)
@@ -342,6 +367,32 @@ def test_live_probe_finds_missing_cors_and_wrong_types(live: tuple[Path, str]) -
     lines = [f.line() for f in found]
     assert any(": live-cors: " in line and "chapters/erbm-melanie-delots.json" in line for line in lines), lines
     assert any(": live-content-type: " in line and "application/json+chapters" in line for line in lines), lines
+
+
+def test_live_probe_behind_the_op3_prefix_probes_the_real_objects(live: tuple[Path, str]) -> None:
+    """Feeds whose enclosures go through https://op3.dev/e/: the probe maps each back to the show's
+    own object and never calls op3.dev (nothing outside 127.0.0.1 is reachable here anyway)."""
+    from artoiscast import lint
+
+    site, url = live
+    for path in (site / "feeds").glob("*.xml"):
+        path.write_bytes(behind_op3(path.read_bytes(), url))
+    assert f'<enclosure url="{OP3}{url}media/'.encode() in (site / "feeds" / "all.xml").read_bytes()
+    asked: list[str] = []
+
+    def fetch(method: str, target: str, *args: Any, **kwargs: Any) -> lint.Response:
+        asked.append(target)
+        return lint.http(method, target, *args, **kwargs)
+
+    assert probe_live(url, fetch=fetch) == []
+    assert [u for u in asked if not u.startswith(url)] == []
+    items = sum(p.read_bytes().count(b"<item>") for p in (site / "feeds").glob("*.xml"))
+    assert sum(u.startswith(url + "media/") and "?feed=" in u for u in asked) == 2 * items == 14  # HEAD, a range
+    mp3 = min((site / "media").rglob("*.mp3"))
+    with mp3.open("r+b") as f:
+        f.truncate(1000)
+    found = [f for f in probe_live(url) if f.rule == "live-length"]
+    assert found and all(f.message.startswith("Content-Length is 1000 but the feed says ") for f in found)
 
 
 def test_live_probe_of_nothing_is_one_finding() -> None:

@@ -42,6 +42,27 @@ def test_every_request_a_page_makes_stays_under_the_base_url(built_catalog: Path
     assert "url(" not in css and "@import" not in css and "http" not in js
 
 
+def test_every_player_and_download_link_carries_its_marker(built_catalog: Path) -> None:
+    """The show's pages say feed=web; the partner embeds feed=<theme>&embed=- (the player puts the
+    partner's origin in place of -): no page of the show links the audio without a marker."""
+    site = built_catalog / "build" / "site"
+    seen = set()
+    for path in pages(site):
+        rel = path.relative_to(site).as_posix()
+        for url in parse(path).xpath("//audio/@src|//source/@src|//a/@href"):
+            if "/media/" not in url:
+                continue
+            query = url.split("?", 1)[1] if "?" in url else ""
+            if rel.startswith("embed/"):
+                theme = path.stem if rel.count("/") == 1 else None
+                assert re.fullmatch(r"feed=(economy|energy)&embed=-", query) and (theme is None or query.startswith(
+                    f"feed={theme}&")), (rel, url)
+            else:
+                assert query == "feed=web", (rel, url)
+            seen.add(rel.split("/")[0])
+    assert seen == {"embed", "episodes"}  # the home and theme pages link episode pages, not the audio
+
+
 def test_home_lists_latest_episodes_and_subscribe_links_per_feed(built_catalog: Path) -> None:
     doc = parse(built_catalog / "build" / "site" / "index.html")
     assert doc.get("lang") == "fr"
@@ -85,6 +106,10 @@ def test_episode_page(built_catalog: Path) -> None:
     assert [c.get("data-seek") for c in cues] == ["0.0", "2.5"]
     assert cues[0].xpath("cite")[0].text == "René Lavergne" and not cues[1].xpath("cite")  # speaker on change
     assert doc.xpath("//audio/@aria-label") == ["Écouter : L'ERBM : Engagement pour le Renouveau du Bassin Minier"]
+    # the show's own page: every player and download link says feed=web (the stats count it as "web")
+    media = doc.xpath("//audio/@src|//a[contains(@href, '/media/')]/@href")
+    assert len(media) == 3 and all(u.startswith(BASE + "media/") and u.endswith(".mp3?feed=web") for u in media)
+    assert meta["og:audio"].endswith(".mp3")  # metadata, not a player: the canonical URL
 
 
 def test_controls_are_labelled_and_native(built_catalog: Path) -> None:
@@ -120,11 +145,17 @@ def test_embeds_and_oembed(built_catalog: Path) -> None:
     items = doc.xpath("//ol[@data-embed-list]/li")
     assert [li.xpath(".//h2/a")[0].text_content() for li in items] == [
         "Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier"]
-    assert items[1].xpath(".//audio/@src")[0].endswith("?feed=economy")
+    # the static URL already carries the embed marker (the player puts the partner's origin in it)
+    assert [a.get("src").split("?")[1] for a in doc.xpath("//audio")] == ["feed=economy&embed=-"] * 2
+    assert all(a.get("preload") == "none" and a.get("data-embed") is not None for a in doc.xpath("//audio"))
     assert items[1].xpath(".//details[@class='transcript']/@data-transcript-src") == [f"{BASE}transcripts/{SLUG}.json"]
     assert all(a.get("target") == "_blank" for a in doc.xpath("//a"))  # links leave the iframe, not the partner page
     one = parse(site / "embed" / "episode" / f"{SLUG}.html")
-    assert len(one.xpath("//ol[@class='episodes']/li")) == 1 and one.xpath("//audio/@src")[0].endswith("?feed=embed")
+    # an episode embed plays as the episode's first feed, marked as an embed
+    assert len(one.xpath("//ol[@class='episodes']/li")) == 1
+    assert one.xpath("//audio/@src")[0].endswith("?feed=economy&embed=-")
+    gazonor = parse(site / "embed" / "episode" / "gazonor-yann-fouant.html")
+    assert gazonor.xpath("//audio/@src")[0].endswith("?feed=energy&embed=-")
     oembed = json.loads((site / "oembed" / f"{SLUG}.json").read_bytes())
     assert {k: oembed[k] for k in ("version", "type", "provider_url", "title")} == {
         "version": "1.0", "type": "rich", "provider_url": BASE,

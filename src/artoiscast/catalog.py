@@ -26,7 +26,7 @@ from artoiscast.apple import CATEGORIES
 from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
 from artoiscast.parallel import in_two
 from artoiscast.paths import Unsafe, found_file, list_folder, safe_file
-from artoiscast.values import base_url_problem, http_url_problem, parse_date
+from artoiscast.values import base_url_problem, http_url_problem, parse_date, prefix_problem
 from artoiscast.values import base_url_value as base_url_value  # the checks the CLI options share
 from artoiscast.values import http_url_value as http_url_value
 from artoiscast.wording import validate as _validate
@@ -53,10 +53,19 @@ def _base_url(value: str) -> str:
     return value
 
 
+def _prefix_url(value: str) -> str:
+    problem = prefix_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 """Every URL field of the catalog: an absolute http(s) URL (no javascript:, data:, relative...)."""
 BaseUrl = Annotated[str, AfterValidator(_base_url)]
 """``base_url``: an absolute http(s) URL, a final ``/`` added when missing (``--base-url`` too)."""
+PrefixUrl = Annotated[str, AfterValidator(_prefix_url)]
+"""``analytics.prefix``: an absolute https URL ending in ``/`` (no query, no fragment)."""
 
 
 class _Model(BaseModel):
@@ -138,6 +147,13 @@ class StorageSettings(_Model):
     read_timeout: float = Field(default=20.0, gt=0, le=3600)  # seconds to wait for the store's next bytes
 
 
+class AnalyticsSettings(_Model):
+    """``analytics:`` in podcast.yaml. ``prefix``: a measurement service's redirect prefix (OP3:
+    ``https://op3.dev/e/``) put before every enclosure URL of every feed (see feeds.enclosure_base)."""
+
+    prefix: PrefixUrl | None = None
+
+
 class UpdateFrequency(_Model):
     """``podcast:updateFrequency``: a label shown in apps and an RFC 5545 rule (derived from the dates when absent)."""
 
@@ -172,6 +188,7 @@ class Podcast(_Model):
     all_feed: AllFeed = AllFeed()
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
 
 
 class FeedDef(_Model):

@@ -17,6 +17,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from email.utils import format_datetime
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -139,6 +141,44 @@ def update_frequency(dates: Sequence[datetime], language: str) -> UpdateFrequenc
     return UpdateFrequency(label=labels[key], rrule=rule)
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def prefixed(url: str, prefix: str | None) -> str:
+    """``url`` behind a measurement service's redirect prefix, by OP3's rule: the prefix, then the
+    URL without its scheme, except that a plain ``http`` URL keeps it
+    (``https://op3.dev/e/`` + ``https://artoiscast.fr/media/x.mp3`` -> ``https://op3.dev/e/artoiscast.fr/media/x.mp3``,
+    ``http://a.example/x.mp3`` -> ``https://op3.dev/e/http://a.example/x.mp3``). No prefix: ``url``."""
+    if not prefix:
+        return url
+    return prefix + (url if url[:7].lower() == "http://" else url.split("://", 1)[-1])
+
+
+def unprefixed(url: str, base_url: str | None) -> str:
+    """The URL under ``base_url`` that ``url`` reaches through redirect prefixes, else ``url``:
+    ``https://op3.dev/e/artoiscast.fr/media/x.mp3?feed=a`` -> ``https://artoiscast.fr/media/x.mp3?feed=a``
+    (the target found in the path with or without its scheme, behind one prefix or a chain)."""
+    if not base_url or url.startswith(base_url):
+        return url
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return url
+    bare = base_url.split("://", 1)[-1]
+    start = url.find("/", len(parts.scheme) + 3)  # the prefixed URL's own path
+    found = url.find("/" + bare, start) if start >= 0 else -1
+    return url if found < 0 else base_url + url[found + 1 + len(bare):]
+
+
+def enclosure_base(base_url: str, prefix: str | None) -> str:
+    """What every enclosure URL starts with: ``base_url``, behind ``prefix`` (``analytics.prefix``)
+    when there is one, except for a loopback base URL (the demo, a local ``serve``): the service
+    could not reach it, and a test listen is not a listener."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    if not prefix or host in LOOPBACK_HOSTS or host.startswith("127."):
+        return base_url
+    return prefixed(base_url, prefix)
+
+
 def feed_url(base_url: str, name: str) -> str:
     return f"{base_url}feeds/{name}.xml"
 
@@ -242,12 +282,13 @@ def render_feed(
     if not head.endswith(_CLOSE):
         raise AssertionError("unexpected serialisation of the channel")
     feed_slot, image_slot = _attr_bytes(feed.name), _attr_bytes(image_url)
-    _prepare_items(items, base_url, show.explicit, show.language)
+    urls = _Urls(base_url, enclosure_base(base_url, show.analytics.prefix))
+    _prepare_items(items, urls, show.explicit, show.language)
     out = [head[: -len(_CLOSE)]]
     for item in items:
-        pieces = _item_pieces(item, base_url, show.explicit, show.language)
+        pieces = _item_pieces(item, urls, show.explicit, show.language)
         if pieces is None:  # the episode's own text holds a slot marker: render it for this feed
-            out.append(_item_bytes(item, feed.name, base_url, show.explicit, show.language, image_url))
+            out.append(_item_bytes(item, feed.name, urls, show.explicit, show.language, image_url))
             continue
         out.append(pieces[0])
         for slot, piece in zip(pieces[1::2], pieces[2::2]):
@@ -255,6 +296,13 @@ def render_feed(
             out.append(piece)
     out.append(_CLOSE)
     return b"".join(out)
+
+
+class _Urls(NamedTuple):
+    """What an item's URLs start with: the base URL, and the enclosure's (:func:`enclosure_base`)."""
+
+    base: str
+    media: str
 
 
 # An item differs between feeds only in the enclosure's ?feed= and, for an episode without its own
@@ -274,12 +322,12 @@ def _attr_bytes(value: str) -> bytes:
     return data[len(b'<x v="') : -len(b'"/>')]
 
 
-def _item_bytes(pe: PublishedEpisode, feed_name: str, base_url: str, show_explicit: bool, lang: str,
+def _item_bytes(pe: PublishedEpisode, feed_name: str, urls: _Urls, show_explicit: bool, lang: str,
                 feed_image: str) -> bytes:
     """One ``<item>`` as it is serialised inside ``rss/channel`` (indentation included)."""
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = etree.SubElement(rss, "channel")
-    _item(ch, pe, feed_name, base_url, show_explicit, lang, feed_image)
+    _item(ch, pe, feed_name, urls, show_explicit, lang, feed_image)
     data = etree.tostring(rss, encoding="UTF-8", xml_declaration=False, pretty_print=True)
     start = data.index(_OPEN) + len(_OPEN)
     if not data.endswith(_CLOSE):
@@ -290,13 +338,13 @@ def _item_bytes(pe: PublishedEpisode, feed_name: str, base_url: str, show_explic
 _ITEM_START = b"    <item>\n"
 
 
-def _prepare_items(items: list[PublishedEpisode], base_url: str, show_explicit: bool, lang: str) -> None:
+def _prepare_items(items: list[PublishedEpisode], urls: _Urls, show_explicit: bool, lang: str) -> None:
     """Serialise the items not yet in their memo, on two cores when there are many."""
-    key = ("feeds.item", base_url, show_explicit, lang)
+    key = ("feeds.item", urls, show_explicit, lang)
     todo = list({id(pe): pe for pe in items if key not in pe.memo}.values())
     if len(todo) < 2:
         return
-    serialise = functools.partial(_serialise_items, base_url=base_url, show_explicit=show_explicit, lang=lang)
+    serialise = functools.partial(_serialise_items, urls=urls, show_explicit=show_explicit, lang=lang)
     for pe, pieces in zip(todo, in_two(serialise, todo, at_least=PARALLEL_ITEMS)):
         if pieces is not None:
             pe.memo[key] = pieces
@@ -305,7 +353,7 @@ def _prepare_items(items: list[PublishedEpisode], base_url: str, show_explicit: 
 PARALLEL_ITEMS = 2000  # below, a second process costs more than it saves
 
 
-def _serialise_items(todo: Sequence[PublishedEpisode], *, base_url: str, show_explicit: bool,
+def _serialise_items(todo: Sequence[PublishedEpisode], *, urls: _Urls, show_explicit: bool,
                      lang: str) -> list[list[bytes] | None]:
     """The slot-split bytes of each item: one tree and one ``tostring`` for all, cut at each item's
     start tag (which can occur nowhere else but in a CDATA section: then the count differs, and
@@ -313,7 +361,7 @@ def _serialise_items(todo: Sequence[PublishedEpisode], *, base_url: str, show_ex
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = etree.SubElement(rss, "channel")
     for pe in todo:
-        _item(ch, pe, _FEED_SLOT, base_url, show_explicit, lang, _IMAGE_SLOT)
+        _item(ch, pe, _FEED_SLOT, urls, show_explicit, lang, _IMAGE_SLOT)
     data = etree.tostring(rss, encoding="UTF-8", xml_declaration=False, pretty_print=True)
     if not data.endswith(_CLOSE):
         return [None] * len(todo)
@@ -329,20 +377,21 @@ def _split_slots(pe: PublishedEpisode, data: bytes) -> list[bytes] | None:
     return pieces if pieces[1::2] == expected else None
 
 
-def _item_pieces(pe: PublishedEpisode, base_url: str, show_explicit: bool, lang: str) -> list[bytes] | None:
+def _item_pieces(pe: PublishedEpisode, urls: _Urls, show_explicit: bool, lang: str) -> list[bytes] | None:
     """The item's bytes split around its slots: [text, slot, text, slot, text...], kept in ``pe.memo``.
     None when a marker also occurs in the episode's own text (then it is rendered per feed)."""
-    key = ("feeds.item", base_url, show_explicit, lang)
+    key = ("feeds.item", urls, show_explicit, lang)
     pieces = pe.memo.get(key, False)
     if pieces is False:
-        pieces = _split_slots(pe, _item_bytes(pe, _FEED_SLOT, base_url, show_explicit, lang, _IMAGE_SLOT))
+        pieces = _split_slots(pe, _item_bytes(pe, _FEED_SLOT, urls, show_explicit, lang, _IMAGE_SLOT))
         pe.memo[key] = pieces
     return pieces  # type: ignore[return-value]
 
 
-def _item(ch: etree._Element, pe: PublishedEpisode, feed_name: str, base_url: str, show_explicit: bool, lang: str,
+def _item(ch: etree._Element, pe: PublishedEpisode, feed_name: str, urls: _Urls, show_explicit: bool, lang: str,
           feed_image: str) -> None:
     ep = pe.episode
+    base_url = urls.base
     it = _sub(ch, "item")
     _sub(it, "title", plain_html(ep.title))
     _sub(it, "link", base_url + pe.page)
@@ -355,7 +404,7 @@ def _item(ch: etree._Element, pe: PublishedEpisode, feed_name: str, base_url: st
     _sub(it, _it("summary"), summary)
     _sub(it, "guid", ep.guid, isPermaLink="false")
     _sub(it, "pubDate", rfc2822(ep.published))
-    _sub(it, "enclosure", url=f"{base_url}{pe.media}?feed={feed_name}", length=str(pe.length), type="audio/mpeg")
+    _sub(it, "enclosure", url=f"{urls.media}{pe.media}?feed={feed_name}", length=str(pe.length), type="audio/mpeg")
     _sub(it, _it("duration"), str(int(round(pe.duration))))
     _sub(it, _it("explicit"), "true" if ep.explicit or show_explicit else "false")
     _sub(it, _it("episodeType"), ep.type)

@@ -25,7 +25,7 @@ from urllib.request import Request, urlopen
 from lxml import etree
 
 from artoiscast.apple import CATEGORIES
-from artoiscast.feeds import ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, PODCAST
+from artoiscast.feeds import ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, PODCAST, unprefixed
 
 NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 ENCLOSURE_TYPES = {"audio/mpeg"}
@@ -155,7 +155,7 @@ def lint_feed(
         _publisher_channel(f, ch)
     else:
         _channel(f, name, ch, base_url)
-        _items(f, ch, sizes, now)
+        _items(f, ch, sizes, now, base_url)
     if https:
         _https(f, root)
     return f.found
@@ -286,7 +286,8 @@ def _persons_locations(f: _Feed, where: str, el: etree._Element) -> None:
                 f.error(where, "location", f"podcast:location {attr}={loc.get(attr)!r} is not {hint}")
 
 
-def _items(f: _Feed, ch: etree._Element, sizes: Mapping[str, int] | None, now: datetime | None) -> None:
+def _items(f: _Feed, ch: etree._Element, sizes: Mapping[str, int] | None, now: datetime | None,
+           base_url: str | None = None) -> None:
     seen_guids: set[str] = set()
     seen_urls: set[str] = set()
     previous: datetime | None = None
@@ -306,7 +307,7 @@ def _items(f: _Feed, ch: etree._Element, sizes: Mapping[str, int] | None, now: d
         for path in ITEM_RECOMMENDED:
             if not _text(item, path):
                 f.warn(where, "recommended", f"<{path}> is missing (PSP-1 recommends it)")
-        _enclosure(f, where, item, sizes, seen_urls)
+        _enclosure(f, where, item, sizes, seen_urls, base_url)
         date = item.findtext("pubDate")
         if date is not None:
             when = _pubdate(date.strip())
@@ -355,7 +356,10 @@ def _items(f: _Feed, ch: etree._Element, sizes: Mapping[str, int] | None, now: d
             f.warn(where, "text-length", f"title is {len(title)} characters (Apple: at most 255)")
 
 
-def _enclosure(f: _Feed, where: str, item: etree._Element, sizes: Mapping[str, int] | None, seen: set[str]) -> None:
+def _enclosure(f: _Feed, where: str, item: etree._Element, sizes: Mapping[str, int] | None, seen: set[str],
+               base_url: str | None = None) -> None:
+    """One enclosure; behind a measurement prefix (``analytics.prefix``: ``https://op3.dev/e/...``)
+    its length is checked against the object the prefix redirects to."""
     encs = item.findall("enclosure")
     if len(encs) != 1:
         f.error(where, "enclosure", f"{len(encs)} enclosures (exactly one is needed)")
@@ -374,7 +378,7 @@ def _enclosure(f: _Feed, where: str, item: etree._Element, sizes: Mapping[str, i
     if length is not None and not re.fullmatch(r"\d+", length):
         f.error(where, "enclosure-length", f"length {length!r} is not a byte count")
     elif length is not None and sizes is not None and url:
-        path = urlsplit(url).path
+        path = urlsplit(unprefixed(url, base_url)).path
         key = next((k for k in sizes if path.endswith("/" + k)), None)
         if key is None:
             f.error(where, "enclosure-length", f"{url} is not a file of the built site")
@@ -428,7 +432,7 @@ def lint_feeds(feeds: Mapping[str, bytes], *, base_url: str | None = None, sizes
             enc = item.find("enclosure")
             if not guid or enc is None or not enc.get("url"):
                 continue
-            media = urlsplit(enc.get("url")).path
+            media = urlsplit(unprefixed(enc.get("url"), base_url)).path
             where = f"feeds/{name}.xml"
             if media in by_media and by_media[media][0] != guid:
                 found.append(Finding(where, item_label(item), "guid-across-feeds",
@@ -513,7 +517,7 @@ def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 
     """Probe a published show at ``base`` (ending in /) over HTTP, as apps and directories do.
 
     Reads ``feeds/publisher.xml`` and every feed it lists, lints them, then checks each
-    enclosure (HEAD 200, Content-Length equal to length, Accept-Ranges bytes, 206 on a
+    enclosure (the object under ``base``, also when the feed puts a measurement prefix before it: HEAD 200, Content-Length equal to length, Accept-Ranges bytes, 206 on a
     Range request), each artwork (downloaded: size, shape, mode, format) and each transcript
     and chapters file (200, CORS, Content-Type). Returns the findings.
     """
@@ -567,7 +571,8 @@ def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 
             where = item_label(item)
             enc = item.find("enclosure")
             if enc is not None and enc.get("url"):
-                jobs_list.append(lambda p=path, w=where, e=enc.get("url"), n=enc.get("length"):
+                real = unprefixed(enc.get("url"), base)  # behind a prefix (OP3): the object, never the service
+                jobs_list.append(lambda p=path, w=where, e=real, n=enc.get("length"):
                                  _probe_enclosure(fetch, p, w, e, n))
             sides = [(t.get("url"), t.get("type")) for t in item.findall("podcast:transcript", NS)]
             sides += [(c.get("url"), c.get("type")) for c in item.findall("podcast:chapters", NS)]

@@ -402,7 +402,8 @@ def references(key: str, text: str, bases: set[str]) -> set[str]:
     """The keys a stored document (``key``, its ``text``) references under any of ``bases`` (absolute base
     URLs ending in /): absolute URLs whatever their scheme (``https:``, ``podcast:``, none), and in
     pages the relative ``href``/``src`` too. Queries and fragments (``?feed=web``) are dropped; a
-    URL ending in / names its ``index.html``. Pure."""
+    URL ending in / names its ``index.html``; a URL behind a redirect prefix (OP3's
+    ``https://op3.dev/e/<host>/<key>``) references its target. Pure."""
     text = html.unescape(text.replace("\\/", "/"))
     roots = [_no_scheme(b) for b in bases]
     found: set[str] = set()
@@ -414,8 +415,15 @@ def references(key: str, text: str, bases: set[str]) -> set[str]:
         bare = _no_scheme(url)
         for root in roots:
             if bare.startswith(root):
-                rel = unquote(re.split(r"[?#]", bare[len(root):], maxsplit=1)[0])
-                found.add(rel + "index.html" if rel == "" or rel.endswith("/") else rel)
+                rest = bare[len(root):]
+            else:  # behind a measurement prefix (analytics.prefix): an enclosure
+                # https://op3.dev/e/artoiscast.fr/media/x.mp3 references media/x.mp3
+                at = bare.find(root[1:], 2)
+                if at < 0:
+                    continue
+                rest = bare[at + len(root) - 1:]
+            rel = unquote(re.split(r"[?#]", rest, maxsplit=1)[0])
+            found.add(rel + "index.html" if rel == "" or rel.endswith("/") else rel)
     return found
 
 

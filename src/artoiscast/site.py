@@ -5,6 +5,8 @@ theme, one per episode, the partner embeds (``embed/<theme>.html?n=5`` and
 ``embed/episode/<slug>.html``), one oEmbed JSON per episode (``oembed/<slug>.json``),
 and the player assets. Every text from the catalog goes through Jinja2's autoescape
 (notes through ``markdown_html``'s sanitiser); the pages request nothing outside the base URL.
+Every audio URL says where it was played: ``?feed=web`` on the show's pages, ``?feed=<theme>&embed=-``
+in the embeds, where player.js replaces ``-`` by the partner page's origin (see the README).
 """
 
 from __future__ import annotations
@@ -155,7 +157,10 @@ def render_site(
         alternates = ep_feeds + [views["all"]]
         page(f"{pe.page}index.html", "episode.html", pe=pe, jsonld=_jsonld(catalog, pe, base_url),
              notes=markdown_html(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds)
-        page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True, source="embed")
+        # the episode embed plays as its first feed (the marker's feed= names a built feed), its own
+        # marker embed= telling it from that feed's app downloads
+        page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True,
+             source=ep_feeds[0].name if ep_feeds else "web")
         out[f"oembed/{pe.slug}.json"] = _oembed(catalog, pe, base_url)
     assets = resources.files("artoiscast") / "templates"
     out["assets/style.css"] = (assets / "style.css").read_bytes()

@@ -17,6 +17,7 @@ from artoiscast.errors import CatalogError
 URL_HINT = "write the full address, e.g. https://example.org/page"
 BASE_URL_HINT = "give the show's address, e.g. https://artoiscast.fr/"
 DATE_HINT = "use YYYY-MM-DD"
+PREFIX_HINT = "give the service's prefix, e.g. https://op3.dev/e/"
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
@@ -77,6 +78,25 @@ def base_url_problem(text: Any) -> tuple[str | None, str]:
     if parts.query or parts.fragment or text.endswith(("?", "#")):
         return f"{show_value(text)} has a query or fragment (the base URL is a folder: {BASE_URL_HINT})", text
     return None, text if text.endswith("/") else text + "/"
+
+
+def prefix_problem(text: Any) -> str | None:
+    """What keeps ``text`` from being an enclosure prefix (``analytics.prefix``), or None: an
+    absolute https URL ending in ``/``, without a query or fragment, since the enclosure URL is
+    written right after it (``https://op3.dev/e/`` + ``artoiscast.fr/media/...``). https only:
+    every listener's request passes through it, and a plain-http hop would show it on the wire
+    (the linter's ``https`` rule asks https of every URL a feed gives)."""
+    problem = http_url_problem(text)
+    if problem:
+        return problem.replace(URL_HINT, PREFIX_HINT)
+    parts = urlsplit(text)
+    if parts.scheme.lower() != "https":
+        return f"{show_value(text)} is not https ({PREFIX_HINT})"
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        return f"{show_value(text)} has a query or fragment (the enclosure URL follows the prefix: {PREFIX_HINT})"
+    if not text.endswith("/"):
+        return f"{show_value(text)} does not end with / (the enclosure URL follows the prefix: {PREFIX_HINT})"
+    return None
 
 
 def base_url_value(text: Any, field: str, path: str | None = None) -> str:

@@ -9,6 +9,21 @@
     return (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (r < 10 ? "0" : "") + r;
   }
 
+  // embed: the partner page's origin (only its origin, from document.referrer: no cookie, no
+  // storage) goes into each audio URL as embed=, so the show's access log tells a partner's plays
+  // from the feed's; "-" when there is no referrer (opened directly, a no-referrer policy) or it
+  // is the show's own origin. Set before any audio request: the players are preload="none".
+  var origin = "-";
+  try {
+    var from = new URL(document.referrer).origin;
+    if (from && from !== "null" && from !== location.origin) origin = from;
+  } catch (e) { /* no referrer */ }
+  document.querySelectorAll("audio[data-embed]").forEach(function (a) {
+    var u = new URL(a.getAttribute("src"), location.href);
+    u.searchParams.set("embed", origin);  // percent-encoded: ":" as %3A, "/" as %2F
+    a.setAttribute("src", u.href);
+  });
+
   // embed: show the first ?n= episodes (default 5)
   var list = document.querySelector("[data-embed-list]");
   if (list) {

@@ -1,0 +1,1 @@
+"""Listener statistics the IAB Podcast Measurement v2.2 way (`artoiscast stats`)."""

@@ -419,3 +419,14 @@ def test_empty_report_in_chromium(browser: Any, tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "report-empty-375.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_a_long_period_is_drawn_as_areas_with_month_ticks() -> None:
+    data = make_data(days=200, episodes=3, scale=0.2)
+    svg = etree.fromstring(str(report.build_view(data)["charts"]["daily"]).split("\n")[0])
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    feeds = {r["feed"] for r in data["downloads"]}
+    assert len(svg.xpath(".//s:g[contains(@class, 'mark-area')]/s:path", namespaces=ns)) == len(feeds)  # one per feed
+    assert svg.xpath(".//s:g[contains(@class, 'mark-rect')]", namespaces=ns) == []
+    ticks = [t.text for t in svg.xpath(".//s:g[contains(@class, 'role-axis-label')]//s:text", namespaces=ns)]
+    assert "mars 2025" in ticks and "sept. 2025" in ticks and all(t.split()[-1] == "2025" for t in ticks if " " in t[-5:])

@@ -241,6 +241,7 @@ _CONFIG: dict[str, Any] = {
 
 
 NARROW = 310  # px of drawing in the phone version of each chart (a 375 px screen, less the margins)
+WIDE = 720  # px of the plot of the time charts on a wider screen (with its axis, the page's 52 rem column)
 
 
 def _svg(spec_for: Callable[[bool], dict[str, Any]], name: str) -> Markup:
@@ -331,20 +332,26 @@ def _bar_list(items: list[tuple[str, int, bool]], total: int, colour: str, width
 
 
 def _daily(days: list[date], feeds: list[str], per: Mapping[tuple[date, int], int], narrow: bool) -> dict[str, Any]:
-    values = [{"d": d.isoformat(), "k": k, "n": n} for (d, k), n in sorted(per.items())]
+    """Stacked bars, a bar a day; past 120 days stacked areas by step (1.6 px bars blur into pale
+    hairlines), over every day and feed, zeros included, so no area bridges a day without downloads."""
     long = len(days) > 120
+    if long:
+        values = [{"d": d.isoformat(), "k": k, "n": per.get((d, k), 0)} for d in days for k in range(len(feeds))]
+    else:
+        values = [{"d": d.isoformat(), "k": k, "n": n} for (d, k), n in sorted(per.items())]
     colours = [PALETTE[i] if i < len(PALETTE) - 1 or len(feeds) == len(PALETTE) else OTHERS for i in range(len(feeds))]
     first, last = days[0], days[-1] + timedelta(days=1)
     return {
-        "width": NARROW - 50 if narrow else 600, "height": 200 if narrow else 240,
+        "width": NARROW - 50 if narrow else WIDE, "height": 200 if narrow else 240,
         "params": [{"name": "labels", "value": feeds}],
         "data": {"values": values},
-        "mark": {"type": "bar", "width": {"band": 1 if long else 0.8}},
+        "mark": {"type": "area", "interpolate": "step-after"} if long else {"type": "bar", "width": {"band": 0.8}},
         "encoding": {
             "x": {"field": "d", "type": "temporal", "timeUnit": "utcyearmonthdate",
                   "scale": {"type": "utc", "domain": [first.isoformat(), last.isoformat()]},
-                  "axis": {"title": None, "format": "%b %Y" if long else "%-d %b", "labelOverlap": True,
-                           "tickCount": (4 if long else 3) if narrow else (12 if long else 6), "grid": False}},
+                  "axis": {"title": None, "format": "%b %Y" if long else "%-d %b", "labelOverlap": True, "grid": False,
+                           **({"values": _month_ticks(days, 4 if narrow else 7)} if long else
+                              {"tickCount": 3 if narrow else 6})}},
             "y": {"field": "n", "type": "quantitative", "aggregate": "sum", "stack": "zero",
                   "axis": {"title": None if narrow else "téléchargements par jour", "tickCount": 5, "format": ",d"}},
             "color": {"field": "k", "type": "ordinal", "scale": {"domain": list(range(len(feeds))), "range": colours},
@@ -353,6 +360,13 @@ def _daily(days: list[date], feeds: list[str], per: Mapping[tuple[date, int], in
             "order": {"field": "k", "type": "ordinal"},
         },
     }
+
+
+def _month_ticks(days: list[date], most: int) -> list[dict[str, Any]]:
+    """The first days of the months inside the period, every k-th month so that at most ``most`` show."""
+    months = sorted({(d.year, d.month) for d in days if d.day == 1})
+    step = max(1, -(-len(months) // most))
+    return [{"year": y, "month": m, "date": 1, "utc": True} for y, m in months[::step]]
 
 
 def _curves(labels: list[str], coloured: list[list[int]], grey: list[list[int]], narrow: bool) -> dict[str, Any]:
@@ -377,7 +391,7 @@ def _curves(labels: list[str], coloured: list[list[int]], grey: list[list[int]],
                                           "legend": {"title": None, "orient": "bottom", "columns": 1 if narrow else 2,
                                                      "labelExpr": "labels[datum.value]",
                                                      "labelLimit": NARROW - 30 if narrow else 270}}}})
-    return {"width": NARROW - 50 if narrow else 600, "height": 220 if narrow else 280,
+    return {"width": NARROW - 50 if narrow else WIDE, "height": 220 if narrow else 280,
             "params": [{"name": "labels", "value": labels}], "layer": layers}
 
 
@@ -500,7 +514,7 @@ def build_view(data: Mapping[str, Any], title: str | None = None) -> dict[str, A
     view["charts"]["daily"] = _svg(lambda narrow: _daily(days, feeds, per, narrow), "daily")
     matrix = [(fr_date(d), [fr_int(per.get((d, i), 0)) for i in range(len(feeds))],
                fr_int(sum(per.get((d, i), 0) for i in range(len(feeds))))) for d in days]
-    view["daily"] = {"feeds": feeds, "rows": matrix, "best": max(matrix, key=lambda m: int(m[2].replace("\u202f", "")))}
+    view["daily"] = {"feeds": feeds, "rows": matrix, "long": ndays > 120, "best": max(matrix, key=lambda m: int(m[2].replace("\u202f", "")))}
     view["themes"] = _table(_ranked(by_feed), total)
 
     top = [(f"{i + 1}. {k}", v, o) for i, (k, v, o) in enumerate(_top(episodes, 15, "autres épisodes"))]

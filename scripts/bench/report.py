@@ -176,15 +176,15 @@ def main() -> None:
         source.write_text(json.dumps(data), "utf-8")
         print(f"data: {a.days} days, {a.episodes} episodes, {len(data['downloads']):,} download rows, "
               f"{data['totals']['downloads']:,} downloads; 7 charts x 2 sizes; {a.repeat} runs after the first\n")
-        print(f"| {'':28} | first run | next (median) | peak RSS | SVG bytes | same bytes | <script> |")
-        print(f"|{'-' * 30}|-----------|---------------|----------|-----------|------------|----------|")
+        print(f"| {'':36} | first run | next (median) | peak RSS | SVG bytes | same bytes | <script> |")
+        print(f"|{'-' * 38}|-----------|---------------|----------|-----------|------------|----------|")
         vl = f"vl-convert {metadata.version('vl-convert-python')} (Vega {vl_convert.get_vega_version()})"
         for name, args in ((vl, ["--child", "vl-convert"]),
                            (f"pygal {pygal.__version__}", ["--child", "pygal"]),
                            ("write_report (whole report)", ["--child", "report"])):
             r, rss = run([*args, "--source", str(source), "--repeat", str(a.repeat)])
             same = {True: "yes", False: "no", None: "yes (test)"}[r["same"]]
-            print(f"| {name:28} | {r['first']:8.2f}s | {r['median']:12.2f}s | {rss / 1024:4.0f} MiB | {r['bytes']:9,} "
+            print(f"| {name:36} | {r['first']:8.2f}s | {r['median']:12.2f}s | {rss / 1024:4.0f} MiB | {r['bytes']:9,} "
                   f"| {same:10} | {'yes' if r['script'] else 'no':8} |")
         print("\nSVG bytes: the charts alone for the libraries, the whole index.html for write_report. Raw vl-convert"
               "\noutput differs run to run by its clip ids only (one counter per process; report.sanitise_svg numbers"

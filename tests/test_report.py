@@ -10,8 +10,8 @@ folder, no script run, no horizontal overflow at 375 px. Screenshots go to test-
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -23,12 +23,11 @@ from typing import Any
 import pytest
 from lxml import etree
 from lxml import html as lhtml
+from reportdata import HOSTILE_APP, HOSTILE_DETAIL, HOSTILE_EPISODE, HOSTILE_PARTNER, HOSTILE_SVG, empty_data, make_data
 
 from artoiscast.errors import WriteError
 from artoiscast.stats import report
 from artoiscast.stats.report import ReportFolderError, clean, render_report, sanitise_svg, write_report
-from reportdata import (HOSTILE_APP, HOSTILE_DETAIL, HOSTILE_EPISODE, HOSTILE_PARTNER, HOSTILE_SVG, empty_data,
-                        make_data)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -127,7 +126,7 @@ def test_first_30_days_are_cumulative_from_the_first_download_day(data: dict[str
     for ep, days in per.items():
         first = min(days)
 
-        def cum(k: int) -> str:
+        def cum(k: int, first: date = first, days: dict[date, int] = days) -> str:
             if first + timedelta(days=k - 1) > until:
                 return "—"
             return n(sum(c for d, c in days.items() if d < first + timedelta(days=k)))
@@ -430,3 +429,13 @@ def test_a_long_period_is_drawn_as_areas_with_month_ticks() -> None:
     assert svg.xpath(".//s:g[contains(@class, 'mark-rect')]", namespaces=ns) == []
     ticks = [t.text for t in svg.xpath(".//s:g[contains(@class, 'role-axis-label')]//s:text", namespaces=ns)]
     assert "mars 2025" in ticks and "sept. 2025" in ticks and all(t.split()[-1] == "2025" for t in ticks if " " in t[-5:])
+
+
+def test_a_flood_of_anomalies_is_counted_not_all_listed() -> None:
+    data = {**empty_data(), "anomalies": [{"kind": "ip", "detail": f"192.0.2.{i}", "excluded": i % 2 == 0}
+                                          for i in range(150)]}
+    doc = lhtml.document_fromstring(render_report(data))
+    assert len(q(doc, "//ul[@class='anomalies']/li")) == report.TABLE_MAX
+    assert "… et 50 autres." in text(q(doc, "//section[@id='anomalies']")[0])
+    kpi = text(q(doc, "//dl[@class='kpis']/div[dt='Anomalies']/dd")[0])
+    assert kpi == "150 75 exclues du décompte"

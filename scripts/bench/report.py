@@ -16,7 +16,6 @@ runs give the same bytes, whether the SVG holds a <script> or fetches anything; 
 from __future__ import annotations
 
 import argparse
-from importlib import metadata
 import json
 import os
 import statistics
@@ -26,6 +25,7 @@ import tempfile
 import time
 from collections import defaultdict
 from datetime import date, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +40,9 @@ def series(data: dict[str, Any]) -> dict[str, Any]:
     per_ep: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in data["downloads"]:
         per_day[(r["day"], r["feed"] or "sans thème")] += r["count"]
-        for k in by:
+        for k, counts in by.items():
             if k != "partner" or r[k] is not None:
-                by[k][r[k] or "inconnu"] += r["count"]
+                counts[r[k] or "inconnu"] += r["count"]
         per_ep[r["episode"]][r["day"]] += r["count"]
     start = date.fromisoformat(data["period"]["since"])
     end = date.fromisoformat(data["period"]["until"])
@@ -165,10 +165,9 @@ def main() -> None:
     if a.child:
         return child(a.child, a.source, a.repeat)
 
-    from reportdata import make_data
-
     import pygal
     import vl_convert
+    from reportdata import make_data
 
     data = make_data(days=a.days, episodes=a.episodes, scale=0.5)
     with tempfile.TemporaryDirectory() as tmp:

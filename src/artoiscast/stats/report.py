@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -114,7 +115,13 @@ def clean(value: object, limit: int = LABEL_MAX) -> str:
     that would reorder the page around them (RLO "\u202e"...) become U+FFFD; the text is cut at
     ``limit`` characters with "…". Escaping is the template's and lxml's job, not this one's.
     """
-    text = "" if value is None else str(value)
+    return _clean("" if value is None else str(value), limit)
+
+
+@functools.lru_cache(maxsize=65536)  # distinct names are few, rows many
+def _clean(text: str, limit: int) -> str:
+    if len(text) <= limit and text.isprintable():  # no Cc, Cs or Cf character: nothing to replace
+        return text
     out = []
     for ch in text[: limit + 1]:
         o = ord(ch)
@@ -188,10 +195,9 @@ def _rows(data: Mapping[str, Any]) -> list[Row]:
             raise ValueError(f"downloads[{i}]: day: not a YYYY-MM-DD date: {r!r:.200}")
         n = _count(r.get("count"))
         if n:
-            def opt(k: str) -> str | None:
-                v = r.get(k)
-                return None if v is None else clean(v)
-            rows.append(Row(clean(r.get("episode")), opt("feed"), d, opt("app"), opt("device"), opt("partner"), n))
+            feed, app, device, partner = (None if r.get(k) is None else clean(r.get(k))
+                                          for k in ("feed", "app", "device", "partner"))
+            rows.append(Row(clean(r.get("episode")), feed, d, app, device, partner, n))
     return rows
 
 
@@ -244,14 +250,14 @@ NARROW = 310  # px of drawing in the phone version of each chart (a 375 px scree
 WIDE = 720  # px of the plot of the time charts on a wider screen (with its axis, the page's 52 rem column)
 
 
-def _svg(spec_for: Callable[[bool], dict[str, Any]], name: str) -> Markup:
+def _svg(spec_for: Callable[..., dict[str, Any]], name: str) -> Markup:
     """The chart twice, wide and narrow (``spec_for(narrow)``), as sanitised inline SVG; CSS shows
     the one that fits the screen (so a phone gets 13 px text, not a 600 px chart shrunk by half)."""
     import vl_convert
 
     out = []
     for narrow in (False, True):
-        spec = {**spec_for(narrow), "config": _CONFIG}
+        spec = {**spec_for(narrow=narrow), "config": _CONFIG}
         raw = vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION, allowed_base_urls=[], format_locale="fr-FR",
                                          time_format_locale="fr-FR")
         out.append(sanitise_svg(raw, f"{name}-{'narrow' if narrow else 'wide'}", f"cap-{name}",
@@ -313,13 +319,14 @@ def _bar_list(items: list[tuple[str, int, bool]], total: int, colour: str, width
     (readable at any width: no axis to squeeze the labels)."""
     values = [{"k": i, "t": label, "v": f"{fr_int(n)} · {fr_pct(n, total)}", "n": n,
                "c": OTHERS if other else colour} for i, (label, n, other) in enumerate(items)]
+    most = max(n for _, n, _ in items)
     return {
         "width": width, "height": {"step": 40},
         "data": {"values": values},
         "encoding": {"y": {"field": "k", "type": "ordinal", "axis": None, "scale": {"paddingInner": 0, "paddingOuter": 0}}},
         "layer": [
             {"mark": {"type": "bar", "height": 10, "yOffset": 8, "cornerRadiusEnd": 2},
-             "encoding": {"x": {"field": "n", "type": "quantitative", "axis": None, "scale": {"domain": [0, max(v["n"] for v in values)]}},
+             "encoding": {"x": {"field": "n", "type": "quantitative", "axis": None, "scale": {"domain": [0, most]}},
                           "color": {"field": "c", "type": "nominal", "scale": None}}},
             {"mark": {"type": "text", "align": "left", "baseline": "alphabetic", "x": 0, "dy": 0, "yOffset": -2,
                       "fontSize": 14, "color": INK, "limit": width - 120},
@@ -329,6 +336,11 @@ def _bar_list(items: list[tuple[str, int, bool]], total: int, colour: str, width
              "encoding": {"text": {"field": "v"}}},
         ],
     }
+
+
+def _narrow_or(make: Callable[..., dict[str, Any]], *args: Any, wide: int, narrow: bool) -> dict[str, Any]:
+    """``make(*args, width)`` at the phone's width or at ``wide``."""
+    return make(*args, NARROW if narrow else wide)
 
 
 def _daily(days: list[date], feeds: list[str], per: Mapping[tuple[date, int], int], narrow: bool) -> dict[str, Any]:
@@ -446,11 +458,11 @@ def build_view(data: Mapping[str, Any], title: str | None = None) -> dict[str, A
     rejected = sum(f[3] for f in filters if f[0] != "unparsed")
 
     anomalies = []
-    for a in data.get("anomalies") or []:
-        if isinstance(a, Mapping):
-            kind = clean(a.get("kind"))
-            anomalies.append({"kind": ANOMALIES.get(kind, kind), "detail": clean(a.get("detail"), 500),
-                              "excluded": a.get("excluded") is True})
+    listed = [a for a in data.get("anomalies") or [] if isinstance(a, Mapping)]
+    for a in listed[:TABLE_MAX]:  # a flood of them (hostile logs) is not a flood of page
+        kind = clean(a.get("kind"))
+        anomalies.append({"kind": ANOMALIES.get(kind, kind), "detail": clean(a.get("detail"), 500),
+                          "excluded": a.get("excluded") is True})
 
     view: dict[str, Any] = {
         "empty": not rows,
@@ -461,7 +473,9 @@ def build_view(data: Mapping[str, Any], title: str | None = None) -> dict[str, A
         "ndays": ndays, "per_day": fr_int(round(downloads / ndays)) if ndays else "0",
         "filters": [{"key": k, "label": label, "help": hint, "count": fr_int(n)} for k, label, hint, n in filters],
         "rejected": fr_int(rejected), "unparsed": fr_int(_count(filtered.get("unparsed"))),
-        "anomalies": anomalies, "excluded": sum(a["excluded"] for a in anomalies),
+        "anomalies": anomalies, "anomalies_count": len(listed),
+        "anomalies_more": len(listed) - len(anomalies),
+        "excluded": sum(a.get("excluded") is True for a in listed),
         "method": _method(data.get("method")), "charts": {},
         "since": since.isoformat() if since else "", "until": until.isoformat() if until else "",
     }
@@ -469,7 +483,7 @@ def build_view(data: Mapping[str, Any], title: str | None = None) -> dict[str, A
     if filters and any(f[3] for f in filters):
         ranked_filters = [(label, n, False) for _, label, _, n in filters if n]
         rejected_all = sum(n for _, n, _ in ranked_filters)
-        view["charts"]["filters"] = _svg(lambda narrow: _bar_list(ranked_filters, rejected_all, MUTED, NARROW if narrow else 520),
+        view["charts"]["filters"] = _svg(functools.partial(_narrow_or, _bar_list, ranked_filters, rejected_all, MUTED, wide=520),
                                          "filters")
     if not rows:
         return view
@@ -518,15 +532,15 @@ def build_view(data: Mapping[str, Any], title: str | None = None) -> dict[str, A
     view["themes"] = _table(_ranked(by_feed), total)
 
     top = [(f"{i + 1}. {k}", v, o) for i, (k, v, o) in enumerate(_top(episodes, 15, "autres épisodes"))]
-    view["charts"]["episodes"] = _svg(lambda narrow: _bar_list(top, total, ACCENT, NARROW if narrow else 520), "episodes")
+    view["charts"]["episodes"] = _svg(functools.partial(_narrow_or, _bar_list, top, total, ACCENT, wide=520), "episodes")
     view["episodes"] = _table(episodes, total)
     view["top_episode"] = episodes[0][0]
 
-    for name, counts, colour, title in (("apps", by_app, PALETTE[1], "applications"),
-                                        ("devices", by_device, PALETTE[2], "appareils")):
+    for name, counts, colour, what in (("apps", by_app, PALETTE[1], "applications"),
+                                       ("devices", by_device, PALETTE[2], "appareils")):
         ranked = _ranked(counts)
-        bars = _top(ranked, TOP, f"autres {title}")
-        view["charts"][name] = _svg(lambda narrow: _bar_list(bars, total, colour, NARROW if narrow else 380), name)
+        bars = _top(ranked, TOP, f"autres {what}")
+        view["charts"][name] = _svg(functools.partial(_narrow_or, _bar_list, bars, total, colour, wide=380), name)
         view[name] = _table(ranked, total)
 
     view["channels"] = [("applications de podcast (flux RSS)", fr_int(channels["apps"]), fr_pct(channels["apps"], total)),
@@ -536,7 +550,7 @@ def build_view(data: Mapping[str, Any], title: str | None = None) -> dict[str, A
     partners = _ranked(by_partner)
     if partners:
         sites = _top(partners, TOP, "autres sites")
-        view["charts"]["partners"] = _svg(lambda narrow: _bar_list(sites, total, PALETTE[4], NARROW if narrow else 520),
+        view["charts"]["partners"] = _svg(functools.partial(_narrow_or, _bar_list, sites, total, PALETTE[4], wide=520),
                                           "partners")
     view["partners"] = _table(partners, total)
 

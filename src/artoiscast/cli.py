@@ -465,6 +465,113 @@ def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
     click.echo(theme_embed(base if base.endswith("/") else base + "/", theme, catalog.feeds[theme].title, count))
 
 
+# ---------------------------------------------------------------- stats
+
+
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """A YYYY-MM-DD date (a Paris day); bad input is one line, exit 2."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    import re
+
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        from artoiscast.errors import CatalogError
+
+        raise CatalogError(f'"{value}" is not a date (use YYYY-MM-DD)', field=f"--{param.name}") from None
+
+
+@cli.command()
+@root_option
+@click.argument("logs", nargs=-1, metavar="[LOG]...")
+@click.option("--from-storage", "from_storage", metavar="PREFIX", default=None,
+              help="Also read the log objects under PREFIX in the storage of podcast.yaml (S3 access logs, "
+                   "CloudFront logs); the storage options below override it as for publish.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The statistics database (default: build/stats.duckdb).")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The manifest.json giving the episodes' sizes and bitrates (default: build/site/manifest.json).")
+@click.option("--by", type=click.Choice(["episode", "feed", "day", "app", "device", "partner", "country"]),
+              default="episode", show_default=True, help="Rows of the table and of the CSV.")
+@click.option("--since", callback=_date_option, metavar="YYYY-MM-DD", help="First day counted (Paris).")
+@click.option("--until", callback=_date_option, metavar="YYYY-MM-DD", help="Last day counted (Paris).")
+@click.option("--episode", metavar="SLUG", default=None, help="Only this episode.")
+@click.option("--feed", metavar="NAME", default=None, help="Only downloads through this feed.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--html", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the HTML report (charts) into this folder; it is private: publish never uploads it.")
+@storage_options
+def stats(root: Path, logs: tuple[str, ...], from_storage: str | None, db: Path | None, manifest: Path | None,
+          by: str, since: Any, until: Any, episode: str | None, feed: str | None, fmt: str, html: Path | None,
+          **overrides: Any) -> None:
+    """Count downloads the IAB v2.2 way from access logs: the serve log (the default,
+    build/access.log), nginx/Apache/Caddy combined logs, S3 server access logs, CloudFront
+    standard logs; plain or gzipped files, folders or globs.
+
+    Each run reads only the lines it has not seen (build/stats.duckdb keeps what was read and
+    the results; never a raw IP). The README says how each rule counts.
+
+    \b
+    Examples:
+      artoiscast stats
+      artoiscast stats /var/log/nginx/access.log* --by day --since 2026-11-01
+      artoiscast stats --from-storage logs/ --to s3://artoiscast --format json
+    """
+    from artoiscast.stats import output, query
+    from artoiscast.stats.engine import run
+
+    filters = query.Filters(since, until, episode, feed)
+    inputs = list(logs)
+    if not inputs and from_storage is None:
+        default = root / "build" / "access.log"
+        if not default.is_file() and not (db or root / "build" / "stats.duckdb").is_file():
+            from artoiscast.errors import CatalogError
+
+            raise CatalogError("no log given and no serve log yet (give LOG files, folders or globs, or "
+                               "--from-storage PREFIX)", path="build/access.log")
+        inputs = [str(default)] if default.is_file() else []
+    storage = None
+    if from_storage is not None:
+        from artoiscast.catalog import load_catalog
+
+        _check_storage_options(overrides)
+        storage = _storage(root, load_catalog(root, check_files=False).podcast.storage, **overrides)
+    if by == "country":
+        raise ArtoiscastError("--by country needs a GeoIP database, which this version does not read yet",
+                              field="--by")
+    result = run(root, inputs, db=db, manifest=manifest, storage=storage, prefix=from_storage or "", by=by,
+                 filters=filters)
+    read = result.read
+    err.print(f"read {read.lines} new log lines ({read.media} for episodes) from {read.regions} files or objects"
+              + (f"; {read.unparsed} did not parse" if read.unparsed else ""), markup=False)
+    for source, line, text in read.examples:
+        err.print(f"warning: {source}:{line}: not a log line: {text}", markup=False)
+    for source in read.unknown_format:
+        err.print(f"warning: {source}: no line is a combined, S3 or CloudFront log line (all counted as unparsed)",
+                  markup=False)
+    if read.late:
+        err.print(f"warning: {read.late} requests came in after their day's salt was deleted: a listener in them "
+                  "and in earlier logs of that day may count twice", markup=False)
+    if fmt == "json":
+        click.echo(output.to_json(result.data), nl=False)
+    elif fmt == "csv":
+        click.echo(output.to_csv(result.columns, result.rows), nl=False)
+    else:
+        out.print(output.table(result.data, result.columns, result.rows))
+    if html is not None:
+        try:
+            from artoiscast.stats.report import write_report  # type: ignore[import-not-found]
+        except ImportError:
+            raise ArtoiscastError("the HTML report is not part of this build yet", field="--html") from None
+        write_report(result.data, html)
+        err.print(f"report written to {html}/index.html", markup=False)
+
+
 # ---------------------------------------------------------------- demo
 
 

@@ -1,0 +1,480 @@
+"""The statistics database (DuckDB, ``build/stats.duckdb``) and one run of ``artoiscast stats``.
+
+A run: load the episodes from the manifest, read every new log region into ``hits`` (one row per
+request for an episode's audio, the IP already hashed), classify the user agents not seen yet,
+apply the IAB rules again to every day that got new requests (:mod:`artoiscast.stats.rules`),
+forget the salts the window no longer needs, and answer the query
+(:mod:`artoiscast.stats.query`).
+
+Privacy: a raw IP never reaches the database. Each request's listener is
+``sha256(salt of its day | IP | User-Agent)`` (the IP cut to its /64 for IPv6), and the same for
+the IP alone and its /24 (/48), which the anomaly rules need. The day's salt is 32 random bytes
+kept in a file beside the database (``stats.duckdb.salts``, mode 0600, rewritten whole), never
+in it, and deleted once the day is more than :data:`SALT_KEEP_DAYS` days old: after that no one,
+this program included, can tell which address a hash was made from, or link it to the same
+listener on another day.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import itertools
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from artoiscast.errors import ArtoiscastError, CatalogError
+from artoiscast.stats import logs, query, rules
+from artoiscast.stats.sources import Cursors, Region, expand
+
+TZ = "Europe/Paris"
+SALT_KEEP_DAYS = 2  # a day's salt is deleted once it is more than this many days old (late logs)
+MEDIA_RX = r"(?:^|/)(media/([a-z0-9][a-z0-9-]{0,79})/[^/]+\.(?:mp3|m4a))$"
+PY_CHUNK = 50_000  # lines per batch on the reference parser's path
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS forgotten (day DATE PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS dirty_days (day DATE);
+CREATE TABLE IF NOT EXISTS hits (day DATE, t TIMESTAMPTZ, listener UBIGINT, ipkey UBIGINT, net UBIGINT,
+    method VARCHAR, status INTEGER, sent BIGINT, "range" VARCHAR, slug VARCHAR, media VARCHAR, feed VARCHAR,
+    embed VARCHAR, ua VARCHAR, referer VARCHAR, country VARCHAR, late BOOLEAN);
+CREATE TABLE IF NOT EXISTS requests (day DATE, media BIGINT, other BIGINT);
+CREATE TABLE IF NOT EXISTS unparsed (source VARCHAR, line BIGINT);
+CREATE TABLE IF NOT EXISTS agents (ua VARCHAR, referer VARCHAR, kind VARCHAR, name VARCHAR, category VARCHAR,
+    device VARCHAR, device_category VARCHAR, referrer VARCHAR, excluded VARCHAR);
+CREATE TABLE IF NOT EXISTS episodes (slug VARCHAR, length BIGINT, bitrate DOUBLE, audio_offset BIGINT);
+CREATE TABLE IF NOT EXISTS feeds (name VARCHAR);
+"""
+
+# SQL helpers: the IP network a listener is known by (IPv6 cut to /64), its /24 (/48), a keyed hash
+MACROS = r"""
+CREATE OR REPLACE TEMP MACRO ip_side(a, i) AS
+    CASE WHEN split_part(a, '::', i) = '' THEN []::VARCHAR[] ELSE string_split(split_part(a, '::', i), ':') END;
+CREATE OR REPLACE TEMP MACRO ip6_groups(a) AS CASE WHEN contains(a, '::')
+    THEN ip_side(a, 1) || list_transform(range(8 - len(ip_side(a, 1)) - len(ip_side(a, 2))), lambda i: '0') || ip_side(a, 2)
+    ELSE string_split(a, ':') END;
+CREATE OR REPLACE TEMP MACRO ip6_prefix(a, k) AS array_to_string(list_transform(ip6_groups(a)[1:k],
+    lambda g: CASE WHEN ltrim(g, '0') = '' THEN '0' ELSE ltrim(g, '0') END), ':');
+CREATE OR REPLACE TEMP MACRO ip_clean(ip) AS lower(split_part(trim(ip, '[]'), '%', 1));
+CREATE OR REPLACE TEMP MACRO ip_v4(ip) AS CASE WHEN NOT contains(ip, ':') THEN ip
+    WHEN regexp_full_match(ip_clean(ip), '::ffff:[0-9.]+') THEN substr(ip_clean(ip), 8) END;
+CREATE OR REPLACE TEMP MACRO ip_net(ip) AS coalesce(ip_v4(ip), ip6_prefix(ip_clean(ip), 4) || '::/64');
+CREATE OR REPLACE TEMP MACRO ip_block(ip) AS coalesce(regexp_replace(ip_v4(ip), '\.[0-9]+$', '') || '.0/24',
+    ip6_prefix(ip_clean(ip), 3) || '::/48');
+CREATE OR REPLACE TEMP MACRO keyed(salt, x) AS ('0x' || left(sha256(salt || '|' || x), 16))::UBIGINT;
+CREATE OR REPLACE TEMP MACRO param(q, name) AS nullif(coalesce(try(url_decode(regexp_extract(q,
+    '(?:^|&)' || name || '=([^&]*)', 1))), regexp_extract(q, '(?:^|&)' || name || '=([^&]*)', 1)), '');
+"""
+
+
+def today_paris(now: datetime | None = None) -> date:
+    return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(TZ)).date()
+
+
+def agents_module() -> Any:
+    """:mod:`artoiscast.stats.agents`, or its stand-in until that module is there."""
+    try:
+        return importlib.import_module("artoiscast.stats.agents")
+    except ModuleNotFoundError as exc:
+        if exc.name != "artoiscast.stats.agents":
+            raise
+        return importlib.import_module("artoiscast.stats.agents_standin")
+
+
+# ---------------------------------------------------------------- salts
+
+
+class Salts:
+    """Daily salts, in a file beside the database (never in it), each deleted when its day is old."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        except (OSError, ValueError) as exc:
+            raise ArtoiscastError(f"cannot be read ({exc}): delete it (today's listeners may then count twice)",
+                                  path=str(path)) from exc
+        self.salts: dict[str, str] = {str(k): str(v) for k, v in raw.items()}
+        self.created: set[str] = set()
+
+    def ensure(self, days: list[date]) -> None:
+        for d in days:
+            if d.isoformat() not in self.salts:
+                self.salts[d.isoformat()] = secrets.token_hex(32)
+                self.created.add(d.isoformat())
+
+    def load(self, con: Any) -> None:
+        """The salts as the TEMP table ``salts`` (day, salt), for the ingest queries."""
+        con.execute("CREATE OR REPLACE TEMP TABLE salts (day DATE, salt VARCHAR)")
+        if self.salts:
+            con.executemany("INSERT INTO salts VALUES (?, ?)", sorted(self.salts.items()))
+
+    def forget(self, before: date) -> list[str]:
+        """Delete the salts of the days before ``before``; the days deleted."""
+        old = sorted(d for d in self.salts if d < before.isoformat())
+        for d in old:
+            del self.salts[d]
+        return old
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".salts-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self.salts, f, sort_keys=True)
+            os.chmod(name, 0o600)
+            os.replace(name, self.path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+
+
+# ---------------------------------------------------------------- the database
+
+
+def open_db(path: Path) -> Any:
+    """The statistics database at ``path`` (created if missing), with its schema and helpers."""
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise ArtoiscastError(f"cannot be opened ({str(exc).splitlines()[0]}): is another stats running?",
+                              path=str(path)) from exc
+    con.execute(SCHEMA)
+    con.execute(MACROS)
+    rules.create(con)
+    return con
+
+
+def meta(con: Any, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta(con: Any, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def mark_all_dirty(con: Any) -> None:
+    con.execute("DELETE FROM dirty_days")
+    con.execute("INSERT INTO dirty_days SELECT DISTINCT day FROM hits")
+
+
+# ---------------------------------------------------------------- the manifest
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    """``manifest.json``'s episodes and feeds. Raises CatalogError if it is missing or unreadable."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CatalogError("not found: run artoiscast build first (its episodes give the sizes and bitrates the "
+                           "one-minute rule needs), or give --manifest FILE", path=str(path)) from exc
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"cannot be read as JSON ({exc})", path=str(path)) from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("episodes"), dict):
+        raise CatalogError("is not an artoiscast manifest (no episodes)", path=str(path))
+    return doc
+
+
+def use_manifest(con: Any, doc: dict[str, Any]) -> None:
+    """The episodes' sizes, bitrates and audio offsets and the feed names; every day is counted
+    again when they changed."""
+    rows, feeds = [], {"all"}
+    for slug, ep in sorted(doc["episodes"].items()):
+        length = int(ep.get("length") or 0) or None
+        duration = float(ep.get("duration") or 0)
+        bitrate = ep.get("bitrate") or (length * 8 / duration / 1000 if length and duration else None)
+        rows.append((slug, length, float(bitrate) if bitrate else None, int(ep.get("audio_offset") or 0)))
+        feeds.update(ep.get("feeds") or [])
+    fingerprint = hashlib.sha256(json.dumps([rows, sorted(feeds)]).encode()).hexdigest()
+    if meta(con, "manifest") == fingerprint:
+        return
+    con.execute("DELETE FROM episodes")
+    con.execute("DELETE FROM feeds")
+    if rows:
+        con.executemany("INSERT INTO episodes VALUES (?, ?, ?, ?)", rows)
+    con.executemany("INSERT INTO feeds VALUES (?)", [(f,) for f in sorted(feeds)])
+    set_meta(con, "manifest", fingerprint)
+    mark_all_dirty(con)
+
+
+def feed_names(con: Any) -> list[str]:
+    return [r[0] for r in con.execute("SELECT name FROM feeds ORDER BY name").fetchall()]
+
+
+# ---------------------------------------------------------------- reading logs
+
+
+@dataclass
+class ReadReport:
+    """What a run read: regions, lines, and the first unparsed lines (file, line, text)."""
+
+    regions: int = 0
+    lines: int = 0
+    media: int = 0
+    unparsed: int = 0
+    examples: list[tuple[str, int, str]] = field(default_factory=list)
+    unknown_format: list[str] = field(default_factory=list)
+    late: int = 0
+
+
+EXAMPLES = 5
+
+
+def _pass1(rel: str) -> str:
+    day = f"(t AT TIME ZONE '{TZ}')::DATE"
+    media = f"regexp_matches(path, {logs.sql_text(MEDIA_RX)})"
+    return f"""SELECT CASE WHEN ok THEN {day} END AS day, count(*) FILTER (WHERE ok AND {media}) AS media,
+        count(*) FILTER (WHERE ok AND NOT {media}) AS other, list(lineno ORDER BY lineno) FILTER (WHERE NOT ok) AS bad
+        FROM ({rel}) GROUP BY 1"""
+
+
+def _pass2(rel: str, late_days: list[str]) -> str:
+    late = "day IN (" + ", ".join(f"DATE '{d}'" for d in late_days) + ")" if late_days else "false"
+    return f"""INSERT INTO hits
+SELECT day, t, keyed(salt, ip_net(ip) || '|' || ua), keyed(salt, ip_net(ip)), keyed(salt, ip_block(ip)),
+       method, status, sent, "range", m.slug, m.key, param("query", 'feed'), param("query", 'embed'), ua,
+       regexp_replace(referer, '[?#].*$', ''), NULL, {late}
+FROM (SELECT *, (t AT TIME ZONE '{TZ}')::DATE AS day, regexp_extract(path, {logs.sql_text(MEDIA_RX)}, ['key', 'slug']) AS m
+      FROM ({rel}) WHERE ok) JOIN salts USING (day)
+WHERE m.key <> ''"""
+
+
+class Reader:
+    """Reads regions into ``hits``, each in one transaction with its cursor."""
+
+    def __init__(self, con: Any, salts: Salts, report: ReadReport):
+        self.con, self.salts, self.report = con, salts, report
+
+    def region(self, region: Region) -> None:
+        import duckdb
+
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            if region.python:
+                self._python(region)
+            else:
+                try:
+                    self._rel(region, logs.bulk_sql(region.fmt, region.path, region.first_line, region.last_line))
+                except duckdb.InvalidInputException:  # not UTF-8, a line over 1 MiB: the reference parser reads it
+                    self.con.execute("ROLLBACK")
+                    self.con.execute("BEGIN TRANSACTION")
+                    self._python(region)
+            region.commit()
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            if region.temporary:
+                region.path.unlink(missing_ok=True)
+        self.report.regions += 1
+        if not region.known:
+            self.report.unknown_format.append(region.source)
+
+    def _python(self, region: Region) -> None:
+        self.con.execute("CREATE OR REPLACE TEMP TABLE stage (lineno BIGINT, ok BOOLEAN, t TIMESTAMPTZ, ip VARCHAR, "
+                         "method VARCHAR, path VARCHAR, query VARCHAR, status INTEGER, sent BIGINT, ua VARCHAR, "
+                         "referer VARCHAR, \"range\" VARCHAR)")
+        with region.path.open("rb") as f:
+            lines = itertools.islice(f, None if region.last_line is None else region.last_line - region.first_line + 1)
+            rows = logs.python_rows(lines, region.fmt, region.first_line)
+            while batch := list(itertools.islice(rows, PY_CHUNK)):
+                ap = self.con.appender("stage")
+                ap.append_rows([(n, True, h.time, h.ip, h.method, h.path, h.query, h.status, h.sent, h.user_agent,
+                                 h.referer, h.range) if h else (n, False, *([None] * 10)) for n, h in batch])
+                ap.flush()
+                self._rel(region, "SELECT * FROM stage", python=True)
+                self.con.execute("DELETE FROM stage")
+
+    def _rel(self, region: Region, rel: str, python: bool = False) -> None:
+        days: list[date] = []
+        for day, media, other, bad in self.con.execute(_pass1(rel)).fetchall():
+            if day is None:
+                self._unparsed(region, bad or [])
+                continue
+            days.append(day)
+            self.con.execute("INSERT INTO requests VALUES (?, ?, ?)", [day, media, other])
+            self.report.lines += media + other
+            self.report.media += media
+            if media:
+                self.con.execute("INSERT INTO dirty_days VALUES (?)", [day])
+        before = set(self.salts.created)
+        self.salts.ensure(days)
+        forgotten = {str(r[0]) for r in self.con.execute("SELECT day FROM forgotten").fetchall()}
+        late = sorted(d for d in self.salts.created - before if d in forgotten)
+        if self.salts.created - before:
+            self.salts.load(self.con)
+        self.con.execute(_pass2(rel, late))
+        if late:
+            self.report.late += int(self.con.execute(
+                "SELECT count(*) FROM hits WHERE late AND day IN (SELECT unnest(?::DATE[]))", [late]).fetchone()[0])
+
+    def _unparsed(self, region: Region, bad: list[int]) -> None:
+        if not bad:
+            return
+        self.report.lines += len(bad)
+        self.report.unparsed += len(bad)
+        ap = self.con.appender("unparsed")
+        ap.append_rows([(region.source, int(n)) for n in bad])
+        ap.flush()
+        wanted = [int(n) for n in bad[:EXAMPLES - len(self.report.examples)]]
+        if wanted:
+            texts = _lines_at(region, wanted)
+            self.report.examples += [(region.source, n, texts.get(n, "")) for n in wanted]
+
+
+def _lines_at(region: Region, numbers: list[int]) -> dict[int, str]:
+    """The text of a few lines of a region, for the examples printed (never stored)."""
+    out: dict[int, str] = {}
+    wanted = set(numbers)
+    with region.path.open("rb") as f:
+        for n, raw in enumerate(f, region.first_line):
+            if n in wanted:
+                out[n] = raw.rstrip(b"\r\n").decode("utf-8", "replace")[:160]
+                if len(out) == len(wanted):
+                    break
+    return out
+
+
+def classify_agents(con: Any) -> None:
+    """Classify the user agents (and, for browsers, the referers) of the dirty days not seen yet."""
+    agents = agents_module()
+    new = [r[0] for r in con.execute(
+        "SELECT DISTINCT ua FROM hits WHERE day IN (SELECT day FROM dirty_days) AND ua NOT IN "
+        "(SELECT ua FROM agents WHERE referer = '')").fetchall()]
+    rows = []
+    for ua in new:
+        a = agents.classify(ua, "")
+        rows.append((ua, "", a.kind, a.name, a.category, a.device, a.device_category, None, agents.excluded(a, ua)))
+    pairs = con.execute(
+        "SELECT DISTINCT h.ua, h.referer FROM hits h JOIN agents a ON a.ua = h.ua AND a.referer = '' AND a.kind = 'browser' "
+        "WHERE h.referer <> '' AND h.day IN (SELECT day FROM dirty_days) AND NOT EXISTS "
+        "(SELECT 1 FROM agents b WHERE b.ua = h.ua AND b.referer = h.referer)").fetchall() if not rows else []
+    if rows:
+        ap = con.appender("agents")
+        ap.append_rows(rows)
+        ap.flush()
+        pairs = con.execute(
+            "SELECT DISTINCT h.ua, h.referer FROM hits h JOIN agents a ON a.ua = h.ua AND a.referer = '' "
+            "AND a.kind = 'browser' WHERE h.referer <> '' AND h.day IN (SELECT day FROM dirty_days) AND NOT EXISTS "
+            "(SELECT 1 FROM agents b WHERE b.ua = h.ua AND b.referer = h.referer)").fetchall()
+    if pairs:
+        ap = con.appender("agents")
+        for ua, referer in pairs:
+            a = agents.classify(ua, referer)
+            ap.append_row(ua, referer, a.kind, a.name, a.category, a.device, a.device_category, a.referrer,
+                          agents.excluded(a, ua))
+        ap.flush()
+
+
+@contextlib.contextmanager
+def _tmpdir(db: Path) -> Any:
+    with tempfile.TemporaryDirectory(prefix=".stats-", dir=db.parent) as name:
+        yield Path(name)
+
+
+def update(con: Any, db: Path, *, paths: list[Path] = (), storage: Any = None, prefix: str = "",  # type: ignore[assignment]
+           now: datetime | None = None) -> ReadReport:
+    """Read what is new in ``paths`` (and under ``prefix`` in ``storage``), classify new agents,
+    count the dirty days again and forget old salts. Returns what was read."""
+    agents = agents_module()
+    version = f"{rules.RULES_VERSION}/{agents.DATA_COMMIT}"
+    if meta(con, "rules") != version:  # new rules or new lists: classify again, count every day again
+        con.execute("DELETE FROM agents")
+        mark_all_dirty(con)
+        set_meta(con, "rules", version)
+    salts = Salts(Path(str(db) + ".salts"))
+    salts.load(con)
+    report = ReadReport()
+    reader = Reader(con, salts, report)
+    with _tmpdir(db) as tmp:
+        cursors = Cursors(con, tmp)
+        try:
+            for region in cursors.file_regions(list(paths), now.timestamp() if now else None):
+                reader.region(region)
+            if storage is not None:
+                for region in cursors.object_regions(storage, prefix):
+                    reader.region(region)
+        finally:
+            salts.save()
+    classify_agents(con)
+    days = [r[0] for r in con.execute("SELECT DISTINCT day FROM dirty_days ORDER BY day").fetchall()]
+    if days:
+        con.execute("BEGIN TRANSACTION")
+        rules.recompute(con, days)
+        con.execute("DELETE FROM dirty_days")
+        con.execute("COMMIT")
+    gone = salts.forget(today_paris(now) - timedelta(days=SALT_KEEP_DAYS))
+    if gone:
+        con.executemany("INSERT OR IGNORE INTO forgotten VALUES (?)", [(d,) for d in gone])
+        salts.save()
+    return report
+
+
+# ---------------------------------------------------------------- one run
+
+
+@dataclass
+class Result:
+    """A run's answer: the JSON object, the ``--by`` table and what was read."""
+
+    data: dict[str, Any]
+    columns: list[str]
+    rows: list[list[Any]]
+    read: ReadReport
+
+
+def default_manifest(root: Path) -> Path:
+    return root / "build" / "site" / "manifest.json"
+
+
+def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path | None = None, storage: Any = None,
+        prefix: str = "", by: str = "episode", filters: query.Filters | None = None,
+        now: datetime | None = None) -> Result:
+    """Read what is new in ``inputs`` (files, folders, globs) and under ``prefix`` in ``storage``,
+    count, and answer for ``filters``, grouped ``by``.
+
+    Raises CatalogError (bad input: exit 2) for an input that names nothing, a missing manifest,
+    an unknown episode or feed; ArtoiscastError for a database that cannot be opened."""
+    filters = filters or query.Filters()
+    if by not in query.BY:
+        raise CatalogError(f'"{by}" is not a grouping (use one of: {", ".join(query.BY)})', field="--by")
+    paths = expand(inputs)
+    doc = load_manifest(manifest or default_manifest(root))
+    db = db or root / "build" / "stats.duckdb"
+    con = open_db(db)
+    try:
+        use_manifest(con, doc)
+        _check_filters(con, filters)
+        report = update(con, db, paths=paths, storage=storage, prefix=prefix, now=now)
+        data = query.report(con, filters, agents_commit=agents_module().DATA_COMMIT)
+        columns, rows = query.grouped(con, by, filters)
+    finally:
+        con.close()
+    return Result(data, columns, rows, report)
+
+
+def _check_filters(con: Any, f: query.Filters) -> None:
+    feeds = feed_names(con)
+    if f.feed is not None and f.feed not in feeds:
+        raise CatalogError(f'"{f.feed}" is not a feed (one of: {", ".join(feeds)})', field="--feed")
+    if f.episode is not None:
+        known = {r[0] for r in con.execute("SELECT slug FROM episodes UNION SELECT DISTINCT slug FROM downloads").fetchall()}
+        if f.episode not in known:
+            raise CatalogError(f'"{f.episode}" is not an episode of the manifest nor of the statistics', field="--episode")
+    if f.since and f.until and f.since > f.until:
+        raise CatalogError(f"{f.since} is after --until {f.until}", field="--since")

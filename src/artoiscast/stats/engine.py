@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from artoiscast.errors import ArtoiscastError, CatalogError
 from artoiscast.stats import logs, query, rules
-from artoiscast.stats.sources import Cursors, Region, expand
+from artoiscast.stats.sources import Cursors, Input, Region, expand
 
 TZ = "Europe/Paris"
 SALT_KEEP_DAYS = 2  # a day's salt is deleted once it is more than this many days old (late logs)
@@ -228,6 +228,7 @@ class ReadReport:
     unparsed: int = 0
     examples: list[tuple[str, int, str]] = field(default_factory=list)
     unknown_format: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files of a folder or glob that are not logs
     late: int = 0
 
 
@@ -387,7 +388,7 @@ def _tmpdir(db: Path) -> Any:
         yield Path(name)
 
 
-def update(con: Any, db: Path, *, paths: list[Path] = (), storage: Any = None, prefix: str = "",  # type: ignore[assignment]
+def update(con: Any, db: Path, *, inputs: list[Input] = (), storage: Any = None, prefix: str = "",  # type: ignore[assignment]
            now: datetime | None = None) -> ReadReport:
     """Read what is new in ``paths`` (and under ``prefix`` in ``storage``), classify new agents,
     count the dirty days again and forget old salts. Returns what was read."""
@@ -404,7 +405,7 @@ def update(con: Any, db: Path, *, paths: list[Path] = (), storage: Any = None, p
     with _tmpdir(db) as tmp:
         cursors = Cursors(con, tmp)
         try:
-            for region in cursors.file_regions(list(paths), now.timestamp() if now else None):
+            for region in cursors.file_regions(list(inputs), now.timestamp() if now else None, report.skipped):
                 reader.region(region)
             if storage is not None:
                 for region in cursors.object_regions(storage, prefix):
@@ -453,14 +454,14 @@ def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path
     filters = filters or query.Filters()
     if by not in query.BY:
         raise CatalogError(f'"{by}" is not a grouping (use one of: {", ".join(query.BY)})', field="--by")
-    paths = expand(inputs)
-    doc = load_manifest(manifest or default_manifest(root))
     db = db or root / "build" / "stats.duckdb"
+    files = expand(inputs, exclude=(db, Path(str(db) + ".salts"), Path(str(db) + ".wal")))
+    doc = load_manifest(manifest or default_manifest(root))
     con = open_db(db)
     try:
         use_manifest(con, doc)
         _check_filters(con, filters)
-        report = update(con, db, paths=paths, storage=storage, prefix=prefix, now=now)
+        report = update(con, db, inputs=files, storage=storage, prefix=prefix, now=now)
         data = query.report(con, filters, agents_commit=agents_module().DATA_COMMIT)
         columns, rows = query.grouped(con, by, filters)
     finally:

@@ -76,30 +76,44 @@ class Region:
             self.path.unlink(missing_ok=True)
 
 
-def expand(inputs: list[str]) -> list[Path]:
-    """Every file named by ``inputs`` (files, folders, globs), in a stable order, each once.
+@dataclass(frozen=True)
+class Input:
+    """A file to read; ``named`` when the user named it (not found in a folder or by a glob)."""
+
+    path: Path
+    named: bool
+
+
+def expand(inputs: list[str], *, exclude: tuple[Path, ...] = ()) -> list[Input]:
+    """Every file named by ``inputs`` (files, folders, globs), in a stable order, each once,
+    without the ``exclude`` d ones (the statistics database and its salts).
 
     Raises InputError for an input that names nothing."""
-    out: list[Path] = []
+    out: list[Input] = []
     for item in inputs:
         if any(c in item for c in "*?["):
             found = sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
             if not found:
                 raise InputError("matches no file (give a log file, a folder or a glob)", path=item)
-            out += found
+            out += [Input(p, False) for p in found]
             continue
         path = Path(item)
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.is_file()
-                          and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            out += [Input(p, False) for p in sorted(path.rglob("*")) if p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)]
         elif path.is_file():
-            out.append(path)
+            out.append(Input(path, True))
         elif path.exists():
             raise InputError("is not a regular file (give a log file, a folder or a glob)", path=item)
         else:
             raise InputError("not found (give a log file, a folder or a glob)", path=item)
-    seen: set[Path] = set()
-    return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+    seen = {p.resolve() for p in exclude}
+    unique = []
+    for i in out:
+        if i.path.resolve() not in seen:
+            seen.add(i.path.resolve())
+            unique.append(i)
+    return unique
 
 
 def _is_gzip(path: Path) -> bool:
@@ -158,20 +172,31 @@ class Cursors:
                 best = row
         return best
 
-    def file_regions(self, paths: list[Path], now: float | None = None) -> Iterator[Region]:
-        """A region per file with lines not read yet. Raises InputError for a file that cannot be read."""
-        for path in paths:
+    def file_regions(self, inputs: list[Input], now: float | None = None,
+                     skipped: list[str] | None = None) -> Iterator[Region]:
+        """A region per file with lines not read yet; a file found in a folder or by a glob whose
+        first lines are no log's is left out (and added to ``skipped``). Raises InputError for a
+        file that cannot be read."""
+        for item in inputs:
+            path = item.path
             try:
-                region = self._file(path, time.time() if now is None else now)
+                region = self._file(path, time.time() if now is None else now, item.named)
             except OSError as exc:
                 raise InputError(read_reason(exc), path=str(path)) from exc
             except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
                 raise InputError(f"is a damaged gzip file ({exc}: copy it again, or leave it out)",
                                  path=str(path)) from exc
-            if region is not None:
-                yield region
+            if region is None:
+                continue
+            if not region.known and not item.named:
+                if region.temporary:
+                    region.path.unlink(missing_ok=True)
+                if skipped is not None:
+                    skipped.append(str(path))
+                continue
+            yield region
 
-    def _file(self, path: Path, now: float) -> Region | None:
+    def _file(self, path: Path, now: float, named: bool = True) -> Region | None:
         st = path.stat()
         ident = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
         if self.con.execute("SELECT 1 FROM log_files WHERE dev = ? AND ino = ? AND size = ? AND mtime_ns = ?",

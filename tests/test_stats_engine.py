@@ -188,9 +188,10 @@ def test_incremental_append_rotate_truncate(show: Path) -> None:
     assert third.read.lines == 1 and third.data["totals"]["downloads"] == 11
     (show / "build" / "access.log.2.gz").write_bytes(gzip.compress(rotated.read_bytes()))
     rotated.unlink()
-    fourth = count(show, [str(show / "build")])  # a folder: its database and its manifest are not logs
+    (show / "build" / "notes.txt").write_text("not a log\nat all\n", encoding="utf-8")
+    fourth = count(show, [str(show / "build")])  # a folder: its database and other files are not logs
     assert fourth.read.lines == 0 and fourth.data["totals"]["downloads"] == 11
-    assert fourth.read.skipped == [str(show / "build" / "site" / "manifest.json")]
+    assert fourth.read.skipped == [str(show / "build" / "notes.txt")]
     # copytruncate: the log is emptied in place and written again from its start
     log.write_text("", encoding="utf-8")
     other = extra.replace("192.0.2.77", "192.0.2.78")

@@ -523,7 +523,7 @@ def stats(root: Path, logs: tuple[str, ...], from_storage: str | None, db: Path 
       artoiscast stats --from-storage logs/ --to s3://artoiscast --format json
     """
     from artoiscast.stats import output, query
-    from artoiscast.stats.engine import run
+    from artoiscast.stats.engine import SALT_KEEP_DAYS as SALT_DAYS, run
 
     filters = query.Filters(since, until, episode, feed)
     inputs = list(logs)
@@ -547,16 +547,18 @@ def stats(root: Path, logs: tuple[str, ...], from_storage: str | None, db: Path 
     result = run(root, inputs, db=db, manifest=manifest, storage=storage, prefix=from_storage or "", by=by,
                  filters=filters)
     read = result.read
-    err.print(f"read {read.lines} new log lines ({read.media} for episodes) from {read.regions} files or objects"
-              + (f"; {read.unparsed} did not parse" if read.unparsed else ""), markup=False)
+    click.echo(f"read {read.lines} new log lines ({read.media} for episodes) from {read.regions} files or objects"
+               + (f"; {read.unparsed} did not parse" if read.unparsed else ""), err=True)
     for source, line, text in read.examples:
-        err.print(f"warning: {source}:{line}: not a log line: {text}", markup=False)
+        click.echo(f"warning: {source}:{line}: not a log line: {text}", err=True)
     for source in read.unknown_format:
-        err.print(f"warning: {source}: no line is a combined, S3 or CloudFront log line (all counted as unparsed)",
-                  markup=False)
+        click.echo(f"warning: {source}: no line is a combined, S3 or CloudFront log line (all counted as unparsed)",
+                   err=True)
+    for source in read.skipped:
+        click.echo(f"warning: {source}: not a log (left out)", err=True)
     if read.late:
-        err.print(f"warning: {read.late} requests came in after their day's salt was deleted: a listener in them "
-                  "and in earlier logs of that day may count twice", markup=False)
+        click.echo(f"warning: {read.late} requests are of days whose salt was already deleted (more than "
+                   f"{SALT_DAYS} days old): a listener in them and in that day's earlier logs may count twice", err=True)
     if fmt == "json":
         click.echo(output.to_json(result.data), nl=False)
     elif fmt == "csv":
@@ -569,7 +571,7 @@ def stats(root: Path, logs: tuple[str, ...], from_storage: str | None, db: Path 
         except ImportError:
             raise ArtoiscastError("the HTML report is not part of this build yet", field="--html") from None
         write_report(result.data, html)
-        err.print(f"report written to {html}/index.html", markup=False)
+        click.echo(f"report written to {html}/index.html", err=True)
 
 
 # ---------------------------------------------------------------- demo

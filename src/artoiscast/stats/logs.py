@@ -230,10 +230,13 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _lines_sql(path: Path, first_line: int, last_line: int | None) -> str:
-    limit = f" WHERE n <= {last_line - first_line + 1}" if last_line is not None else ""
+def _lines_sql(path: Path, first_line: int, last_line: int | None, numbered: bool) -> str:
+    csv = f"read_csv({sql_text(str(path))}, {CSV_OPTIONS})"
+    if not numbered:  # no line numbers: DuckDB parses on every core (a numbered scan is one stream)
+        return f"SELECT NULL::BIGINT AS lineno, line FROM {csv} WHERE line IS NOT NULL"
+    limit = f"n <= {last_line - first_line + 1} AND " if last_line is not None else ""
     return (f"SELECT n + {first_line - 1} AS lineno, line FROM (SELECT row_number() OVER () AS n, line "
-            f"FROM read_csv({sql_text(str(path))}, {CSV_OPTIONS})){limit}")
+            f"FROM {csv}) WHERE {limit}line IS NOT NULL")
 
 
 def _unesc(expr: str) -> str:
@@ -267,17 +270,26 @@ FROM (SELECT *, {_request_sql('req')} FROM (
 
 
 def _combined_sql(lines: str) -> str:
-    fast = f"""SELECT lineno, regexp_full_match(line, {sql_text(COMBINED_FAST_RX)}) AS ok,
-       split_part(p[1], ' ', 1) AS ip, split_part(split_part(p[1], '[', 2), ']', 1) AS tm, p[2] AS req,
-       split_part(trim(p[3]), ' ', 1) AS st, split_part(trim(p[3]), ' ', 2) AS sn, p[4] AS rf, p[6] AS ua,
-       NULL AS key, NULL AS op
-FROM (SELECT lineno, line, string_split(line, '"') AS p FROM ({lines}) WHERE NOT contains(line, '\\'))"""
+    # one scan: a line without backslash is split on its quotes (the fast path, exact once the
+    # line follows the escape-free grammar); a line with one goes through the full regex
     names = "['ip', 'id', 'us', 'tm', 'req', 'st', 'sn', 'rf', 'ua']"
-    slow = f"""SELECT lineno, regexp_full_match(line, {sql_text(COMBINED_RX)}) AS ok, m.ip, m.tm,
-       {_unesc('m.req')} AS req, m.st, m.sn, {_unesc('m.rf')} AS rf, {_unesc('m.ua')} AS ua, NULL AS key, NULL AS op
-FROM (SELECT lineno, line, regexp_extract(line, {sql_text('^' + COMBINED_RX + '$')}, {names}) AS m
-      FROM ({lines}) WHERE contains(line, '\\'))"""
-    return _clf_sql(f"{fast} UNION ALL {slow}")
+    slow = f"regexp_extract(line, {sql_text('^' + COMBINED_RX + '$')}, {names})"
+
+    def pick(fast: str, field: str, unescape: bool = False) -> str:
+        value = _unesc(f"m.{field}") if unescape else f"m.{field}"
+        return f"CASE WHEN plain THEN {fast} ELSE {value} END"
+
+    parsed = f"""SELECT lineno,
+       CASE WHEN plain THEN regexp_full_match(line, {sql_text(COMBINED_FAST_RX)})
+            ELSE regexp_full_match(line, {sql_text(COMBINED_RX)}) END AS ok,
+       {pick("split_part(p[1], ' ', 1)", 'ip')} AS ip, {pick("split_part(split_part(p[1], '[', 2), ']', 1)", 'tm')} AS tm,
+       {pick('p[2]', 'req', True)} AS req, {pick("split_part(trim(p[3]), ' ', 1)", 'st')} AS st,
+       {pick("split_part(trim(p[3]), ' ', 2)", 'sn')} AS sn, {pick('p[4]', 'rf', True)} AS rf,
+       {pick('p[6]', 'ua', True)} AS ua, NULL AS key, NULL AS op
+FROM (SELECT lineno, line, plain, CASE WHEN plain THEN string_split(line, '"') END AS p,
+             CASE WHEN NOT plain THEN {slow} END AS m
+      FROM (SELECT lineno, line, NOT contains(line, '\\') AS plain FROM ({lines})))"""
+    return _clf_sql(parsed)
 
 
 def _s3_sql(lines: str) -> str:
@@ -326,15 +338,15 @@ FROM (SELECT lineno, f, {ok} AS ok
       FROM (SELECT lineno, string_split(line, chr(9)) AS f FROM ({lines}) WHERE NOT starts_with(line, '#'))))"""
 
 
-def bulk_sql(fmt: LogFormat, path: Path, first_line: int = 1, last_line: int | None = None) -> str:
-    """A DuckDB query giving one row per non-empty line of the plain-text file ``path``
-    (``first_line`` numbers its first line; lines after ``last_line`` are left out: a writer
-    may be adding to the file), with :data:`COLUMNS`; ``ok`` is false for a line that does not
-    parse (then only ``lineno`` is set). The file must hold no carriage return and no U+0001
-    (DuckDB's reader splits lines on a carriage return too): :mod:`artoiscast.stats.sources`
-    sends such a file to :func:`python_rows` instead."""
-    lines = _lines_sql(path, first_line, last_line) + (" AND" if last_line is not None else " WHERE") + \
-        " line IS NOT NULL"
+def bulk_sql(fmt: LogFormat, path: Path, first_line: int = 1, last_line: int | None = None, *,
+             numbered: bool = True) -> str:
+    """A DuckDB query giving one row per non-empty line of the plain-text file ``path``, with
+    :data:`COLUMNS`; ``ok`` is false for a line that does not parse (then only ``lineno`` is
+    set). ``first_line`` numbers its first line and lines after ``last_line`` are left out;
+    ``numbered=False`` leaves ``lineno`` NULL and runs on every core. The file must hold no
+    carriage return and no U+0001 (DuckDB's reader splits lines on a carriage return too):
+    :mod:`artoiscast.stats.sources` sends such a file to :func:`python_rows` instead."""
+    lines = _lines_sql(path, first_line, last_line, numbered)
     if fmt.name == "combined":
         body = _combined_sql(lines)
     elif fmt.name == "s3":

@@ -191,7 +191,7 @@ def describe() -> dict[str, Any]:
         "standard": "IAB Tech Lab Podcast Measurement Technical Guidelines v2.2",
         "rules_version": RULES_VERSION,
         "window": "calendar day, Europe/Paris",
-        "listener": "sha256 of the day's salt, the IP address (IPv6: its /64) and the User-Agent",
+        "listener": "MD5 keyed with the day's secret salt, of the IP address (IPv6: its /64) and the User-Agent",
         "download": f"GET requests of one listener for one episode in the window delivering at least {MINUTE} s of "
                     "audio (bitrate and ID3 tag size from the manifest) or the whole file",
         "statuses": "200 and 206 deliver bytes; 304 and errors deliver none",

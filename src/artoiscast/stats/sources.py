@@ -68,12 +68,24 @@ class Region:
     known: bool = True  # False: no line looked like a known format (every line will be unparsed)
     commit: Callable[[], None] = field(default=lambda: None)
     temporary: bool = False
+    size: int | None = None  # read in place: the size it had when scanned (a writer may add to it)
+    tmp: Path | None = None
 
-    def done(self) -> None:
-        """Record that its lines are stored (call once the engine committed them)."""
-        self.commit()
-        if self.temporary:
-            self.path.unlink(missing_ok=True)
+    def grew(self) -> bool:
+        """Read in place, and the file changed size since it was scanned (a writer is adding lines)."""
+        return self.size is not None and self.path.stat().st_size != self.size
+
+    def copied(self) -> Region:
+        """The same region, as a temporary copy of the bytes scanned."""
+        assert self.size is not None
+        fd, name = tempfile.mkstemp(prefix="stats-", suffix=".log", dir=self.tmp)
+        with self.path.open("rb") as f, os.fdopen(fd, "wb") as out:
+            left = self.size
+            while left > 0 and (chunk := f.read(min(CHUNK, left))):
+                out.write(chunk)
+                left -= len(chunk)
+        return Region(self.source, Path(name), self.fmt, self.first_line, self.last_line, self.python, self.known,
+                      self.commit, True, None, self.tmp)
 
 
 @dataclass(frozen=True)
@@ -211,13 +223,14 @@ class Cursors:
         offset, lines = (int(stream[3]), int(stream[4])) if stream else (0, 0)
         fmt, known = _format(head, stream)
         scan = Scan()
-        if not gz and offset == 0:  # read in place: only count lines (a writer may still be adding some)
-            target, temporary = path, False
+        in_place = not gz and offset == 0
+        if in_place:  # scan it where it is; read it there too if it is whole
             end = 0
             with path.open("rb") as f:
                 while chunk := f.read(CHUNK):
                     scan.feed(chunk)
                     end += len(chunk)
+            target, temporary = path, False
         else:  # the new part only, to a temporary
             fd, name = tempfile.mkstemp(prefix="stats-", suffix=".log", dir=self.tmp)
             target, temporary = Path(name), True
@@ -254,7 +267,13 @@ class Cursors:
             if read_whole:
                 self._remember_file(sid, ident, path, head, complete_end, lines + new_lines, fmt)
 
-        return Region(str(path), target, fmt, lines + 1, lines + new_lines, scan.odd, known, commit, temporary)
+        region = Region(str(path), target, fmt, lines + 1, lines + new_lines, scan.odd, known, commit, temporary,
+                        end if in_place else None, self.tmp)
+        if in_place and complete_end < end:  # a line still being written: read only the complete ones, from a copy
+            region.size = complete_end
+            copy = region.copied()
+            return copy
+        return region
 
     @staticmethod
     def _last_newline(path: Path, size: int) -> int:
@@ -326,4 +345,4 @@ class Cursors:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
             fmt, known = _format(data[:HEAD], None)
-            yield Region(source, Path(name), fmt, 1, lines, scan.odd, known, commit, True)
+            yield Region(source, Path(name), fmt, 1, lines, scan.odd, known, commit, True, None, self.tmp)

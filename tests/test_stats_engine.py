@@ -269,3 +269,21 @@ def test_missing_inputs_are_bad_input(show: Path) -> None:
     shutil.rmtree(show / "build" / "site")
     with pytest.raises(engine.CatalogError, match="run artoiscast build first"):
         count(show, [])
+
+
+def test_a_log_growing_while_read_is_read_as_scanned(show: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    day1, _ = _split(loggen.scenario())
+    log = show / "access.log"
+    log.write_text("\n".join(day1[:30]) + "\n", encoding="utf-8")
+    real = engine.Reader._read
+
+    def read_while_serve_writes(self: engine.Reader, region: object) -> None:
+        if region.path == log and not region.temporary:  # type: ignore[attr-defined]
+            with log.open("a", encoding="utf-8") as f:
+                f.write(day1[30] + "\n")
+        real(self, region)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine.Reader, "_read", read_while_serve_writes)
+    assert count(show, [str(log)]).read.lines == 30  # what was scanned, not the line added meanwhile
+    monkeypatch.undo()
+    assert count(show, [str(log)]).read.lines == 1

@@ -19,6 +19,7 @@ the secret exists, not to resist collisions; it is half the cost of SHA-256 on t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import importlib
 import itertools
@@ -269,18 +270,23 @@ class Reader:
     def region(self, region: Region) -> None:
         import duckdb
 
+        kept = dataclasses.replace(self.report, examples=list(self.report.examples))
+
+        def again() -> None:  # undo a first attempt: its rows and its counts
+            self.con.execute("ROLLBACK")
+            self.con.execute("BEGIN TRANSACTION")
+            self.report.__dict__.update(dataclasses.replace(kept, examples=list(kept.examples)).__dict__)
+
         self.con.execute("BEGIN TRANSACTION")
         try:
             try:
                 self._read(region)
                 if region.grew():  # a writer added lines while they were read: read the bytes scanned, from a copy
-                    self.con.execute("ROLLBACK")
-                    self.con.execute("BEGIN TRANSACTION")
+                    again()
                     region = region.copied()
                     self._read(region)
             except duckdb.InvalidInputException:  # not UTF-8, a line over 1 MiB: the reference parser reads it
-                self.con.execute("ROLLBACK")
-                self.con.execute("BEGIN TRANSACTION")
+                again()
                 region.python = True
                 self._read(region)
             region.commit()

@@ -119,7 +119,7 @@ def scenario(day1: date = date(2026, 11, 3)) -> Scenario:
         reqs.append(Req(t, ip, method, "/" + ep.media, query, status, sent, ua, referer, rng, expect, slug, app,
                         feed, partner))
 
-    one, two, short = EP["ep-one"], EP["ep-two"], EP["ep-short"]
+    one = EP["ep-one"]
     # Alice, iPhone, Apple Podcasts: ep-one whole, again the same evening (same day: one download), and on day 2
     get(at(day1, 7), "192.0.2.10", UA["apple"], "ep-one", "download", query="feed=economy", app="Apple Podcasts",
         feed="economy")

@@ -58,14 +58,15 @@ def test_json_csv_and_table(show: Path) -> None:
     (["--until", "3 nov"], 'error: --until: "3 nov" is not a date (use YYYY-MM-DD)'),
     (["--feed", "sport"], 'error: --feed: "sport" is not a feed (one of: all, economy, energy)'),
     (["--episode", "nope"], 'error: --episode: "nope" is not an episode of the manifest nor of the statistics'),
-    (["--by", "country"], "error: --by: --by country needs a GeoIP database, which this version does not read yet"),
+    (["--by", "country"], "error: --by country: needs --geoip FILE (a MaxMind .mmdb country database: "
+                          "GeoLite2-Country, DB-IP Lite...), given while the logs are read"),
+    (["--geoip", "nope.mmdb"], "error: nope.mmdb: --geoip: not found (give a MaxMind .mmdb country database)"),
 ])
 def test_bad_input_is_one_line(show: Path, args: list[str], message: str) -> None:
     os.chdir(show)
     loggen.write_combined(loggen.scenario(), show / "build" / "access.log")
     res = stats(show, *args)
-    assert res.stderr.strip().splitlines()[-1] == message and res.exit_code in (1, 2)
-    assert res.exit_code == (1 if "country" in message else 2)
+    assert res.stderr.strip().splitlines()[-1] == message and res.exit_code == 2
 
 
 def test_no_log_at_all(show: Path) -> None:
@@ -204,3 +205,24 @@ def test_logs_from_s3(tmp_path: Path, s3server: object, monkeypatch: pytest.Monk
     # those days are weeks old: their salts were deleted after the first run, and the run says what that means
     assert "warning: 2 requests are of days whose salt was already deleted" in res.stderr
     assert json.loads(res.stdout)["totals"]["downloads"] == 12
+
+
+def test_countries_with_a_geoip_database(show: Path) -> None:
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-Country")
+    for net, code in [("192.0.2.0/24", "FR"), ("198.51.100.0/24", "BE"), ("2001:db8::/32", "FR")]:
+        writer.insert_network(IPSet([net]), {"country": {"iso_code": code}})
+    mmdb = show / "countries.mmdb"
+    writer.to_db_file(str(mmdb))
+    log = loggen.write_combined(loggen.scenario(), show / "x.log")
+    res = stats(show, str(log), "--geoip", str(mmdb), "--by", "country", "--format", "csv")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines() == ["country,downloads,listeners", "FR,7,7", "BE,2,2", ",1,1"]
+    later = stats(show, "--by", "country", "--format", "csv")  # kept: no need to give the file again to show them
+    assert later.stdout == res.stdout
+    bad = show / "bad.mmdb"
+    bad.write_text("not a database", encoding="utf-8")
+    res = stats(show, "--geoip", str(bad))
+    assert res.exit_code == 2 and res.stderr.strip().startswith(f"error: {bad}: --geoip: is not a MaxMind DB file")

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import importlib
 import itertools
+import secrets
 import json
 import tempfile
 from dataclasses import dataclass, field
@@ -171,23 +172,28 @@ def _pass1(rel: str) -> str:
         FROM (SELECT lineno, ok, CASE WHEN ok THEN {day} END AS day, {_media('path')} AS media FROM ({rel})) GROUP BY 1"""
 
 
-def _pass2(rel: str, late_days: list[str]) -> str:
+def _pass2(rel: str, late_days: list[str], run_key: str | None = None) -> str:
     late = "day IN (" + ", ".join(f"DATE '{d}'" for d in late_days) + ")" if late_days else "false"
     return f"""INSERT INTO hits
 SELECT day, t, keyed(salt, net || '|' || ua), keyed(salt, net), keyed(salt, ip_block(ip)),
        method, status, sent, "range", m.slug, m.key, param("query", 'feed'), param("query", 'embed'), ua,
        CASE WHEN contains(referer, '?') OR contains(referer, '#') THEN regexp_replace(referer, '[?#].*$', '')
-            ELSE referer END, NULL, {late}
+            ELSE referer END, {"geo.cc" if run_key else "NULL"}, {late}
 FROM (SELECT *, ip_net(ip) AS net FROM (
       SELECT *, (t AT TIME ZONE '{TZ}')::DATE AS day, regexp_extract(path, {logs.sql_text(MEDIA_RX)}, ['key', 'slug']) AS m
-      FROM ({rel}) WHERE ok AND contains(path, 'media/')) WHERE m.key <> '') JOIN salts USING (day)"""
+      FROM ({rel}) WHERE ok AND contains(path, 'media/')) WHERE m.key <> '') JOIN salts USING (day)""" + (
+        f" LEFT JOIN geo ON geo.k = md5_number_lower('{run_key}' || ip)" if run_key else "")
 
 
 class Reader:
     """Reads regions into ``hits``, each in one transaction with its cursor."""
 
-    def __init__(self, con: Any, salts: Salts, report: ReadReport):
-        self.con, self.salts, self.report = con, salts, report
+    def __init__(self, con: Any, salts: Salts, report: ReadReport, countries: Any = None):
+        self.con, self.salts, self.report, self.countries = con, salts, report, countries
+        self.run_key = secrets.token_hex(16) if countries is not None else None  # in memory, for this run only
+        self.located: set[int] = set()
+        if countries is not None:
+            con.execute("CREATE OR REPLACE TEMP TABLE geo (k UBIGINT, cc VARCHAR)")
 
     def region(self, region: Region) -> None:
         import duckdb
@@ -269,10 +275,24 @@ class Reader:
         late = sorted(d for d in self.salts.created - before if d in forgotten)
         if self.salts.created - before:
             self.salts.load(self.con)
-        self.con.execute(_pass2(rel, late))
+        if self.countries is not None:
+            self._locate(rel)
+        self.con.execute(_pass2(rel, late, self.run_key))
         if late:
             self.report.late += int(self.con.execute(
                 "SELECT count(*) FROM hits WHERE late AND day IN (SELECT unnest(?::DATE[]))", [late]).fetchone()[0])
+
+    def _locate(self, rel: str) -> None:
+        """The countries of the addresses of ``rel`` not located yet, into the TEMP table ``geo``
+        keyed by a hash with the run's secret (the addresses stay in this process's memory)."""
+        rows = self.con.execute(f"SELECT DISTINCT md5_number_lower(? || ip), ip FROM ({rel}) WHERE ok AND "
+                                f"{_media('path')}", [self.run_key]).fetchall()
+        new = [(int(k), self.countries.lookup(ip)) for k, ip in rows if int(k) not in self.located]
+        if new:
+            self.located.update(k for k, _ in new)
+            ap = self.con.appender("geo")
+            ap.append_rows(new)
+            ap.flush()
 
     def _unparsed(self, region: Region, bad: list[int]) -> None:
         if not bad:
@@ -339,7 +359,7 @@ def _tmpdir(db: Path) -> Any:
 
 
 def update(con: Any, db: Path, *, inputs: list[Input] = (), storage: Any = None, prefix: str = "",  # type: ignore[assignment]
-           now: datetime | None = None) -> ReadReport:
+           now: datetime | None = None, countries: Any = None) -> ReadReport:
     """Read what is new in ``paths`` (and under ``prefix`` in ``storage``), classify new agents,
     count the dirty days again and forget old salts. Returns what was read."""
     agents = agents_module()
@@ -351,7 +371,7 @@ def update(con: Any, db: Path, *, inputs: list[Input] = (), storage: Any = None,
     salts = Salts(Path(str(db) + ".salts"))
     salts.load(con)
     report = ReadReport()
-    reader = Reader(con, salts, report)
+    reader = Reader(con, salts, report, countries)
     with _tmpdir(db) as tmp:
         cursors = Cursors(con, tmp)
         try:
@@ -395,7 +415,7 @@ def default_manifest(root: Path) -> Path:
 
 def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path | None = None, storage: Any = None,
         prefix: str = "", by: str = "episode", filters: query.Filters | None = None,
-        now: datetime | None = None) -> Result:
+        now: datetime | None = None, geoip: Path | None = None) -> Result:
     """Read what is new in ``inputs`` (files, folders, globs) and under ``prefix`` in ``storage``,
     count, and answer for ``filters``, grouped ``by``.
 
@@ -409,9 +429,18 @@ def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path
     doc = load_manifest(manifest or default_manifest(root))
     con = open_db(db)
     try:
+        located = None
+        if geoip is not None:
+            from artoiscast.stats.geoip import Countries
+
+            located = Countries(geoip)
         use_manifest(con, doc)
         _check_filters(con, filters)
-        report = update(con, db, inputs=files, storage=storage, prefix=prefix, now=now)
+        if by == "country" and geoip is None and not con.execute(
+                "SELECT 1 FROM hits WHERE country IS NOT NULL LIMIT 1").fetchone():
+            raise CatalogError("needs --geoip FILE (a MaxMind .mmdb country database: GeoLite2-Country, DB-IP "
+                               "Lite...), given while the logs are read", field="--by country")
+        report = update(con, db, inputs=files, storage=storage, prefix=prefix, now=now, countries=located)
         data = query.report(con, filters, agents_commit=agents_module().DATA_COMMIT)
         columns, rows = query.grouped(con, by, filters)
     finally:

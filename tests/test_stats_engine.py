@@ -287,3 +287,33 @@ def test_a_log_growing_while_read_is_read_as_scanned(show: Path, monkeypatch: py
     assert count(show, [str(log)]).read.lines == 30  # what was scanned, not the line added meanwhile
     monkeypatch.undo()
     assert count(show, [str(log)]).read.lines == 1
+
+
+def test_flagged_anomalies_are_shown_and_not_excluded(show: Path) -> None:
+    one, two = loggen.EP["ep-one"], loggen.EP["ep-two"]
+    d1 = datetime(2026, 11, 3, 9, tzinfo=timezone.utc)
+    d2 = d1 + timedelta(days=1)
+    reqs = [loggen.Req(d1, "192.0.2.1", "GET", "/" + two.media, "feed=all", 200, two.length, loggen.UA["apple"])]
+    # one listener seeking 250 times through ep-one: one download, flagged
+    reqs += [loggen.Req(d1 + timedelta(seconds=i), "192.0.2.2", "GET", "/" + one.media, "feed=all", 206, 100_000,
+                        loggen.UA["antenna"]) for i in range(250)]
+    # 70 addresses of one /24, a download each: the network is flagged, each counted
+    reqs += [loggen.Req(d1 + timedelta(minutes=5, seconds=i), f"198.51.100.{i + 1}", "GET", "/" + one.media, "", 200,
+                        one.length, loggen.UA["apple"]) for i in range(70)]
+    reqs += [loggen.Req(d1 + timedelta(minutes=9, seconds=i), f"10.{100 + i}.0.1", "GET", "/" + one.media, "", 200,
+                        one.length, loggen.UA["apple"]) for i in range(10)]  # ten other networks, one each
+    # ep-two the next day: one download at 10:00, then 40 from 40 networks between 16:00 and 17:00 (Paris)
+    reqs.append(loggen.Req(d2, "192.0.2.3", "GET", "/" + two.media, "", 200, two.length, loggen.UA["apple"]))
+    reqs += [loggen.Req(d2 + timedelta(hours=6, seconds=i), f"10.{i}.0.1", "GET", "/" + two.media, "", 200, two.length,
+                        loggen.UA["apple"]) for i in range(40)]
+    path = show / "a.log"
+    path.write_text("\n".join(loggen.combined_line(r) for r in reqs) + "\n", encoding="utf-8")
+    data = count(show, [str(path)]).data
+    assert data["totals"]["downloads"] == 1 + 1 + 70 + 10 + 1 + 40
+    kinds = sorted((a["kind"], a["excluded"]) for a in data["anomalies"])
+    assert kinds == [("burst", False), ("listener", False), ("network", False)]
+    text = {a["kind"]: a["detail"] for a in data["anomalies"]}
+    assert text["listener"] == "one listener made 250 requests for ep-one on 2026-11-03 (counted as one download)"
+    assert text["network"].startswith("one network (a /24, or an IPv6 /48) made 70 downloads on 2026-11-03")
+    assert text["burst"].startswith("40 downloads of ep-two between 16:00 and 17:00 on 2026-11-04, where its usual "
+                                    "hour has 1")

@@ -145,11 +145,17 @@ INSERT INTO filtered SELECT day, slug, {_feed('feed')}, 'collapsed', sum(request
 """
 
 
+def _num(expr: str) -> str:
+    """A median as text: 1, 2.5."""
+    return f"CASE WHEN {expr} = floor({expr}) THEN ({expr})::BIGINT::VARCHAR ELSE round({expr}, 1)::VARCHAR END"
+
+
 def _anomalies() -> str:
     return f"""
 INSERT INTO anomalies
-SELECT day, NULL, 'ip', format('one IP address made {{}} downloads ({{}} user agents, {{}} episodes) on {{}}, where the '
-    || 'median address made {{}}: counted as one listener, {{}} downloads removed', n, uas, eps, day, m, n - eps), true
+SELECT day, NULL, 'ip', format('one IP address made {{}} downloads ({{}} user agents, {{}} episode{{}}) on {{}}, where the '
+    || 'median address made {{}}: counted as one listener, {{}} downloads removed', n, uas, eps,
+    CASE WHEN eps > 1 THEN 's' ELSE '' END, day, {_num('m')}, n - eps), true
 FROM ipd;
 INSERT INTO anomalies
 SELECT day, slug, 'listener', format('one listener made {{}} requests for {{}} on {{}} ({{}})', requests, slug, day,
@@ -157,12 +163,12 @@ SELECT day, slug, 'listener', format('one listener made {{}} requests for {{}} o
 FROM g WHERE requests > {LISTENER_REQUESTS};
 INSERT INTO anomalies
 SELECT day, NULL, 'network', format('one network (a /24, or an IPv6 /48) made {{}} downloads on {{}}, where the median '
-    || 'network made {{}} (each listener in it counted once per episode)', n, day, m), false
+    || 'network made {{}} (each listener in it counted once per episode)', n, day, {_num('m')}), false
 FROM (SELECT day, net, count(*) AS n, median(count(*)) OVER (PARTITION BY day) AS m FROM c
       WHERE counted AND NOT collapsed GROUP BY day, net) WHERE n > greatest({NET_FLOOR}, {NET_FACTOR} * m);
 INSERT INTO anomalies
 SELECT h.day, h.slug, 'burst', format('{{}} downloads of {{}} between {{}}:00 and {{}}:00 on {{}}, where its usual hour '
-    || 'has {{}} (counted: each listener once)', h.n, h.slug, h.hour, h.hour + 1, h.day, b.m), false
+    || 'has {{}} (counted: each listener once)', h.n, h.slug, h.hour, h.hour + 1, h.day, {_num('b.m')}), false
 FROM (SELECT day, slug, hour(t AT TIME ZONE '{TZ}') AS hour, count(*) AS n FROM downloads
       WHERE day IN (SELECT day FROM dd) GROUP BY ALL) h
 JOIN (SELECT slug, median(n) AS m, min(day) AS first FROM (

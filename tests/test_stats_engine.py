@@ -65,8 +65,9 @@ def test_known_answer_per_rule(show: Path, fmt: str, gz: bool) -> None:
     assert by(result, "day") == exp["by_day"] == {"2026-11-03": 8, "2026-11-04": 2}
     b = breakdown(result)
     assert (b["watch"], b["collapsed"], b["repeat"]) == (exp["watch"], exp["collapsed"], exp["repeat"]) == (1, 117, 5)
-    # every request for an episode is in exactly one bucket
+    # every request for an episode is in exactly one bucket; the others (feeds, pages) are only counted
     assert data["totals"]["downloads"] + sum(b.values()) == exp["media_requests"]
+    assert data["method"]["other_requests"] == exp["other_requests"] == 5
     assert [(a["kind"], a["excluded"]) for a in data["anomalies"]] == [("ip", True)]
     assert "40 downloads" in data["anomalies"][0]["detail"] and "39 downloads removed" in data["anomalies"][0]["detail"]
     assert result.read.unparsed == 2 and result.read.lines == len(sc.requests) + 2

@@ -325,8 +325,8 @@ def classify_agents(con: Any) -> None:
     """Classify the user agents (and, for browsers, the referers) of the dirty days not seen yet."""
     agents = agents_module()
     new = [r[0] for r in con.execute(
-        "SELECT DISTINCT ua FROM hits WHERE day IN (SELECT day FROM dirty_days) AND ua NOT IN "
-        "(SELECT ua FROM agents WHERE referer = '')").fetchall()]
+        "SELECT DISTINCT ua FROM hits h WHERE day IN (SELECT day FROM dirty_days) AND NOT EXISTS "
+        "(SELECT 1 FROM agents a WHERE a.ua = h.ua AND a.referer = '')").fetchall()]
     rows = []
     for ua in new:
         a = agents.classify(ua, "")

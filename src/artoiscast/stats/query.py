@@ -88,6 +88,9 @@ def report(con: Any, f: Filters, *, agents_commit: str | None = None) -> dict[st
     late = con.execute(f"SELECT count(*) FROM hits WHERE late AND {lwhere}", lparams).fetchone()[0]
     if late:
         method["late_requests"] = int(late)
+    dwhere, dparams = Filters(f.since, f.until).sql()
+    other = con.execute(f"SELECT coalesce(sum(other), 0)::BIGINT FROM requests WHERE {dwhere}", dparams).fetchone()[0]
+    method["other_requests"] = int(other)  # feeds, pages, artwork...: read, not counted
     return {"method": method, "period": _period(con, f), "downloads": downloads,
             "totals": {"downloads": int(total), "listeners": int(listeners)}, "filtered": filtered(con, f),
             "anomalies": anomalies}

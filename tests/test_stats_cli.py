@@ -62,8 +62,8 @@ def test_json_csv_and_table(show: Path) -> None:
                           "GeoLite2-Country, DB-IP Lite...), given while the logs are read"),
     (["--geoip", "nope.mmdb"], "error: nope.mmdb: --geoip: not found (give a MaxMind .mmdb country database)"),
 ])
-def test_bad_input_is_one_line(show: Path, args: list[str], message: str) -> None:
-    os.chdir(show)
+def test_bad_input_is_one_line(show: Path, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(show)
     loggen.write_combined(loggen.scenario(), show / "build" / "access.log")
     res = stats(show, *args)
     assert res.stderr.strip().splitlines()[-1] == message and res.exit_code == 2

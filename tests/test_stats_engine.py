@@ -318,3 +318,11 @@ def test_flagged_anomalies_are_shown_and_not_excluded(show: Path) -> None:
     assert text["network"].startswith("one network (a /24, or an IPv6 /48) made 70 downloads on 2026-11-03")
     assert text["burst"].startswith("40 downloads of ep-two between 16:00 and 17:00 on 2026-11-04, where its usual "
                                     "hour has 1")
+
+
+def test_days_counted_in_batches_give_the_same_answer(show: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = loggen.write_combined(loggen.scenario(), show / "x.log")
+    whole = count(show, [str(path)], db=show / "a.duckdb").data
+    monkeypatch.setattr(engine.rules, "BATCH_HITS", 10)  # a batch a day
+    batched = count(show, [str(path)], db=show / "b.duckdb").data
+    assert batched == whole

@@ -166,6 +166,11 @@ SELECT day, NULL, 'network', format('one network (a /24, or an IPv6 /48) made {{
     || 'network made {{}} (each listener in it counted once per episode)', n, day, {_num('m')}), false
 FROM (SELECT day, net, count(*) AS n, median(count(*)) OVER (PARTITION BY day) AS m FROM c
       WHERE counted AND NOT collapsed GROUP BY day, net) WHERE n > greatest({NET_FLOOR}, {NET_FACTOR} * m);
+"""
+
+
+def _bursts() -> str:
+    return f"""
 INSERT INTO anomalies
 SELECT h.day, h.slug, 'burst', format('{{}} downloads of {{}} between {{}}:00 and {{}}:00 on {{}}, where its usual hour '
     || 'has {{}} (counted: each listener once)', h.n, h.slug, h.hour, h.hour + 1, h.day, {_num('b.m')}), false
@@ -178,17 +183,42 @@ WHERE h.day > b.first AND h.n > greatest({BURST_FLOOR}, {BURST_FACTOR} * b.m);
 """
 
 
-def recompute(con: Any, days: list[Any]) -> None:
-    """Apply the rules again to every request of ``days``: their rows of ``downloads``,
-    ``filtered`` and ``anomalies`` are replaced."""
+BATCH_HITS = 2_000_000  # requests counted at once: a run's memory stays flat however many days it counts
+
+
+def _batches(con: Any, days: list[Any]) -> list[list[Any]]:
+    """``days`` cut into runs of consecutive days holding at most :data:`BATCH_HITS` requests each."""
     con.execute("CREATE OR REPLACE TEMP TABLE dd (day DATE)")
     con.executemany("INSERT INTO dd VALUES (?)", [(d,) for d in days])
-    for table in ("downloads", "filtered", "anomalies"):
-        con.execute(f"DELETE FROM {table} WHERE day IN (SELECT day FROM dd)")
-    for sql in (_requests(), KNOWN, _groups(), COLLAPSE, _results(), _anomalies()):
-        con.execute(sql)
-    for table in ("r", "known", "g", "ipd", "c"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    sizes = dict(con.execute("SELECT day, count(*) FROM hits WHERE day IN (SELECT day FROM dd) GROUP BY day").fetchall())
+    out: list[list[Any]] = [[]]
+    total = 0
+    for d in sorted(days):
+        n = int(sizes.get(d, 0))
+        if out[-1] and total + n > BATCH_HITS:
+            out.append([])
+            total = 0
+        out[-1].append(d)
+        total += n
+    return out
+
+
+def recompute(con: Any, days: list[Any]) -> None:
+    """Apply the rules again to every request of ``days``: their rows of ``downloads``,
+    ``filtered`` and ``anomalies`` are replaced. Days are independent (the window is a day),
+    so they are counted a batch at a time; bursts last, as they compare an episode's hours."""
+    for batch in _batches(con, days):
+        con.execute("CREATE OR REPLACE TEMP TABLE dd (day DATE)")
+        con.executemany("INSERT INTO dd VALUES (?)", [(d,) for d in batch])
+        for table in ("downloads", "filtered", "anomalies"):
+            con.execute(f"DELETE FROM {table} WHERE day IN (SELECT day FROM dd)")
+        for sql in (_requests(), KNOWN, _groups(), COLLAPSE, _results(), _anomalies()):
+            con.execute(sql)
+        for table in ("r", "known", "g", "ipd", "c"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("CREATE OR REPLACE TEMP TABLE dd (day DATE)")
+    con.executemany("INSERT INTO dd VALUES (?)", [(d,) for d in days])
+    con.execute(_bursts())
 
 
 def describe() -> dict[str, Any]:

@@ -78,6 +78,7 @@ def open_db(path: Path) -> Any:
     except duckdb.Error as exc:
         raise ArtoiscastError(f"cannot be opened ({str(exc).splitlines()[0]}): is another stats running?",
                               path=str(path)) from exc
+    con.execute("SET memory_limit = '1GB'")  # a run's memory is flat in the size of the logs; DuckDB spills past it
     con.execute(SCHEMA)
     con.execute(MACROS)
     rules.create(con)

@@ -370,6 +370,16 @@ def _build(
     return result
 
 
+def id3_size(path: Path) -> int:
+    """Bytes of the ID3v2 tag at the start of an MP3 (header, frames, padding, footer), 0 if none."""
+    with path.open("rb") as f:
+        head = f.read(10)
+    if len(head) < 10 or head[:3] != b"ID3":
+        return 0
+    size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
+    return 10 + size + (10 if head[5] & 0x10 else 0)
+
+
 def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, bytes | Path],
               items: dict[str, list[PublishedEpisode]], published: dict[str, PublishedEpisode]) -> dict[str, object]:
     listing = {}
@@ -378,10 +388,15 @@ def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, byt
         size = data.stat().st_size if isinstance(data, Path) else len(data)
         listing[path] = {"sha256": digest, "size": size}
     episodes = {}
+    kbps = catalog.podcast.audio.kbps
     for slug, pe in sorted(published.items()):
+        media = files.get(pe.media)
         episodes[slug] = {
             "guid": pe.episode.guid, "media": pe.media, "length": pe.length, "duration": round(pe.duration, 3),
             "loudness": pe.loudness, "feeds": [n for n, v in items.items() if pe in v],
+            # what artoiscast stats needs for the IAB one-minute rule: one minute of audio is
+            # audio_offset + 60 * bitrate * 1000 / 8 bytes (or the whole file when shorter)
+            "bitrate": kbps, "audio_offset": id3_size(media) if isinstance(media, Path) else 0,
         }
     return {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
 

@@ -12,12 +12,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import loggen
 import pytest
 from click.testing import CliRunner
-
-import loggen
-from artoiscast.cli import cli
 from conftest import make_catalog
+
+from artoiscast.cli import cli
 
 
 @pytest.fixture
@@ -230,3 +230,31 @@ def test_countries_with_a_geoip_database(show: Path) -> None:
     bad.write_text("not a database", encoding="utf-8")
     res = stats(show, "--geoip", str(bad))
     assert res.exit_code == 2 and res.stderr.strip().startswith(f"error: {bad}: --geoip: is not a MaxMind DB file")
+
+
+def test_json_output_is_the_plain_encoding_with_one_line_per_download():
+    from artoiscast.stats.output import to_json
+
+    data = {"method": {"window": "calendar day"}, "anomalies": [{"kind": "ip", "detail": "a \u0000downloads b"}],
+            "downloads": [{"episode": "é-1", "count": 3, "day": "2026-01-01"}, {"episode": "b", "count": 1}],
+            "totals": {"downloads": 4}}
+    text = to_json(data)
+    assert json.loads(text) == data
+    assert '  {"count": 3, "day": "2026-01-01", "episode": "é-1"},\n' in text
+    tricky = {**data, "anomalies": [{"kind": "ip", "detail": "\u0000downloads"}]}
+    assert json.loads(to_json(tricky)) == tricky
+    assert json.loads(to_json({**data, "downloads": []})) == {**data, "downloads": []}
+
+
+def test_memory_limit_refused_or_too_small_is_one_line_and_the_next_run_counts(show: Path) -> None:
+    log = loggen.write_combined(loggen.scenario(), show / "x.log")
+    bad = stats(show, str(log), "--memory-limit", "lots")
+    assert bad.exit_code == 2 and bad.stderr.strip() == 'error: --memory-limit: "lots" is not a size (use e.g. 384MB or 2GB)'
+    small = stats(show, str(log), "--memory-limit", "256KB")
+    db = show / "build" / "stats.duckdb"
+    assert small.exit_code == 1, small.output
+    assert small.stderr.startswith(f"error: {db}: ran out of memory under --memory-limit 256KB (")
+    assert len(small.stderr.strip().splitlines()) == 1 and "Traceback" not in small.output
+    again = stats(show, str(log), "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["totals"]["downloads"] == 10

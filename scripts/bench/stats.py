@@ -3,12 +3,12 @@
 
     .venv/bin/python scripts/bench/stats.py [--lines 1000000 10000000] [--quick]
 
-For each size: a combined log of that many lines over 30 days (tests/loggen.volume: app
-downloads, partial ranges, probes, bots, feed polls), then
+For each size: a combined log of that many lines over a year ending yesterday (--days 365;
+tests/loggen.volume: app downloads, partial ranges, probes, bots, feed polls), then
   1. GoAccess (Debian `goaccess`, installed with apt-get if missing) writing its report of the
      file, the anchor: a full `artoiscast stats` run (a fresh database) / GoAccess: target <= 1.0,
      while applying the IAB v2.2 rules GoAccess does not;
-  2. one new day appended (1/30 of the lines) and `artoiscast stats` run again on the same
+  2. one new day, today, appended (1/365 of the lines: "a daily run on a year of logs") and `artoiscast stats` run again on the same
      database: target <= 5 % of the full run;
   3. the peak memory of each `artoiscast stats` process (its own maximum RSS from wait4):
      target flat from the smallest size to the largest.
@@ -26,16 +26,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-import loggen  # noqa: E402
-
-DAYS = 30
-START = date(2026, 1, 1)
+import loggen
 
 
 def need(tool: str, package: str) -> str:
@@ -70,11 +68,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--quick", action="store_true", help="200,000 and 1,000,000 lines")
+    ap.add_argument("--days", type=int, default=365, help="days of logs before the new one (default: a year)")
     ap.add_argument("--work", type=Path, default=None, help="keep the logs here (default: a temporary folder)")
     args = ap.parse_args()
     sizes = [200_000, 1_000_000] if args.quick else args.lines
+    days = args.days
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    start = today - timedelta(days=days)  # the salts of the last days are still kept, as on a real daily run
     goaccess = need("goaccess", "goaccess")
-    print(f"before: {load()}, {os.cpu_count()} cores")
+    print(f"before: {load()}, {os.cpu_count()} cores; {days} days of logs, then one more")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     rows = []
     with tempfile.TemporaryDirectory(prefix="artoiscast-bench-stats-", dir=args.work) as tmp:
@@ -84,7 +86,7 @@ def main() -> None:
         for n in sizes:
             log = work / f"access-{n}.log"
             t = time.perf_counter()
-            loggen.volume(log, n, start=START, days=DAYS)
+            loggen.volume(log, n, start=start, days=days)
             print(f"{n:,} lines ({log.stat().st_size / 1e6:.0f} MB) written in {time.perf_counter() - t:.0f} s",
                   file=sys.stderr)
             anchor, _ = timed([goaccess, str(log), "--log-format=COMBINED", "--no-global-config",
@@ -93,7 +95,7 @@ def main() -> None:
             stats = [sys.executable, "-m", "artoiscast", "stats", str(log), "--root", str(work), "--db", str(db),
                      "--manifest", str(manifest), "--format", "json"]
             full, full_rss = timed(stats, env)
-            loggen.volume(work / "day.log", max(1, n // DAYS), start=START + timedelta(days=DAYS), days=1, seed=2)
+            loggen.volume(work / "day.log", max(1, n // days), start=today, days=1, seed=2)
             with log.open("ab") as out, (work / "day.log").open("rb") as day:
                 shutil.copyfileobj(day, out)
             incremental, inc_rss = timed(stats, env)

@@ -507,10 +507,12 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
               help="Also write the HTML report (charts) into this folder; it is private: publish never uploads it.")
 @click.option("--geoip", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A MaxMind .mmdb country database: the country of each request is kept (not its address).")
+@click.option("--memory-limit", "memory_limit", metavar="SIZE", default="384MB", show_default=True,
+              help="DuckDB's memory (e.g. 256MB, 2GB); beyond it, work spills to a temporary folder next to --db.")
 @storage_options
 def stats(root: Path, logs: tuple[str, ...], from_storage: str | None, db: Path | None, manifest: Path | None,
           by: str, since: Any, until: Any, episode: str | None, feed: str | None, fmt: str, html: Path | None,
-          geoip: Path | None, **overrides: Any) -> None:
+          geoip: Path | None, memory_limit: str, **overrides: Any) -> None:
     """Count downloads the IAB v2.2 way from access logs: the serve log (the default,
     build/access.log), nginx/Apache/Caddy combined logs, S3 server access logs, CloudFront
     standard logs; plain or gzipped files, folders or globs.
@@ -544,7 +546,7 @@ def stats(root: Path, logs: tuple[str, ...], from_storage: str | None, db: Path 
         _check_storage_options(overrides)
         storage = _storage(root, load_catalog(root, check_files=False).podcast.storage, **overrides)
     result = run(root, inputs, db=db, manifest=manifest, storage=storage, prefix=from_storage or "", by=by,
-                 filters=filters, geoip=geoip)
+                 filters=filters, geoip=geoip, memory_limit=memory_limit)
     read = result.read
     click.echo(f"read {read.lines} new log lines ({read.media} for episodes) from {read.regions} files or objects"
                + (f"; {read.unparsed} did not parse" if read.unparsed else ""), err=True)

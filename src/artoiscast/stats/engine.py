@@ -16,11 +16,12 @@ import dataclasses
 import hashlib
 import importlib
 import itertools
-import secrets
 import json
+import re
+import secrets
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS feeds (name VARCHAR);
 """
 
 def today_paris(now: datetime | None = None) -> date:
-    return (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(TZ)).date()
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(TZ)).date()
 
 
 def agents_module() -> Any:
@@ -63,9 +64,17 @@ def agents_module() -> Any:
 # ---------------------------------------------------------------- the database
 
 
-def open_db(path: Path) -> Any:
-    """The statistics database at ``path`` (created if missing), with its schema and helpers."""
+MEMORY_LIMIT = "384MB"  # DuckDB's buffer pool: a run's peak memory is flat in the size of the logs (it spills beyond)
+MEMORY_RX = r"[0-9]{1,6}(\.[0-9]{1,3})?\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)"
+
+
+def open_db(path: Path, memory_limit: str = MEMORY_LIMIT) -> Any:
+    """The statistics database at ``path`` (created if missing), with its schema and helpers.
+    Raises CatalogError for a ``memory_limit`` that is not a size."""
     import duckdb
+
+    if not re.fullmatch(MEMORY_RX, memory_limit, flags=re.IGNORECASE):
+        raise CatalogError(f'"{memory_limit}" is not a size (use e.g. 384MB or 2GB)', field="--memory-limit")
 
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -73,7 +82,7 @@ def open_db(path: Path) -> Any:
     except duckdb.Error as exc:
         raise ArtoiscastError(f"cannot be opened ({str(exc).splitlines()[0]}): is another stats running?",
                               path=str(path)) from exc
-    con.execute("SET memory_limit = '1GB'")  # a run's memory is flat in the size of the logs; DuckDB spills past it
+    con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(SCHEMA)
     con.execute(MACROS)
     rules.create(con)
@@ -411,19 +420,23 @@ def default_manifest(root: Path) -> Path:
 
 def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path | None = None, storage: Any = None,
         prefix: str = "", by: str = "episode", filters: query.Filters | None = None,
-        now: datetime | None = None, geoip: Path | None = None) -> Result:
+        now: datetime | None = None, geoip: Path | None = None, memory_limit: str = MEMORY_LIMIT) -> Result:
     """Read what is new in ``inputs`` (files, folders, globs) and under ``prefix`` in ``storage``,
     count, and answer for ``filters``, grouped ``by``.
 
     Raises CatalogError (bad input: exit 2) for an input that names nothing, a missing manifest,
-    an unknown episode or feed; ArtoiscastError for a database that cannot be opened."""
+    an unknown episode or feed; ArtoiscastError for a database that cannot be opened or a run
+    that fails in DuckDB (out of memory, a full disk): nothing of that run is kept but the
+    regions already read, each committed with its cursor."""
+    import duckdb
+
     filters = filters or query.Filters()
     if by not in query.BY:
         raise CatalogError(f'"{by}" is not a grouping (use one of: {", ".join(query.BY)})', field="--by")
     db = db or root / "build" / "stats.duckdb"
     files = expand(inputs, exclude=(db, Path(str(db) + ".salts"), Path(str(db) + ".wal")))
     doc = load_manifest(manifest or default_manifest(root))
-    con = open_db(db)
+    con = open_db(db, memory_limit)
     try:
         located = None
         if geoip is not None:
@@ -439,9 +452,19 @@ def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path
         report = update(con, db, inputs=files, storage=storage, prefix=prefix, now=now, countries=located)
         data = query.report(con, filters, agents_commit=agents_module().DATA_COMMIT)
         columns, rows = query.grouped(con, by, filters)
+    except duckdb.OutOfMemoryException as exc:
+        raise ArtoiscastError(f"ran out of memory under --memory-limit {memory_limit} ({_first_line(exc)}): "
+                              "give a larger one, e.g. --memory-limit 2GB", path=str(db)) from exc
+    except duckdb.Error as exc:
+        raise ArtoiscastError(f"DuckDB failed: {_first_line(exc)}", path=str(db)) from exc
     finally:
         con.close()
     return Result(data, columns, rows, report)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _check_filters(con: Any, f: query.Filters) -> None:

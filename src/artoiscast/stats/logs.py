@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -114,7 +114,7 @@ def _clf_time_value(text: str) -> datetime | None:
         local = datetime(int(year), _MONTHS.index(mon) + 1, int(day), int(hh), int(mm), int(ss))
     except ValueError:  # 31/Feb
         return None
-    return (local - offset).replace(tzinfo=timezone.utc)
+    return (local - offset).replace(tzinfo=UTC)
 
 
 def _target(request: str) -> tuple[str, str, str]:
@@ -178,7 +178,7 @@ def _parse_cloudfront(fmt: LogFormat, line: str) -> Hit | None:
             and re.fullmatch("[0-9]{3}", v["sc-status"]) and _number.fullmatch(v["sc-bytes"])):
         return None
     try:
-        t = datetime.fromisoformat(f"{v['date']}T{v['time']}").replace(tzinfo=timezone.utc)
+        t = datetime.fromisoformat(f"{v['date']}T{v['time']}").replace(tzinfo=UTC)
     except ValueError:
         return None
     sent = int(v["sc-bytes"])
@@ -360,7 +360,7 @@ def _hit(row: tuple[Any, ...]) -> Hit | None:
     lineno, ok, t, ip, method, path, query, status, sent, ua, referer, byte_range = row
     if not ok:
         return None
-    return Hit(t.astimezone(timezone.utc), ip, method, path, query, status, sent, ua, referer, byte_range)
+    return Hit(t.astimezone(UTC), ip, method, path, query, status, sent, ua, referer, byte_range)
 
 
 def read_rows(path: Path, fmt: LogFormat, *, engine: Literal["duckdb", "python"] = "duckdb",

@@ -183,7 +183,7 @@ WHERE h.day > b.first AND h.n > greatest({BURST_FLOOR}, {BURST_FACTOR} * b.m);
 """
 
 
-BATCH_HITS = 2_000_000  # requests counted at once: a run's memory stays flat however many days it counts
+BATCH_HITS = 250_000  # requests counted at once: a run's memory stays flat however many days it counts
 
 
 def _batches(con: Any, days: list[Any]) -> list[list[Any]]:

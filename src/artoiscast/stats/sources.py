@@ -260,7 +260,7 @@ class Cursors:
             if complete_end >= end:
                 self._remember_file(stream[0] if stream else None, ident, path, head, offset, lines, fmt)
             return None
-        read_whole = complete_end >= end and end >= st.st_size if not gz else True
+        read_whole = complete_end >= end >= st.st_size if not gz else True
 
         def commit() -> None:
             sid = self._save_stream(stream[0] if stream else None, head, complete_end, lines + new_lines, fmt, path)

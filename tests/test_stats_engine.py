@@ -326,3 +326,12 @@ def test_days_counted_in_batches_give_the_same_answer(show: Path, monkeypatch: p
     monkeypatch.setattr(engine.rules, "BATCH_HITS", 10)  # a batch a day
     batched = count(show, [str(path)], db=show / "b.duckdb").data
     assert batched == whole
+
+
+def test_without_rows_is_the_same_answer_but_the_rows(show: Path) -> None:
+    path = loggen.write_combined(loggen.scenario(), show / "x.log")
+    full = count(show, [str(path)])
+    lean = count(show, [], rows=False)
+    assert full.data["downloads"] and lean.data["downloads"] == []
+    assert {**lean.data, "downloads": full.data["downloads"]} == full.data
+    assert (lean.columns, lean.rows) == (full.columns, full.rows)

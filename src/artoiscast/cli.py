@@ -546,7 +546,7 @@ def stats(root: Path, logs: tuple[str, ...], from_storage: str | None, db: Path 
         _check_storage_options(overrides)
         storage = _storage(root, load_catalog(root, check_files=False).podcast.storage, **overrides)
     result = run(root, inputs, db=db, manifest=manifest, storage=storage, prefix=from_storage or "", by=by,
-                 filters=filters, geoip=geoip, memory_limit=memory_limit)
+                 filters=filters, geoip=geoip, memory_limit=memory_limit, rows=fmt == "json" or html is not None)
     read = result.read
     click.echo(f"read {read.lines} new log lines ({read.media} for episodes) from {read.regions} files or objects"
                + (f"; {read.unparsed} did not parse" if read.unparsed else ""), err=True)

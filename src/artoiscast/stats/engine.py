@@ -420,9 +420,11 @@ def default_manifest(root: Path) -> Path:
 
 def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path | None = None, storage: Any = None,
         prefix: str = "", by: str = "episode", filters: query.Filters | None = None,
-        now: datetime | None = None, geoip: Path | None = None, memory_limit: str = MEMORY_LIMIT) -> Result:
+        now: datetime | None = None, geoip: Path | None = None, memory_limit: str = MEMORY_LIMIT,
+        rows: bool = True) -> Result:
     """Read what is new in ``inputs`` (files, folders, globs) and under ``prefix`` in ``storage``,
-    count, and answer for ``filters``, grouped ``by``.
+    count, and answer for ``filters``, grouped ``by`` (``rows=False``: without the JSON's
+    ``downloads`` rows, which a table does not show).
 
     Raises CatalogError (bad input: exit 2) for an input that names nothing, a missing manifest,
     an unknown episode or feed; ArtoiscastError for a database that cannot be opened or a run
@@ -450,7 +452,7 @@ def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path
             raise CatalogError("needs --geoip FILE (a MaxMind .mmdb country database: GeoLite2-Country, DB-IP "
                                "Lite...), given while the logs are read", field="--by country")
         report = update(con, db, inputs=files, storage=storage, prefix=prefix, now=now, countries=located)
-        data = query.report(con, filters, agents_commit=agents_module().DATA_COMMIT)
+        data = query.report(con, filters, agents_commit=agents_module().DATA_COMMIT, rows=rows)
         columns, rows = query.grouped(con, by, filters)
     except duckdb.OutOfMemoryException as exc:
         raise ArtoiscastError(f"ran out of memory under --memory-limit {memory_limit} ({_first_line(exc)}): "

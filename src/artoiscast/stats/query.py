@@ -64,15 +64,16 @@ def breakdown(con: Any, f: Filters) -> dict[str, int]:
         f"SELECT rule, sum(n)::BIGINT FROM filtered WHERE {where} GROUP BY rule ORDER BY rule", params).fetchall()}
 
 
-def report(con: Any, f: Filters, *, agents_commit: str | None = None) -> dict[str, Any]:
+def report(con: Any, f: Filters, *, agents_commit: str | None = None, rows: bool = True) -> dict[str, Any]:
     """The issue's JSON object: method, period, downloads (per episode, feed, day, app, device,
-    partner), totals, filtered and anomalies."""
+    partner; left empty with ``rows=False``, for outputs that do not show them), totals, filtered
+    and anomalies."""
     where, params = f.sql()
-    rows = con.execute(f"""SELECT slug, feed, day, app, device, partner, count(*) FROM downloads WHERE {where}
+    found = con.execute(f"""SELECT slug, feed, day, app, device, partner, count(*) FROM downloads WHERE {where}
         GROUP BY ALL ORDER BY day, slug, feed NULLS FIRST, app NULLS FIRST, device NULLS FIRST,
-        partner NULLS FIRST""", params).fetchall()
+        partner NULLS FIRST""", params).fetchall() if rows else []
     downloads = [{"episode": s, "feed": fd, "day": d.isoformat(), "app": a, "device": dv, "partner": p, "count": int(n)}
-                 for s, fd, d, a, dv, p, n in rows]
+                 for s, fd, d, a, dv, p, n in found]
     total, listeners = con.execute(
         f"SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT day, listener FROM downloads WHERE {where})) "
         f"FROM downloads WHERE {where}", params + params).fetchone()

@@ -290,6 +290,39 @@ def test_exclusion_reasons() -> None:
     assert reasons == set(agents.REASONS)
 
 
+# --- index.json: the tables ready to use ---------------------------------------------------------
+
+def test_the_vendored_index_is_current_and_equals_a_fresh_load() -> None:
+    """The fast path (index.json, patterns compiled on first use) gives load()'s very tables,
+    and so the same agent for every example of every file."""
+    fast, plain = agents.load_indexed(agents.DATA_DIR), agents.load(agents.DATA_DIR)
+    assert fast is not None, "index.json is stale: run scripts/update-user-agents (or agents.write_index)"
+    for file in agents.FILES:
+        a, b = fast.tables[file], plain.tables[file]
+        assert (a.names, a.categories, a.gates, dict(a.index), a.always) == \
+               (b.names, b.categories, b.gates, dict(b.index), b.always)
+        assert [a.patterns[n].pattern for n in range(len(a.patterns))] == [p.pattern for p in b.patterns]
+    for file, _entry, example in agents.examples():
+        text = agents.clean(example)
+        assert fast.entity(text) == plain.entity(text), example
+        assert fast.tables["devices"].first(text) == plain.tables["devices"].first(text), example
+
+
+def test_a_stale_or_broken_index_is_never_read(tmp_path: Path) -> None:
+    folder = tmp_path / "lists"
+    shutil.copytree(agents.DATA_DIR, folder)
+    assert agents.load_indexed(folder) is not None
+    _edit(folder / "apps.json", lambda entries: entries[0].update(name="Renamed"))
+    assert agents.load_indexed(folder) is None  # made from other files
+    agents.write_index(folder)
+    again = agents.load_indexed(folder)
+    assert again is not None and again.tables["apps"].names[0] == "Renamed"
+    (folder / "index.json").write_text('{"digest": ')
+    assert agents.load_indexed(folder) is None
+    (folder / "index.json").unlink()
+    assert agents.load_indexed(folder) is None
+
+
 # --- scripts/update-user-agents ------------------------------------------------------------------
 
 @functools.cache
@@ -334,7 +367,8 @@ def test_refresh_from_a_folder_writes_the_files_and_upstream(tmp_path: Path, cap
     fields = agents.read_upstream(dest / "UPSTREAM")
     assert (fields["commit"], fields["date"]) == (COMMIT, "2026-09-01T00:00:00Z")
     assert fields["sha256 apps.json"] == hashlib.sha256((dest / "apps.json").read_bytes()).hexdigest()
-    assert sorted(p.name for p in dest.iterdir()) == sorted([*VENDORED, "UPSTREAM"])  # no temporary left
+    assert (dest / "index.json").read_bytes() == (agents.DATA_DIR / "index.json").read_bytes()
+    assert sorted(p.name for p in dest.iterdir()) == sorted([*VENDORED, "index.json", "UPSTREAM"])  # no temporary left
 
 
 def _edit(path: Path, change: Callable[[list[Any]], object]) -> None:

@@ -15,16 +15,21 @@ code unit). :func:`js_to_python` rewrites a pattern so that Python matches exact
 matches, and refuses the constructs it cannot translate exactly (:class:`PatternError`).
 
 Nothing is read or compiled at import (except the few lines of ``UPSTREAM``): the lists load on
-the first :func:`classify`.
+the first :func:`classify`, from ``index.json`` when it was made from these very files (the
+Python patterns, gates and index of :func:`load`, written by :func:`write_index`), and each
+pattern is compiled the first time it is tried: a daily run with a few new agents compiles a
+few patterns, not a thousand. Otherwise :func:`load` reads, translates and compiles them all.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import json
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +37,7 @@ from urllib.parse import urlsplit
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "user-agents-v2"
 UPSTREAM_FILE = "UPSTREAM"
+INDEX_FILE = "index.json"  # derived from the six files by write_index: the tables ready to use
 UPSTREAM_REPOSITORY = "https://github.com/opawg/user-agents-v2"
 ENTITY_FILES = ("bots", "apps", "libraries", "browsers")  # upstream's order: the first match wins
 FILES = (*ENTITY_FILES, "devices", "referrers")
@@ -260,6 +266,25 @@ def bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+class Patterns(Sequence[re.Pattern[str]]):
+    """Python patterns (:func:`js_to_python` results), each compiled on first use."""
+
+    __slots__ = ("_compiled", "sources")
+
+    def __init__(self, sources: Iterable[str]) -> None:
+        self.sources = tuple(sources)
+        self._compiled: list[re.Pattern[str] | None] = [None] * len(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, number: int) -> re.Pattern[str]:  # type: ignore[override]
+        found = self._compiled[number]
+        if found is None:
+            found = self._compiled[number] = re.compile(self.sources[number], re.ASCII)
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """One upstream file: its entries' names, categories and compiled patterns, in order; for
@@ -269,7 +294,7 @@ class Table:
     file: str
     names: tuple[str, ...]
     categories: tuple[str | None, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: Sequence[re.Pattern[str]]
     gates: tuple[tuple[str, ...] | None, ...]
     index: Mapping[str, tuple[int, ...]]
     always: frozenset[int]  # entries with no usable literal: always searched
@@ -291,6 +316,20 @@ class Table:
                 index.setdefault(piece, []).append(number)
         return cls(file, names, categories, patterns, gates,
                    {piece: tuple(sorted(set(numbers))) for piece, numbers in index.items()}, frozenset(always))
+
+    def document(self) -> dict[str, Any]:
+        """This table as ``index.json`` holds it (:meth:`from_document` reads it back)."""
+        return {"names": list(self.names), "categories": list(self.categories),
+                "patterns": [self.patterns[n].pattern for n in range(len(self.patterns))],
+                "gates": [None if g is None else list(g) for g in self.gates],
+                "index": {piece: list(numbers) for piece, numbers in sorted(self.index.items())},
+                "always": sorted(self.always)}
+
+    @classmethod
+    def from_document(cls, file: str, doc: Mapping[str, Any]) -> Table:
+        return cls(file, tuple(doc["names"]), tuple(doc["categories"]), Patterns(doc["patterns"]),
+                   tuple(None if g is None else tuple(g) for g in doc["gates"]),
+                   {piece: tuple(numbers) for piece, numbers in doc["index"].items()}, frozenset(doc["always"]))
 
     def first(self, text: str, pieces: set[str] | None = None) -> int | None:
         """Index of the first entry whose pattern matches ``text`` (cleaned), else None.
@@ -536,10 +575,44 @@ def examples(directory: Path = DATA_DIR, files: Iterable[str] = FILES) -> Iterat
                 yield file, entry["name"], example
 
 
+def digest(directory: Path) -> str:
+    """SHA-256 of the six files of a folder (what ``index.json`` was made from)."""
+    h = hashlib.sha256()
+    for file in FILES:
+        data = (directory / f"{file}.json").read_bytes()
+        h.update(f"{file}.json {len(data)}\n".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def write_index(directory: Path) -> Path:
+    """Write ``index.json`` beside the six files: :func:`load`'s tables (raises :class:`DataError`)."""
+    lists = load(directory)
+    doc = {"digest": digest(directory), "tables": {f: lists.tables[f].document() for f in FILES}}
+    path = directory / INDEX_FILE
+    temporary = directory / f".{INDEX_FILE}.tmp"
+    temporary.write_text(json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
+                         encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def load_indexed(directory: Path) -> Lists | None:
+    """The tables from ``index.json``, or None when it is missing, unreadable or was made from
+    other files (then :func:`load` is the way)."""
+    try:
+        doc = json.loads((directory / INDEX_FILE).read_text(encoding="utf-8"))
+        if doc["digest"] != digest(directory):
+            return None
+        return Lists({f: Table.from_document(f, doc["tables"][f]) for f in FILES}, directory)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 @functools.cache
 def lists() -> Lists:
-    """The vendored lists, loaded and compiled once (on first use)."""
-    return load(DATA_DIR)
+    """The vendored lists, loaded once (on first use): from ``index.json`` when current."""
+    return load_indexed(DATA_DIR) or load(DATA_DIR)
 
 
 # --- classification ------------------------------------------------------------------------------

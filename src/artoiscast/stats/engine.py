@@ -453,7 +453,7 @@ def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path
                                "Lite...), given while the logs are read", field="--by country")
         report = update(con, db, inputs=files, storage=storage, prefix=prefix, now=now, countries=located)
         data = query.report(con, filters, agents_commit=agents_module().DATA_COMMIT, rows=rows)
-        columns, rows = query.grouped(con, by, filters)
+        columns, table = query.grouped(con, by, filters)
     except duckdb.OutOfMemoryException as exc:
         raise ArtoiscastError(f"ran out of memory under --memory-limit {memory_limit} ({_first_line(exc)}): "
                               "give a larger one, e.g. --memory-limit 2GB", path=str(db)) from exc
@@ -461,7 +461,7 @@ def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path
         raise ArtoiscastError(f"DuckDB failed: {_first_line(exc)}", path=str(db)) from exc
     finally:
         con.close()
-    return Result(data, columns, rows, report)
+    return Result(data, columns, table, report)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -25,7 +25,9 @@ from lxml import etree
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import PARIS, Catalog, Feed, Location, UpdateFrequency, podcast_guid
 from artoiscast.parallel import in_two
-from artoiscast.rss import ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, NSMAP, PODCAST, TRANSCRIPT_TYPES, prefixed
+from artoiscast.rss import (
+    ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, NSMAP, PODCAST, TRANSCRIPT_TYPES, prefixed,
+)
 
 GENERATOR = "artoiscast"
 _URL = re.compile(r"^https?://\S+$")

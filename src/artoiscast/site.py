@@ -19,8 +19,8 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from artoiscast.catalog import Catalog, Feed
 from artoiscast.built import BuiltEpisode
+from artoiscast.catalog import Catalog, Feed
 from artoiscast.transcripts import markdown_html
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",

@@ -17,8 +17,8 @@ from typing import Any
 
 import webvtt
 
-from artoiscast.models import Chapter, Cue, Transcript
 from artoiscast.errors import TranscriptError, read_reason
+from artoiscast.models import Chapter, Cue, Transcript
 from artoiscast.values import http_url_problem, show_value
 from artoiscast.yamlio import load_yaml
 

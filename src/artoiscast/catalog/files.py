@@ -27,7 +27,7 @@ def side_file(folder: Path, rel: str, shown: str, fld: str, errors: list[Artoisc
 
 
 def named_file(root: Path, folder: Path, entry: os.DirEntry[str], errors: list[ArtoiscastError], *,
-                within: Path | None = None, scope: str = EPISODE_FOLDER) -> Path | None:
+               within: Path | None = None, scope: str = EPISODE_FOLDER) -> Path | None:
     """A file found by its name in ``folder`` (``transcript.vtt``, ``chapters.yaml``, ``episode.yaml``...):
     the same rules as a path written in a file, inside ``folder`` (or ``within``)."""
     try:

@@ -205,7 +205,9 @@ def test_yaml_is_built_as_pyyaml_builds_it(tmp_path: Path, text: str) -> None:
 
 def test_many_episode_files_read_on_two_cores_give_the_same_catalog_and_errors(
         catalog_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from artoiscast import catalog as catmod
+    """The fast path (``load_episodes_in_two``, a forked child for half the folders) against the
+    plain sequential path (``fast=False``): the same errors in the same order, then the same catalog."""
+    from artoiscast.catalog import loader
 
     for i in range(6):
         folder = write_episode(catalog_root, f"extra-{i}", f'title: "Extra {i}"\ndate: 2024-01-0{i + 1}\n'
@@ -213,17 +215,36 @@ def test_many_episode_files_read_on_two_cores_give_the_same_catalog_and_errors(
         (folder / "audio.wav").write_bytes(b"")
     (catalog_root / "episodes" / "extra-2" / "episode.yaml").write_text("title: [unclosed\n", encoding="utf-8")
     (catalog_root / "episodes" / "extra-4" / "episode.yaml").write_text("title: 3\ntitel: x\n", encoding="utf-8")
-    with pytest.raises(ErrorList) as serial:
-        load_catalog(catalog_root)
-    monkeypatch.setattr(catmod, "PARALLEL_FILES", 2)
-    with pytest.raises(ErrorList) as parallel:
-        load_catalog(catalog_root)
-    assert str(parallel.value) == str(serial.value)
-    assert "extra-2/episode.yaml" in str(serial.value) and "extra-4/episode.yaml" in str(serial.value)
+    (catalog_root / "episodes" / "extra-5" / "audio.wav").unlink()  # a file problem only: not an error in --catalog-only
+    monkeypatch.setattr(loader, "PARALLEL_FILES", 2)
+    for check_files in (True, False):
+        with pytest.raises(ErrorList) as serial:
+            load_catalog(catalog_root, check_files=check_files, fast=False)
+        with pytest.raises(ErrorList) as parallel:
+            load_catalog(catalog_root, check_files=check_files)
+        assert str(parallel.value) == str(serial.value)
+        assert "extra-2/episode.yaml" in str(serial.value) and "extra-4/episode.yaml" in str(serial.value)
+        assert ("extra-5/episode.yaml: audio" in str(serial.value)) is check_files
     for slug in ("extra-2", "extra-4"):
         (catalog_root / "episodes" / slug / "episode.yaml").write_text(
             'title: "E"\ndate: 2024-02-01\nthemes: [energy]\nsummary: "S."\naudio: audio.wav\n', encoding="utf-8")
-    monkeypatch.setattr(catmod, "PARALLEL_FILES", 10_000)
-    serial_cat = load_catalog(catalog_root)
-    monkeypatch.setattr(catmod, "PARALLEL_FILES", 2)
-    assert load_catalog(catalog_root).episodes == serial_cat.episodes
+    (catalog_root / "episodes" / "extra-5" / "audio.wav").write_bytes(b"")
+    serial_cat = load_catalog(catalog_root, fast=False)
+    fast_cat = load_catalog(catalog_root)
+    assert fast_cat.episodes == serial_cat.episodes
+    assert [str(w) for w in fast_cat.warnings] == [str(w) for w in serial_cat.warnings]
+    assert fast_cat.feeds == serial_cat.feeds and fast_cat.podcast == serial_cat.podcast
+
+
+def test_the_real_catalog_loads_the_same_on_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repository's own catalog (the demo show, its audio not synthesised): the fast path,
+    forced on for its episodes, gives the catalog the sequential path gives."""
+    from artoiscast.catalog import loader
+
+    repo = Path(__file__).resolve().parents[1]
+    monkeypatch.setattr(loader, "PARALLEL_FILES", 2)
+    serial = load_catalog(repo, check_files=False, fast=False)
+    fast = load_catalog(repo, check_files=False)
+    assert len(serial.episodes) >= 29
+    assert fast.episodes == serial.episodes and fast.feeds == serial.feeds
+    assert [str(w) for w in fast.warnings] == [str(w) for w in serial.warnings]

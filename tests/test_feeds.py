@@ -171,9 +171,10 @@ def test_same_day_episodes_do_not_make_a_feed_daily(tmp_path: Path) -> None:
     regular one (with a same-day pair) gets its cadence, and the linter finds nothing in either."""
     import yaml
 
+    from artoiscast.built import BuiltEpisode
     from artoiscast.feeds import render_feed
     from artoiscast.lint import lint_feed
-    from artoiscast.published import PublishedEpisode
+    from artoiscast.models import MediaRecord
     from conftest import make_catalog
 
     root = make_catalog(tmp_path / "show", with_audio=False)
@@ -186,8 +187,8 @@ def test_same_day_episodes_do_not_make_a_feed_daily(tmp_path: Path) -> None:
             (root / "episodes" / f"ep-{i}" / "episode.yaml").write_text(yaml.safe_dump(
                 {"title": f"Épisode {i}", "date": day, "themes": ["economy"], "summary": "Un résumé.", "audio": "a.wav"}))
         cat = load_catalog(root, check_files=False)
-        items = [PublishedEpisode(episode=e, media=f"media/{e.slug}.mp3", length=1000, duration=60.0, loudness={},
-                                  notes_html="<p>x</p>") for e in cat.episodes]
+        items = [BuiltEpisode(episode=e, mp3=MediaRecord(f"media/{e.slug}.mp3", 1000, 60.0, {}),
+                              notes_html="<p>x</p>") for e in cat.episodes]
         art = {name: f"art/{name}.png" for name in cat.feeds}
         for name in ("all", "economy"):
             xml = render_feed(cat, cat.feeds[name], items, base_url=base, art=art, built=cat.episodes[0].published)
@@ -223,16 +224,17 @@ def test_items_rendered_once_give_the_bytes_of_the_whole_tree(tmp_path: Path, mo
     from datetime import datetime, timezone
 
     from artoiscast import feeds as feedmod
-    from artoiscast.published import PublishedEpisode
+    from artoiscast.built import BuiltEpisode
+    from artoiscast.models import MediaRecord
     from conftest import make_catalog
 
     monkeypatch.setattr(feedmod, "PARALLEL_ITEMS", 2)
     cat = load_catalog(make_catalog(tmp_path / "show", with_audio=False), check_files=False)
     notes = ["<p>a</p>", "<p>x</p>\n    <item>\n<p>]]></p>", "<p>\ue000feed\ue001 \ue000image\ue001</p>"]
     published = [
-        PublishedEpisode(episode=e, media=f"media/{e.slug}.mp3", length=100 + i, duration=61.4, loudness={},
-                         notes_html=notes[i % 3], image="art/own.jpg" if i == 0 else None,
-                         transcripts=((f"transcripts/{e.slug}.vtt", "vtt"),), chapters_path=f"chapters/{e.slug}.json")
+        BuiltEpisode(episode=e, mp3=MediaRecord(f"media/{e.slug}.mp3", 100 + i, 61.4, {}),
+                     notes_html=notes[i % 3], image="art/own.jpg" if i == 0 else None,
+                     transcripts=((f"transcripts/{e.slug}.vtt", "vtt"),), chapters_path=f"chapters/{e.slug}.json")
         for i, e in enumerate(cat.episodes)
     ]
     art = {name: f"art/{name}-1234abcd.png" for name in cat.feeds}
@@ -269,9 +271,10 @@ def test_plain_text_fields_display_as_typed_and_never_as_markup(tmp_path: Path, 
     import lxml.html
     import yaml
 
+    from artoiscast.built import BuiltEpisode
     from artoiscast.feeds import render_feed, render_publisher
     from artoiscast.lint import lint_feeds
-    from artoiscast.published import PublishedEpisode
+    from artoiscast.models import MediaRecord
     from artoiscast.site import render_site
     from conftest import make_catalog
     from readers import plain, shown
@@ -290,8 +293,8 @@ def test_plain_text_fields_display_as_typed_and_never_as_markup(tmp_path: Path, 
          guests=[{"name": "N " + typed}], location={"name": "L " + typed})
     cat = load_catalog(root, check_files=False)
     base = "https://artoiscast.example/"
-    items = {name: [PublishedEpisode(episode=e, media=f"media/{e.slug}.mp3", length=1000 + i, duration=60.0,
-                                     loudness={}, notes_html="<p>Notes</p>")
+    items = {name: [BuiltEpisode(episode=e, mp3=MediaRecord(f"media/{e.slug}.mp3", 1000 + i, 60.0, {}),
+                                 notes_html="<p>Notes</p>")
                     for i, e in enumerate(cat.feed_episodes(feed))] for name, feed in cat.feeds.items()}
     art = {name: f"art/{name}.png" for name in cat.feeds}
     built = cat.episodes[0].published
@@ -446,7 +449,8 @@ def test_op3_prefix_goes_before_every_enclosure_and_changes_nothing_else(built_c
 
 
 def test_op3_rule_for_the_scheme_and_the_loopback_demo() -> None:
-    from artoiscast.feeds import enclosure_base, prefixed, unprefixed
+    from artoiscast.feeds import enclosure_base
+    from artoiscast.rss import prefixed, unprefixed
 
     assert prefixed("https://a.example/media/x.mp3?feed=b", OP3) == OP3 + "a.example/media/x.mp3?feed=b"
     assert prefixed("http://a.example/media/x.mp3", OP3) == OP3 + "http://a.example/media/x.mp3"  # plain http: kept

@@ -95,7 +95,7 @@ def test_every_format_and_condition_meets_the_target(voice: tuple[Path, float], 
 @pytest.mark.parametrize("fmt", ["wav", "m4a"])
 def test_mono_show_encodes_mono_at_minus_19_and_its_bitrate(voice: tuple[Path, float], tmp_path: Path,
                                                             fmt: str) -> None:
-    from artoiscast.catalog import AudioSettings
+    from artoiscast.config import AudioSettings
 
     settings = AudioSettings(channels=1)
     assert (settings.target, settings.kbps) == (-19.0, 64)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from artoiscast.catalog import StorageSettings
 from artoiscast.cli import cli
+from artoiscast.config import StorageSettings
 from artoiscast.errors import StorageError
 from artoiscast.publish import check_guids, parse_age, prune, publish
 from artoiscast.storage.base import resolve_settings

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from artoiscast.catalog import StorageSettings
+from artoiscast.config import StorageSettings
 from artoiscast.cli import cli
 from artoiscast.errors import StorageError
 from artoiscast.publish import publish

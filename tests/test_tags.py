@@ -10,7 +10,8 @@ import pytest
 from mutagen.id3 import ID3
 from PIL import Image
 
-from artoiscast.audio.tags import Chapter, TagData, cover_jpeg, write_tags
+from artoiscast.audio.tags import TagData, cover_jpeg, write_tags
+from artoiscast.models import Chapter
 from conftest import make_png
 
 SUMMARY = "Mélanie Delots présente l'Engagement pour le Renouveau du Bassin Minier <b>sans balise</b>."

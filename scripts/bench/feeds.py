@@ -5,7 +5,7 @@ No audio work: the episodes are real YAML files (each a copy of a real catalog e
 own title, date and themes) and the ingest stage is replaced by pre-ingested records (media path,
 length, duration), as build.py would get from its cache.
 
-    full build  = load_catalog (10,000 episode.yaml) + PublishedEpisode per episode
+    full build  = load_catalog (10,000 episode.yaml) + BuiltEpisode per episode
                   + render every feed and the publisher feed + write the files
     lxml writer = lxml alone writing the same XML (element by element, same bytes, checked)
                   from data already in memory, and writing the files
@@ -32,8 +32,9 @@ from PIL import Image
 
 from artoiscast import build as buildmod
 from artoiscast import feeds as feedmod
+from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import load_catalog
-from artoiscast.published import PublishedEpisode
+from artoiscast.models import MediaRecord
 
 HERE = Path(__file__).resolve().parents[2]
 THEMES = ["economy", "energy", "culture", "llv"]
@@ -75,13 +76,13 @@ def make_catalog(root: Path, n: int) -> None:
 
 
 def feeds_stage(root: Path, out: Path) -> int:
-    """load + PublishedEpisode + render + write: the build's feed stage without audio. Returns files written."""
+    """load + BuiltEpisode + render + write: the build's feed stage without audio. Returns files written."""
     catalog = load_catalog(root)
     base = catalog.podcast.base_url
     art = {name: f"art/{name}-0123abcd.png" for name in catalog.feeds}
     published = {
-        e.slug: PublishedEpisode(episode=e, media=f"media/{e.slug}/{e.slug}-0123abcd.mp3", length=1_234_567 + i,
-                                 duration=1800.0 + i % 600, loudness={}, notes_html=buildmod._notes_html(e, []))
+        e.slug: BuiltEpisode(episode=e, mp3=MediaRecord(f"media/{e.slug}/{e.slug}-0123abcd.mp3", 1_234_567 + i,
+                                                       1800.0 + i % 600, {}), notes_html=buildmod._notes_html(e, []))
         for i, e in enumerate(catalog.episodes)
     }
     now = datetime(2100, 1, 1, tzinfo=timezone.utc)

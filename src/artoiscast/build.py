@@ -25,11 +25,12 @@ from pathlib import Path
 
 from artoiscast import feeds as feedmod, workspace
 from artoiscast.artwork import check_artwork
-from artoiscast.audio.tags import Chapter, TagData, cover_jpeg, write_tags
+from artoiscast.audio.tags import TagData, cover_jpeg, write_tags
+from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Episode, load_catalog
 from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
 from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_all
-from artoiscast.published import PublishedEpisode
+from artoiscast.models import Chapter, MediaRecord
 from artoiscast.site import render_site
 from artoiscast.transcripts import (
     Transcript, chapters_json, fmt_time, load_chapters, load_transcript, markdown_html, side_files,
@@ -219,7 +220,7 @@ def media_key(slug: str, rec: IngestRecord) -> str:
 
 
 def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str, cover: bytes | None,
-                     files: dict[str, bytes | Path], tmp: Path) -> PublishedEpisode:
+                     files: dict[str, bytes | Path], tmp: Path) -> BuiltEpisode:
     """Side files and the tagged MP3 of one episode, added to ``files``. Raises ArtoiscastError."""
     chapters, transcript, paths, chapters_path, image = _side_files(catalog, ep, rec, base_url, files)
     show = catalog.podcast
@@ -237,9 +238,9 @@ def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url:
     ), version=show.audio.id3_version)
     media = media_key(ep.slug, rec)
     files[media] = tagged
-    return PublishedEpisode(
-        episode=ep, media=media, length=tagged.stat().st_size, duration=rec.duration,
-        loudness=rec.after.as_dict(), notes_html=_notes_html(ep, chapters), transcript=transcript,
+    return BuiltEpisode(
+        episode=ep, mp3=MediaRecord(media, tagged.stat().st_size, rec.duration, rec.after.as_dict()),
+        notes_html=_notes_html(ep, chapters), transcript=transcript,
         transcripts=tuple(paths), chapters=tuple(chapters), chapters_path=chapters_path, image=image,
     )
 
@@ -332,7 +333,7 @@ def _build(
     errors += ingest_errors
     if any(isinstance(e, WriteError) for e in ingest_errors):  # a full disk: tagging copies would only fail too
         raise ErrorList(errors)
-    published: dict[str, PublishedEpisode] = {}
+    published: dict[str, BuiltEpisode] = {}
     (root / "build").mkdir(exist_ok=True)
     scheduled: list[Episode] = []
     with tempfile.TemporaryDirectory(prefix="tag-", dir=root / "build") as tmpdir:
@@ -381,7 +382,7 @@ def id3_size(path: Path) -> int:
 
 
 def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, bytes | Path],
-              items: dict[str, list[PublishedEpisode]], published: dict[str, PublishedEpisode]) -> dict[str, object]:
+              items: dict[str, list[BuiltEpisode]], published: dict[str, BuiltEpisode]) -> dict[str, object]:
     listing = {}
     for path, data in sorted(files.items()):
         digest = _file_sha256(data) if isinstance(data, Path) else sha256(data)

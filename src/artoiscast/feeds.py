@@ -1,6 +1,6 @@
 """RSS 2.0 feeds with iTunes and Podcasting 2.0 tags, written with lxml.
 
-Pure: catalog + published episodes + build time -> bytes. No file or network I/O.
+Pure: catalog + built episodes + build time -> bytes. No file or network I/O.
 
 Why lxml and not feedgen: feedgen 1.0 only accepts ``yes/no/clean`` for
 ``itunes:explicit`` (Apple documents ``true/false``) and has no ``podcast:`` namespace;
@@ -22,17 +22,14 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import PARIS, Catalog, Feed, Location, UpdateFrequency, podcast_guid
 from artoiscast.parallel import in_two
-from artoiscast.published import TRANSCRIPT_TYPES, PublishedEpisode
+from artoiscast.rss import (
+    ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, NSMAP, PODCAST, TRANSCRIPT_TYPES, prefixed,
+)
 
-ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST = "https://podcastindex.org/namespace/1.0"
-ATOM = "http://www.w3.org/2005/Atom"
-CONTENT = "http://purl.org/rss/1.0/modules/content/"
-NSMAP = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 GENERATOR = "artoiscast"
-MAX_DESCRIPTION = 4000  # bytes: Apple and PSP-1
 _URL = re.compile(r"^https?://\S+$")
 
 
@@ -58,9 +55,6 @@ def rfc2822(dt: datetime) -> str:
     return format_datetime(dt.astimezone(PARIS))
 
 
-# Where an HTML parser leaves text: "<" before a letter, "/", "!" or "?" opens a tag, an end tag, a
-# comment or a declaration (HTML5 tokenizer, data state); any other "<", and every ">", is text.
-MARKUP_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 # A candidate character reference, as html.unescape (the HTML5 algorithm) finds them.
 _CHARREF = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 _PARTIAL_REF = re.compile(r"&[#A-Za-z0-9]*$")
@@ -144,31 +138,6 @@ def update_frequency(dates: Sequence[datetime], language: str) -> UpdateFrequenc
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
-def prefixed(url: str, prefix: str | None) -> str:
-    """``url`` behind a measurement service's redirect prefix, by OP3's rule: the prefix, then the
-    URL without its scheme, except that a plain ``http`` URL keeps it
-    (``https://op3.dev/e/`` + ``https://artoiscast.fr/media/x.mp3`` -> ``https://op3.dev/e/artoiscast.fr/media/x.mp3``,
-    ``http://a.example/x.mp3`` -> ``https://op3.dev/e/http://a.example/x.mp3``). No prefix: ``url``."""
-    if not prefix:
-        return url
-    return prefix + (url if url[:7].lower() == "http://" else url.split("://", 1)[-1])
-
-
-def unprefixed(url: str, base_url: str | None) -> str:
-    """The URL under ``base_url`` that ``url`` reaches through redirect prefixes, else ``url``:
-    ``https://op3.dev/e/artoiscast.fr/media/x.mp3?feed=a`` -> ``https://artoiscast.fr/media/x.mp3?feed=a``
-    (the target found in the path with or without its scheme, behind one prefix or a chain)."""
-    if not base_url or url.startswith(base_url):
-        return url
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return url
-    bare = base_url.split("://", 1)[-1]
-    start = url.find("/", len(parts.scheme) + 3)  # the prefixed URL's own path
-    found = url.find("/" + bare, start) if start >= 0 else -1
-    return url if found < 0 else base_url + url[found + 1 + len(bare):]
-
-
 def enclosure_base(base_url: str, prefix: str | None) -> str:
     """What every enclosure URL starts with: ``base_url``, behind ``prefix`` (``analytics.prefix``)
     when there is one, except for a loopback base URL (the demo, a local ``serve``): the service
@@ -216,7 +185,7 @@ def _location(parent: etree._Element, loc: Location | None) -> None:
 def render_feed(
     catalog: Catalog,
     feed: Feed,
-    items: Iterable[PublishedEpisode],
+    items: Iterable[BuiltEpisode],
     *,
     base_url: str,
     art: dict[str, str],
@@ -322,7 +291,7 @@ def _attr_bytes(value: str) -> bytes:
     return data[len(b'<x v="') : -len(b'"/>')]
 
 
-def _item_bytes(pe: PublishedEpisode, feed_name: str, urls: _Urls, show_explicit: bool, lang: str,
+def _item_bytes(pe: BuiltEpisode, feed_name: str, urls: _Urls, show_explicit: bool, lang: str,
                 feed_image: str) -> bytes:
     """One ``<item>`` as it is serialised inside ``rss/channel`` (indentation included)."""
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
@@ -338,7 +307,7 @@ def _item_bytes(pe: PublishedEpisode, feed_name: str, urls: _Urls, show_explicit
 _ITEM_START = b"    <item>\n"
 
 
-def _prepare_items(items: list[PublishedEpisode], urls: _Urls, show_explicit: bool, lang: str) -> None:
+def _prepare_items(items: list[BuiltEpisode], urls: _Urls, show_explicit: bool, lang: str) -> None:
     """Serialise the items not yet in their memo, on two cores when there are many."""
     key = ("feeds.item", urls, show_explicit, lang)
     todo = list({id(pe): pe for pe in items if key not in pe.memo}.values())
@@ -353,7 +322,7 @@ def _prepare_items(items: list[PublishedEpisode], urls: _Urls, show_explicit: bo
 PARALLEL_ITEMS = 2000  # below, a second process costs more than it saves
 
 
-def _serialise_items(todo: Sequence[PublishedEpisode], *, urls: _Urls, show_explicit: bool,
+def _serialise_items(todo: Sequence[BuiltEpisode], *, urls: _Urls, show_explicit: bool,
                      lang: str) -> list[list[bytes] | None]:
     """The slot-split bytes of each item: one tree and one ``tostring`` for all, cut at each item's
     start tag (which can occur nowhere else but in a CDATA section: then the count differs, and
@@ -371,13 +340,13 @@ def _serialise_items(todo: Sequence[PublishedEpisode], *, urls: _Urls, show_expl
     return [_split_slots(pe, _ITEM_START + chunk) for pe, chunk in zip(todo, chunks[1:])]
 
 
-def _split_slots(pe: PublishedEpisode, data: bytes) -> list[bytes] | None:
+def _split_slots(pe: BuiltEpisode, data: bytes) -> list[bytes] | None:
     pieces = _SLOTS.split(data)
     expected = [_FEED_SLOT_B] if pe.image else [_FEED_SLOT_B, _IMAGE_SLOT_B]
     return pieces if pieces[1::2] == expected else None
 
 
-def _item_pieces(pe: PublishedEpisode, urls: _Urls, show_explicit: bool, lang: str) -> list[bytes] | None:
+def _item_pieces(pe: BuiltEpisode, urls: _Urls, show_explicit: bool, lang: str) -> list[bytes] | None:
     """The item's bytes split around its slots: [text, slot, text, slot, text...], kept in ``pe.memo``.
     None when a marker also occurs in the episode's own text (then it is rendered per feed)."""
     key = ("feeds.item", urls, show_explicit, lang)
@@ -388,7 +357,7 @@ def _item_pieces(pe: PublishedEpisode, urls: _Urls, show_explicit: bool, lang: s
     return pieces  # type: ignore[return-value]
 
 
-def _item(ch: etree._Element, pe: PublishedEpisode, feed_name: str, urls: _Urls, show_explicit: bool, lang: str,
+def _item(ch: etree._Element, pe: BuiltEpisode, feed_name: str, urls: _Urls, show_explicit: bool, lang: str,
           feed_image: str) -> None:
     ep = pe.episode
     base_url = urls.base

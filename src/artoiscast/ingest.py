@@ -21,7 +21,8 @@ from pathlib import Path
 
 from artoiscast.audio import loudness
 from artoiscast.audio.tags import mp3_length
-from artoiscast.catalog import AudioSettings, Catalog, Episode
+from artoiscast.catalog import Catalog, Episode
+from artoiscast.config import AudioSettings
 from artoiscast.errors import ArtoiscastError, AudioError, read_reason, write_error
 
 PIPELINE_VERSION = 4  # bump when the normalisation method changes: everything re-encodes

@@ -25,7 +25,7 @@ from urllib.request import Request, urlopen
 from lxml import etree
 
 from artoiscast.apple import CATEGORIES
-from artoiscast.feeds import ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, PODCAST, unprefixed
+from artoiscast.rss import ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, PODCAST, unprefixed
 
 NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 ENCLOSURE_TYPES = {"audio/mpeg"}

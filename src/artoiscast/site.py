@@ -1,6 +1,6 @@
 """Static web pages and the partner embed (Jinja2, autoescaped, no external requests).
 
-Pure: catalog + published episodes -> {path: bytes}. Pages: the show home, one per
+Pure: catalog + built episodes -> {path: bytes}. Pages: the show home, one per
 theme, one per episode, the partner embeds (``embed/<theme>.html?n=5`` and
 ``embed/episode/<slug>.html``), one oEmbed JSON per episode (``oembed/<slug>.json``),
 and the player assets. Every text from the catalog goes through Jinja2's autoescape
@@ -19,8 +19,8 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Feed
-from artoiscast.published import PublishedEpisode
 from artoiscast.transcripts import markdown_html
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -70,7 +70,7 @@ def _short(feed: Feed, show_title: str) -> str:
     return title
 
 
-def _jsonld(catalog: Catalog, pe: PublishedEpisode, base_url: str) -> str:
+def _jsonld(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> str:
     ep = pe.episode
     doc = {
         "@context": "https://schema.org",
@@ -105,7 +105,7 @@ def theme_embed(base_url: str, theme: str, title: str, count: int) -> str:
     return iframe_snippet(f"{base_url}embed/{theme}.html?n={count}", title, EMBED_ITEM_HEIGHT * count + 50)
 
 
-def _oembed(catalog: Catalog, pe: PublishedEpisode, base_url: str) -> bytes:
+def _oembed(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> bytes:
     """oEmbed 1.0 ``rich`` response for one episode: its single-episode embed in an iframe."""
     show = catalog.podcast
     height = EMBED_ITEM_HEIGHT + 50
@@ -126,7 +126,7 @@ def _oembed(catalog: Catalog, pe: PublishedEpisode, base_url: str) -> bytes:
 
 def render_site(
     catalog: Catalog,
-    items: dict[str, list[PublishedEpisode]],
+    items: dict[str, list[BuiltEpisode]],
     *,
     base_url: str,
     art: dict[str, str],

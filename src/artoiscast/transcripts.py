@@ -12,14 +12,13 @@ import html
 import json
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import webvtt
 
-from artoiscast.audio.tags import Chapter
 from artoiscast.errors import TranscriptError, read_reason
+from artoiscast.models import Chapter, Cue, Transcript
 from artoiscast.values import http_url_problem, show_value
 from artoiscast.yamlio import load_yaml
 
@@ -27,24 +26,6 @@ _VOICE = re.compile(r"^<v(?:\.[^ >]+)*\s+([^>]+)>")
 _TAG = re.compile(r"</?[a-z][^>]*>")
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d{1,3})?)$")
 MAX_TIME = 100 * 3600.0  # no episode is longer: a start beyond is a typo (and 1e308 s would not format)
-
-
-@dataclass(frozen=True)
-class Cue:
-    start: float
-    end: float
-    speaker: str | None
-    text: str
-
-
-@dataclass(frozen=True)
-class Transcript:
-    cues: list[Cue]  # empty for a plain-text transcript
-    text: str  # the whole text, for .txt transcripts and search
-
-    @property
-    def timed(self) -> bool:
-        return bool(self.cues)
 
 
 def parse_time(value: Any) -> float:

@@ -24,17 +24,10 @@ from mutagen.mp3 import MP3, HeaderNotFoundError
 from PIL import Image
 
 from artoiscast.errors import AudioError
+from artoiscast.models import Chapter
 
 TAG_BLOCK = 64 * 1024  # the whole tag (header, frames, padding) is a multiple of this
 TAG_SLACK = 4 * 1024  # at least this much padding, so a tag just under a block boundary still has room
-
-
-@dataclass(frozen=True)
-class Chapter:
-    start: float  # seconds
-    title: str
-    url: str | None = None
-    image: str | None = None
 
 
 @dataclass(frozen=True)

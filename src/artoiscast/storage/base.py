@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from artoiscast.errors import StorageError, StorageSettingsError
 
 if TYPE_CHECKING:  # pydantic's import is slow: publish with nothing to do should start fast
-    from artoiscast.catalog import StorageSettings
+    from artoiscast.config import StorageSettings
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ def _overrides(fields: Iterable[str], environ: Mapping[str, str],
 def check_overrides(environ: Mapping[str, str] | None = None, **options: object) -> None:
     """Check the ``ARTOISCAST_STORAGE_*`` variables and the options alone, before the catalog is read or
     anything is built. Raises StorageSettingsError (exit 2) on the first bad value."""
-    from artoiscast.catalog import StorageSettings
+    from artoiscast.config import StorageSettings
 
     _overrides(StorageSettings.model_fields, os.environ if environ is None else environ, options)
 

@@ -34,7 +34,7 @@ from artoiscast.errors import StorageError
 from artoiscast.storage.base import Busy, Changed, ObjectInfo, Progress, Upload, register
 
 if TYPE_CHECKING:  # pydantic's import is slow: publish with nothing to do should start fast
-    from artoiscast.catalog import StorageSettings
+    from artoiscast.config import StorageSettings
 
 STAGE = ".artoiscast-tmp"
 OWNER = "owner.json"  # in the staging folder: who holds the lock, since when (for the Busy line)

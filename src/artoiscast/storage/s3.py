@@ -39,7 +39,7 @@ from artoiscast.storage.s3lock import (LOCK_KEY, S3Lock, boto_errors, missing, n
 from artoiscast.storage.s3read import NoAnswer, S3Reader, Unsure, static_credentials
 
 if TYPE_CHECKING:  # pydantic's and boto3's imports are slow: publish with nothing to do should start fast
-    from artoiscast.catalog import StorageSettings
+    from artoiscast.config import StorageSettings
 
 MiB = 1024 * 1024
 CORS_RULES = [{
@@ -50,7 +50,7 @@ CORS_RULES = [{
     "MaxAgeSeconds": 86400,
 }]
 ATTEMPTS = 3  # tries per request once the endpoint has answered (boto3's standard retry mode)
-TIMEOUTS = (5.0, 20.0)  # connect, read: the defaults of catalog.StorageSettings (not imported: pydantic is slow)
+TIMEOUTS = (5.0, 20.0)  # connect, read: the defaults of config.StorageSettings (not imported: pydantic is slow)
 
 
 def explain(exc: Exception, endpoint: str, *, answered: bool = False,

@@ -1,33 +1,22 @@
-"""What the render stage knows about a published episode: its media object and side files.
+"""What the render stage knows about a built episode: its catalog entry, media object and side files.
 
 ``build`` makes these from the ingest records and transcripts; ``feeds`` and ``site``
-read them. Paths are relative to the base URL (the published layout of SPEC 5).
+read them. Paths are relative to the base URL (the published layout). No audio stack here:
+only the catalog's types and :mod:`artoiscast.models`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from artoiscast.audio.tags import Chapter
 from artoiscast.catalog import Episode
-from artoiscast.transcripts import Transcript
-
-TRANSCRIPT_TYPES = {
-    "vtt": "text/vtt",
-    "srt": "application/x-subrip",
-    "json": "application/json",
-    "html": "text/html",
-    "txt": "text/plain",
-}
+from artoiscast.models import Chapter, MediaRecord, Transcript
 
 
 @dataclass(frozen=True)
-class PublishedEpisode:
+class BuiltEpisode:
     episode: Episode
-    media: str  # media/<slug>/<slug>-<sha8>.mp3, sha8 of the sound (the untagged MP3), not of its tags
-    length: int  # bytes of the tagged MP3
-    duration: float  # seconds
-    loudness: dict[str, float]
+    mp3: MediaRecord
     notes_html: str
     transcript: Transcript | None = None
     transcripts: tuple[tuple[str, str], ...] = ()  # (path, extension)
@@ -46,3 +35,22 @@ class PublishedEpisode:
     @property
     def page(self) -> str:
         return f"episodes/{self.slug}/"
+
+    @property
+    def media(self) -> str:
+        """The MP3's path under the base URL (``media/<slug>/<slug>-<sha8>.mp3``)."""
+        return self.mp3.path
+
+    @property
+    def length(self) -> int:
+        """Bytes of the tagged MP3."""
+        return self.mp3.length
+
+    @property
+    def duration(self) -> float:
+        """Seconds."""
+        return self.mp3.duration
+
+    @property
+    def loudness(self) -> dict[str, float]:
+        return self.mp3.loudness

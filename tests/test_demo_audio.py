@@ -1,4 +1,4 @@
-"""Demo audio: real espeak-ng and sox on a tiny catalog; real ffprobe/ffmpeg to check it."""
+"""Demo media: real espeak-ng and sox on a tiny catalog; real ffprobe/ffmpeg to check it."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ import pytest
 import yaml
 from PIL import Image
 
-from artoiscast import demo_art
-from artoiscast import demo_audio as demo
+from artoiscast.demo import artwork, make_media, speech
 from artoiscast.errors import ErrorList
+from artoiscast.transcripts import Cue, fmt_time
 from conftest import PODCAST
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_demo_audio"
+MEDIA_ONLY = [sys.executable, "-m", "artoiscast", "demo", "--media-only"]
 
 
 WITH_SECTIONS = """\
@@ -78,8 +78,7 @@ def _digest(root: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     root = _catalog(tmp_path_factory.mktemp("demo"), {"gazonor": WITH_SECTIONS, "culturathon": NO_GUEST})
-    written = demo.make_demo_audio(root, progress=False)
-    return root, written
+    return root, speech.synthesise(root).written
 
 
 # ------------------------------------------------------------------ checks
@@ -145,7 +144,8 @@ def test_transcript_matches_the_spoken_script(built: tuple[Path, list[Path]]) ->
         cues = parse_vtt((folder / "transcript.vtt").read_text(encoding="utf-8"), _duration(folder / "audio.wav"))
         assert {c[2] for c in cues} == {"René Lavergne", guest}
         assert cues[0][0] >= 3.0  # after the jingle
-        script = demo.episode_script(yaml.load((folder / "episode.yaml").read_text(), Loader=yaml.CSafeLoader))
+        doc = yaml.load((folder / "episode.yaml").read_text(), Loader=yaml.CSafeLoader)
+        script = speech.episode_script(doc, "Radioscopie de l'Artois", "René Lavergne")
         assert " ".join(c[3] for c in cues) == " ".join(s.text for s in script)
         assert "**" not in " ".join(c[3] for c in cues) and "https" not in " ".join(c[3] for c in cues)
     # the project's own reader accepts it
@@ -186,18 +186,17 @@ def test_host_and_guest_levels_differ(built: tuple[Path, list[Path]]) -> None:
 def test_rerun_skips_and_force_rewrites_identical_bytes(built: tuple[Path, list[Path]]) -> None:
     root, _ = built
     before = _digest(root)
-    run = subprocess.run([sys.executable, str(SCRIPT), "--root", str(root), "--no-progress"],
-                         capture_output=True, text=True)
+    run = subprocess.run([*MEDIA_ONLY, "--root", str(root)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "audio: 0 written, 2 skipped, 0 failed" in run.stdout
     assert "artwork: 3 written, 0 skipped" in run.stdout
     after_first = _digest(root)
     assert {k: v for k, v in after_first.items() if not k.endswith(".png")} == before
-    again = demo.synthesise_demo_audio(root, progress=False)
+    again = speech.synthesise(root)
     assert (len(again.written), len(again.skipped)) == (0, 2)
-    assert demo_art.make_demo_artwork(root) == []
-    assert len(demo.make_demo_audio(root, force=True, jobs=1, progress=False)) == 2
-    assert len(demo_art.make_demo_artwork(root, force=True)) == 3
+    assert artwork.draw(root)[0] == []
+    assert len(speech.synthesise(root, force=True, jobs=1).written) == 2
+    assert len(artwork.draw(root, force=True)[0]) == 3
     assert _digest(root) == after_first
 
 
@@ -206,7 +205,7 @@ def test_missing_outputs_are_one_unit(built: tuple[Path, list[Path]]) -> None:
     folder = root / "episodes" / "gazonor"
     chapters = (folder / "chapters.yaml").read_bytes()
     (folder / "chapters.yaml").unlink()
-    written = demo.make_demo_audio(root, progress=False)
+    written = make_media(root).speech.written
     assert written == [folder / "audio.wav"]
     assert (folder / "chapters.yaml").read_bytes() == chapters
     assert not list(folder.glob(".*.tmp"))
@@ -218,20 +217,20 @@ def test_missing_outputs_are_one_unit(built: tuple[Path, list[Path]]) -> None:
 def test_bad_episode_is_one_line_and_others_proceed(tmp_path: Path) -> None:
     root = _catalog(tmp_path, {"ok": NO_GUEST, "bad": 'title: "x\nsummary: [\n'})
     with pytest.raises(ErrorList) as info:
-        demo.make_demo_audio(root, progress=False)
+        make_media(root)
     (line,) = str(info.value).splitlines()
-    assert line.startswith("episodes/bad/episode.yaml: YAML syntax error at line")
+    assert line.startswith("episodes/bad/episode.yaml: line 3, column 1: ")  # the catalog's own YAML reader
+    assert line.endswith("(fix the YAML syntax)")
     assert (root / "episodes" / "ok" / "audio.wav").is_file()
-    run = subprocess.run([sys.executable, str(SCRIPT), "--root", str(root), "--no-progress"],
-                         capture_output=True, text=True)
-    assert run.returncode == 1
+    run = subprocess.run([*MEDIA_ONLY, "--root", str(root)], capture_output=True, text=True)
+    assert run.returncode == 2  # bad input
     assert run.stderr.strip().splitlines() == [f"error: {line}"]
     assert "audio: 0 written, 1 skipped, 1 failed" in run.stdout
 
 
 def test_missing_tool_is_one_line(tmp_path: Path) -> None:
     root = _catalog(tmp_path, {"ok": NO_GUEST})
-    run = subprocess.run([sys.executable, str(SCRIPT), "--root", str(root)], capture_output=True, text=True,
+    run = subprocess.run([*MEDIA_ONLY, "--root", str(root)], capture_output=True, text=True,
                          env={**os.environ, "PATH": str(tmp_path)})
     assert run.returncode == 1
     assert run.stderr == "error: espeak-ng not found (apt-get install espeak-ng)\n"
@@ -243,7 +242,7 @@ def test_missing_tool_is_one_line(tmp_path: Path) -> None:
 
 def test_artwork(tmp_path: Path) -> None:
     root = _catalog(tmp_path, {})
-    written = demo_art.make_demo_artwork(root)
+    written, _ = artwork.draw(root)
     assert [p.relative_to(root).as_posix() for p in written] == ["cover.png", "feeds/culture.png", "feeds/energy.png"]
     colours = set()
     for path in written:
@@ -252,8 +251,8 @@ def test_artwork(tmp_path: Path) -> None:
             colours.add(im.getpixel((5, 5)))
     assert len(colours) == 3
     first = _digest(root)
-    assert demo_art.make_demo_artwork(root) == []
-    demo_art.make_demo_artwork(root, force=True)
+    assert artwork.draw(root)[0] == []
+    artwork.draw(root, force=True)
     assert _digest(root) == first
 
 
@@ -261,7 +260,7 @@ def test_artwork(tmp_path: Path) -> None:
 
 
 def test_sections_and_markdown() -> None:
-    sections = demo.parse_sections(textwrap.dedent("""\
+    sections = speech.parse_sections(textwrap.dedent("""\
         Préambule.
 
         ### 1. Titre **gras**
@@ -274,16 +273,17 @@ def test_sections_and_markdown() -> None:
         ### 2. Fin
         """))
     assert sections == [
-        demo.Section("1. Titre gras", "Un lien et rien sur deux lignes. premier point. second point. Sans numéro."),
-        demo.Section("2. Fin", ""),
+        speech.Section("1. Titre gras", "Un lien et rien sur deux lignes. premier point. second point. Sans numéro."),
+        speech.Section("2. Fin", ""),
     ]
 
 
 def test_text_is_capped_at_sentences_keeping_titles() -> None:
     body = " ".join(f"Phrase numéro {i} du développement." for i in range(200))
     notes = "\n\n".join(f"### {n}. Section {n}\n\n{body}" for n in range(1, 6))
-    script = demo.episode_script({"title": "Long", "summary": body, "notes": notes,
-                                  "guests": [{"name": "Anne", "role": "maire"}]})
+    script = speech.episode_script({"title": "Long", "summary": body, "notes": notes,
+                                    "guests": [{"name": "Anne", "role": "maire"}]}, "Radioscopie de l'Artois",
+                                   "René Lavergne")
     spoken = " ".join(s.text for s in script)
     assert 2000 <= len(spoken) <= 2600
     assert [s.chapter for s in script if s.chapter] == ["Introduction"] + [f"{n}. Section {n}" for n in range(1, 6)]
@@ -293,9 +293,9 @@ def test_text_is_capped_at_sentences_keeping_titles() -> None:
 
 
 def test_long_segments_split_by_sentence() -> None:
-    seg = demo.Segment("Anne", "fr+f2", -7, "Une phrase courte. Une phrase un peu plus longue que la première.")
-    cues = demo.segment_cues(seg, 10.0, 30.0)
+    seg = speech.Segment("Anne", "fr+f2", -7, "Une phrase courte. Une phrase un peu plus longue que la première.")
+    cues = speech.segment_cues(seg, 10.0, 30.0)
     assert [c.text for c in cues] == ["Une phrase courte.", "Une phrase un peu plus longue que la première."]
     assert cues[0].start == 10.0 and cues[-1].end == 30.0 and cues[0].end == cues[1].start
-    assert demo.segment_cues(seg, 10.0, 15.0) == [demo.Cue(10.0, 15.0, "Anne", seg.text)]
-    assert demo.fmt_time(3723.4567) == "01:02:03.457"
+    assert speech.segment_cues(seg, 10.0, 15.0) == [Cue(10.0, 15.0, "Anne", seg.text)]
+    assert fmt_time(3723.4567) == "01:02:03.457"

@@ -59,7 +59,7 @@ def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise CatalogError(f'"{name}" not found (add the image, or run scripts/make_demo_audio)', path=shown,
+        raise CatalogError(f'"{name}" not found (add the image, or run artoiscast demo --media-only)', path=shown,
                            field=fld) from None
     except OSError as exc:
         raise CatalogError(f'"{name}" {read_reason(exc)}', path=shown, field=fld) from None

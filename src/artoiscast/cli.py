@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import traceback
 from pathlib import Path
@@ -594,15 +593,50 @@ def _show_places(root: Path) -> tuple[str | None, list[Path]]:
 # ---------------------------------------------------------------- demo
 
 
-def _free_port(host: str, wanted: int) -> int:
-    for port in (wanted, 0):
-        with socket.socket() as s:
-            try:
-                s.bind((host, port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise ArtoiscastError(f"no free port on {host}")
+def _demo_events() -> Any:
+    """The demo's events shown as the other commands show theirs: rich bars on stderr."""
+    from contextlib import contextmanager
+
+    from artoiscast.demo import Events
+
+    class RichEvents(Events):
+        def step(self, text: str) -> None:
+            err.print(text)
+
+        def say(self, text: str) -> None:
+            out.print(text)
+
+        def warning(self, text: str) -> None:
+            click.echo(f"warning: {text}", err=True)
+
+        def waiting(self) -> None:
+            _waiting()
+
+        def feeds(self, result: Any) -> None:
+            _print_feeds(result)
+
+        @contextmanager
+        def speech(self, total: int) -> Any:
+            progress = Progress(TextColumn("demo audio"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("{task.description}"), console=err, transient=True)
+            task = progress.add_task("", total=total)
+            with progress:
+                yield lambda folder: progress.update(task, advance=1, description=folder.name)
+
+        @contextmanager
+        def building(self) -> Any:
+            progress, done, start, advance, set_total = _ingest_progress(None)
+            with progress:
+                yield {"on_ingest": done, "on_ingest_start": start, "on_ingest_progress": advance,
+                       "on_catalog": set_total}
+
+        @contextmanager
+        def publishing(self) -> Any:
+            progress, advance, set_total = _upload_progress()
+            with progress:
+                yield {"on_upload": advance, "on_plan": set_total}
+
+    return RichEvents()
 
 
 @cli.command()
@@ -610,8 +644,11 @@ def _free_port(host: str, wanted: int) -> int:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to serve on (another free one is used if taken).")
 @click.option("--no-serve", is_flag=True, help="Stop after publishing (print the URLs, do not serve).")
+@click.option("--media-only", is_flag=True,
+              help="Only synthesise the demo audio, transcripts, chapters and artwork (no build, publish or serve).")
+@click.option("--force", is_flag=True, help="Synthesise the demo media again even where present.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel jobs (default: cores).")
-def demo(root: Path, port: int, no_serve: bool, jobs: int | None) -> None:
+def demo(root: Path, port: int, no_serve: bool, media_only: bool, force: bool, jobs: int | None) -> None:
     """The whole pipeline on the real catalog, served from this machine.
 
     Synthesises the demo audio and artwork if missing, ingests, builds with base_url set to
@@ -621,35 +658,14 @@ def demo(root: Path, port: int, no_serve: bool, jobs: int | None) -> None:
     \b
     Example:
       artoiscast demo --port 8000
+      artoiscast demo --media-only --force -j 4   # rewrite the demo media only
     """
-    from artoiscast.demo_art import make_demo_artwork
-    from artoiscast.demo_audio import make_demo_audio
+    from artoiscast import demo as show_demo
 
-    host = "127.0.0.1"
-    port = _free_port(host, port)
-    base = f"http://{host}:{port}/"
-    err.print("[1/4] demo audio and artwork (skipped where present)")
-    make_demo_artwork(root)
-    make_demo_audio(root, jobs=jobs)
-    from artoiscast import workspace
-
-    with workspace.lock(root / "build", on_wait=_waiting, root=root):
-        err.print("[2/4] ingest and build")
-        result = _build(root, base, jobs)
-        err.print("[3/4] publish to the local folder")
-        plan = _publish(root, result, dry_run=False)
-    out.print(f"published {len(plan.uploads)} objects to {_serve_folder(root)}")
-    out.print("feeds:")
-    _print_feeds(result)
-    out.print(f"home page: {base}")
-    if no_serve:
-        return
-    err.print("[4/4] serve")
-    from artoiscast import serve as server
-
-    log = root / "build" / "access.log"
-    server.run(_serve_folder(root), host=host, port=port, access_log=log,
-               on_ready=lambda url: out.print(f"serving at {url}; Ctrl-C stops"))
+    if media_only:
+        show_demo.make_media(root, force=force, jobs=jobs, events=_demo_events())
+    else:
+        show_demo.run(root, port=port, serve=not no_serve, jobs=jobs, force=force, events=_demo_events())
 
 
 def main() -> None:

@@ -126,3 +126,12 @@ def list_folder(folder: Path) -> dict[str, os.DirEntry[str]] | None:
         return None
     except OSError as exc:
         raise Unsafe(read_reason(exc).replace("cannot be read", "cannot read the folder", 1)) from None
+
+
+def shown(path: Path, root: Path) -> str:
+    """``path`` as messages name it: relative to ``root`` when inside it (``episodes/x/episode.yaml``),
+    else as given."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

@@ -41,7 +41,7 @@ def root_file(root: Path, base: Path, rel: str, shown: str, fld: str, errors: li
     """The show's own files (artwork of podcast.yaml and feeds/*.yaml): inside the catalog folder."""
     try:
         return safe_file(base, rel, root, scope=CATALOG,
-                         missing="not found (add the image, or run scripts/make_demo_audio for the demo)")
+                         missing="not found (add the image, or run artoiscast demo --media-only for the demo)")
     except Unsafe as exc:
         errors.append(CatalogError(f'"{rel}" {exc.reason}', path=shown, field=fld))
         return base / rel

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
-from artoiscast.demo_audio import _rel, _str, _write_atomic, load_yaml_doc, show_title
+from artoiscast.demo.source import read_mapping, read_show, words, write_atomic
 from artoiscast.errors import CatalogError
+from artoiscast.paths import shown
 
 SIZE = 3000
 COLOURS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {  # background, accent
@@ -24,27 +24,26 @@ COLOURS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {  # bac
 _OTHER = [((92, 60, 120), (240, 220, 120)), ((120, 72, 28), (240, 230, 200))]
 
 
-def artwork_targets(root: Path) -> list[tuple[Path, str, str, str]]:
+def targets(root: Path) -> list[tuple[Path, str, str, str]]:
     """``(path, palette, show title, feed title)`` for the show cover and each feed's artwork.
-    Raises CatalogError for an artwork path that leaves the catalog."""
+    Raises CatalogError for a bad ``podcast.yaml`` or feed file, or an artwork path that leaves
+    the catalog."""
     root = Path(root)
-    show = show_title(root)
+    show = read_show(root)
     out: list[tuple[Path, str, str, str]] = []
-    doc = load_yaml_doc(root / "podcast.yaml", "podcast.yaml") if (root / "podcast.yaml").is_file() else {}
-    if isinstance(doc, dict) and doc.get("artwork"):
-        out.append((_inside(root, root / str(doc["artwork"]), "podcast.yaml"), "show", show, ""))
+    if show.doc.get("artwork"):
+        out.append((_inside(root, root / str(show.doc["artwork"]), "podcast.yaml"), "show", show.title, ""))
     for path in sorted((root / "feeds").glob("*.yaml")):
-        shown = _rel(path, root)
-        feed = load_yaml_doc(path, shown)
-        if isinstance(feed, dict) and feed.get("artwork"):
-            target = _inside(root, path.parent / str(feed["artwork"]), shown)
-            out.append((target, path.stem, show, _str(feed.get("title")) or path.stem))
+        feed = read_mapping(path, root)
+        if feed.get("artwork"):
+            target = _inside(root, path.parent / str(feed["artwork"]), shown(path, root))
+            out.append((target, path.stem, show.title, words(feed.get("title")) or path.stem))
     return out
 
 
-def _inside(root: Path, target: Path, shown: str) -> Path:
+def _inside(root: Path, target: Path, name: str) -> Path:
     if not target.resolve().is_relative_to(root.resolve()):
-        raise CatalogError(f'"{target}" leaves the catalog (use a name beside the file)', path=shown, field="artwork")
+        raise CatalogError(f'"{target}" leaves the catalog (use a name beside the file)', path=name, field="artwork")
     return target
 
 
@@ -71,7 +70,7 @@ def _font(size: int) -> Any:
     return ImageFont.load_default(size=size)
 
 
-def render_artwork(palette: str, show: str, feed_title: str) -> bytes:
+def render(palette: str, show: str, feed_title: str) -> bytes:
     """A 3000x3000 RGB PNG: theme colour, show and feed titles, terrils and a headframe."""
     import io
 
@@ -115,12 +114,15 @@ def render_artwork(palette: str, show: str, feed_title: str) -> bytes:
     return buf.getvalue()
 
 
-def make_demo_artwork(root: Path, *, force: bool = False) -> list[Path]:
+def draw(root: Path, *, force: bool = False) -> tuple[list[Path], list[Path]]:
     """Draw the show cover (``podcast.yaml`` artwork) and each feed's artwork where missing
-    (all with ``force``). Returns the files written. Raises CatalogError on a bad path or YAML."""
-    written = []
-    for path, palette, show, feed_title in artwork_targets(root):
+    (all with ``force``). Returns (files written, files kept). Raises CatalogError on a bad path
+    or YAML."""
+    written, kept = [], []
+    for path, palette, show, feed_title in targets(root):
         if force or not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
-            written.append(_write_atomic(path, render_artwork(palette, show, feed_title)))
-    return written
+            written.append(write_atomic(path, render(palette, show, feed_title)))
+        else:
+            kept.append(path)
+    return written, kept

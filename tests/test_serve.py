@@ -716,7 +716,7 @@ def test_a_file_swapped_between_check_and_read_is_resolved_again(tmp_path: Path,
         (root / "media" / "x").rename(tmp_path / "old-x")
         (root / "media" / "x").symlink_to(outside, target_is_directory=True)
         for headers in ({"Range": "bytes=0-9"}, {"Range": "bytes=100-50000"}, {}, {"If-Match": "*"}):
-            resp, body = server.request("GET", MP3, headers)  # pread, pread, sendfile, FileResponse
+            resp, body = server.request("GET", MP3, headers)  # pread, pread, sendfile, sendfile after If-Match
             assert resp.status == 404 and b"outside" not in body, headers
     finally:
         server.stop()
@@ -787,8 +787,8 @@ def test_many_and_overlapping_ranges_give_the_whole_file_once(site: Any) -> None
 
 def test_large_files_through_file_response_with_huge_numbers_and_bad_dates(tmp_path: Path,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """The ranges and conditionals aiohttp's FileResponse answers (long ranges, If-Match,
-    If-Unmodified-Since) see a Range with numbers it can int() and no date it cannot parse."""
+    """Long ranges (sendfile) and the rarer conditionals (If-Match, If-Unmodified-Since) take
+    huge numbers as positions past any end, and ignore dates no datetime holds."""
     monkeypatch.setattr(serve_app, "SMALL_FILE", 1000)
     monkeypatch.setattr(serve_app, "PREAD_MAX", 5000)
     root = tmp_path / "public"

@@ -339,8 +339,8 @@ def test_live_probe_finds_missing_truncated_media_and_bad_artwork(live: tuple[Pa
     got = rules(found)
     assert {"live-enclosure", "live-length", "live-artwork"} <= got, found
     art_lines = [f.line() for f in found if f.rule == "live-artwork"]
-    assert art_lines == [f"feeds/energy.xml: channel: live-artwork: {url}art/{art.name} is 1000x1000 "
-                         "(a square of 1400 to 3000 px is needed)"]
+    assert art_lines == [f"feeds/energy.xml: channel: live-artwork: {url}art/{art.name} is 1000x1000; "
+                         "apps need a square of 1400 to 3000 px"]
 
 
 def test_live_probe_finds_missing_cors_and_wrong_types(live: tuple[Path, str]) -> None:

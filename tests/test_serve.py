@@ -22,7 +22,10 @@ from typing import Any
 
 import pytest
 
+import artoiscast
 from artoiscast import serve
+from artoiscast.serve import app as serve_app
+from artoiscast.serve import cache as serve_cache
 from artoiscast.errors import ArtoiscastError
 
 MP3 = "/media/x/x-abcd1234.mp3"
@@ -56,11 +59,13 @@ def build_tree(root: Path) -> dict[str, bytes]:
 class Server:
     """serve.start() on port 0 in a background thread with its own event loop."""
 
-    def __init__(self, root: Path, access_log: Path | None = None, verbose: bool = False):
+    def __init__(self, root: Path, access_log: Path | None = None, verbose: bool = False, cache: bool = True):
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        options = {"verbose": True} if verbose else {}
+        options: dict[str, Any] = {"verbose": True} if verbose else {}
+        if not cache:
+            options["cache"] = False
         self.runner, self.url = self._call(serve.start(root, port=0, access_log=access_log, **options))
         self.port = int(self.url.rstrip("/").rsplit(":", 1)[1])
 
@@ -214,19 +219,49 @@ def test_http_date(value: str | None, stamp: float | None) -> None:
     assert serve.http_date(value) == stamp
 
 
-@pytest.mark.parametrize("rng, action, canonical", [
-    ("bytes=0-99", "serve", "bytes=0-99"),
-    (f"bytes=0-{BIG}", "serve", "bytes=0-BEYOND"),
-    (f"bytes=-{BIG}", "serve", "bytes=-BEYOND"),
-    (f"bytes={BIG}-", "serve", "bytes=BEYOND-"),
-    ("bytes=007-", "serve", "bytes=7-"),
-    ("bytes=-0", "unsatisfiable", "bytes=BEYOND-"),
-    ("bytes=0-1,5-6", "ignore", None),
+@pytest.mark.parametrize("rng, span", [
+    ("bytes=0-99", (0, 99)),
+    (f"bytes=0-{BIG}", (0, "BEYOND")),
+    (f"bytes=-{BIG}", (None, "BEYOND")),
+    (f"bytes={BIG}-", ("BEYOND", None)),
+    ("bytes=007-", (7, None)),
+    ("bytes=-0", (None, 0)),
+    ("bytes=0-1,5-6", None),
 ])
-def test_canonical_range_is_what_aiohttp_can_read(rng: str, action: Any, canonical: str | None) -> None:
-    expected = canonical and canonical.replace("BEYOND", str(serve.BEYOND))
-    assert serve.canonical_range(rng, action) == expected
-    assert serve.BEYOND == 10 ** 18  # past any file, and short enough for aiohttp's int()
+def test_parse_range_caps_positions_at_beyond(rng: str, span: Any) -> None:
+    expected = span and tuple(serve.BEYOND if side == "BEYOND" else side for side in span)
+    assert serve.parse_range(rng) == expected
+    assert serve.BEYOND == 10 ** 18  # past any file: no int() of thousands of digits
+
+
+ETAG = '"abc"'
+
+
+@pytest.mark.parametrize("headers, status, span", [
+    ({}, 200, (0, 99)),
+    ({"Range": "bytes=10-19"}, 206, (10, 19)),
+    ({"Range": "bytes=100-"}, 416, None),
+    ({"Range": "bytes=-0"}, 416, None),
+    ({"If-Match": '"other"'}, 412, None),
+    ({"If-Match": f'W/{ETAG}'}, 412, None),  # If-Match compares strongly
+    ({"If-Match": f'"other", {ETAG}', "Range": "bytes=0-9"}, 206, (0, 9)),
+    ({"If-Match": "*"}, 200, (0, 99)),
+    ({"If-Match": ""}, 200, (0, 99)),  # empty: no precondition (as aiohttp)
+    ({"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 412, None),
+    ({"If-Unmodified-Since": "Wed, 21 Oct 2015 07:28:00 GMT"}, 200, (0, 99)),
+    ({"If-Match": ETAG, "If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 200, (0, 99)),
+    ({"If-Unmodified-Since": "Mon, 01 Jan 99999999999 00:00:00 GMT"}, 200, (0, 99)),  # not a date: ignored
+    ({"If-None-Match": f"W/{ETAG}"}, 304, None),
+    ({"If-None-Match": '"other"', "If-Modified-Since": "Wed, 21 Oct 2015 07:28:00 GMT"}, 200, (0, 99)),
+    ({"If-Modified-Since": "Wed, 21 Oct 2015 07:28:00 GMT"}, 304, None),
+    ({"If-Match": '"other"', "If-None-Match": ETAG}, 412, None),  # 412 before 304 (RFC 9110 13.2.2)
+    ({"Range": "bytes=0-9", "If-Range": '"other"'}, 200, (0, 99)),
+])
+def test_answer_follows_rfc_9110_order(headers: dict[str, str], status: int, span: Any) -> None:
+    got = serve.answer(headers, ETAG, MTIME, 100)
+    assert got.status == status
+    if span is not None:
+        assert (got.start, got.end) == span
 
 
 # ---------------------------------------------------------------- over HTTP
@@ -556,8 +591,8 @@ def test_cached_paths_swapped_for_symlinks_out_of_root_are_refused(tmp_path: Pat
 
 def test_large_files_ranges_and_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above SMALL_FILE: ranges up to PREAD_MAX by pread, longer ones and whole files by sendfile."""
-    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
-    monkeypatch.setattr(serve, "PREAD_MAX", 5000)
+    monkeypatch.setattr(serve_app, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve_app, "PREAD_MAX", 5000)
     root = tmp_path / "public"
     root.mkdir()
     data = build_tree(root)["media/x/x-abcd1234.mp3"]
@@ -580,6 +615,65 @@ def test_large_files_ranges_and_whole(tmp_path: Path, monkeypatch: pytest.Monkey
         server.stop()
     sizes = [m.group("bytes") for m in map(COMBINED.match, log.read_text().splitlines()) if m]
     assert sizes == ["1000", "20000", "-", str(SIZE), "-"]
+
+
+def test_the_cache_answers_as_the_plain_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same requests, twice each (the second from the cache), to a server with the route and
+    body cache and one that resolves and reads every request afresh: the same status, headers
+    (but Date) and body, through memory, pread and sendfile."""
+    monkeypatch.setattr(serve_app, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve_app, "PREAD_MAX", 5000)
+    root = tmp_path / "public"
+    root.mkdir()
+    build_tree(root)
+    (root / "feeds" / "latest.xml").symlink_to(root / "feeds" / "all.xml")
+    cached, plain = Server(root), Server(root, cache=False)
+    try:
+        etag = cached.request("HEAD", MP3)[0].getheader("ETag")
+        modified = cached.request("HEAD", MP3)[0].getheader("Last-Modified")
+        requests = [("GET", path, {}) for path in ("/", "/feeds/all.xml", "/feeds/latest.xml", "/episodes/x",
+                                                    "/episodes/x/", "/nope", "/%zz", "/..%2fetc", MP3)]
+        requests += [(method, MP3, headers) for method in ("GET", "HEAD") for headers in (
+            {"Range": "bytes=0-9"}, {"Range": "bytes=1000-29999"}, {"Range": "bytes=-5"}, {"Range": f"bytes={SIZE}-"},
+            {"Range": "bytes=0-1,5-6"}, {"If-None-Match": etag}, {"If-Match": '"other"'},
+            {"If-Match": etag, "Range": "bytes=10-"}, {"Range": "bytes=0-9", "If-Range": modified},
+            {"If-Modified-Since": modified}, {"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})]
+        requests += [("GET", "/feeds/all.xml", {"Range": "bytes=5-"}), ("HEAD", "/index.html", {})]
+        for method, path, headers in requests * 2:
+            got = []
+            for server in (cached, plain):
+                resp, body = server.request(method, path, headers)
+                got.append((resp.status, sorted((k, v) for k, v in resp.getheaders() if k != "Date"), body))
+            assert got[0] == got[1], (method, path, headers)
+    finally:
+        cached.stop()
+        plain.stop()
+
+
+def test_a_download_cut_short_logs_the_bytes_really_sent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client hanging up during a sendfile download: the access log counts the bytes that
+    left, not the Content-Length."""
+    monkeypatch.setattr(serve_app, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve_app, "PREAD_MAX", 5000)
+    root = tmp_path / "public"
+    (root / "media" / "x").mkdir(parents=True)
+    size = 64 << 20  # far more than the socket buffers hold
+    with (root / "media" / "x" / "big.mp3").open("wb") as f:
+        f.truncate(size)
+    log = tmp_path / "access.log"
+    server = Server(root, access_log=log)
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+            sock.sendall(b"GET /media/x/big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n")
+            received = 0
+            while received < 1 << 20:
+                received += len(sock.recv(1 << 16))
+        time.sleep(0.5)
+    finally:
+        server.stop()
+    sent = [m.group("bytes") for m in map(COMBINED.match, log.read_text().splitlines()) if m]
+    assert len(sent) == 1 and 0 < int(sent[0]) < size, sent
 
 
 def test_preconditions_and_if_range_dates(site: Any) -> None:
@@ -608,7 +702,7 @@ def test_a_file_swapped_between_check_and_read_is_resolved_again(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """If the folder is swapped for a symlink out of the root after the lstat check (a race),
     the read notices the different file and the path is resolved afresh: 404, never the outside file."""
-    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve_app, "SMALL_FILE", 1000)
     root = tmp_path / "public"
     root.mkdir()
     build_tree(root)
@@ -618,11 +712,11 @@ def test_a_file_swapped_between_check_and_read_is_resolved_again(tmp_path: Path,
     server = Server(root)
     try:
         assert server.request("GET", MP3, {"Range": "bytes=0-9"})[0].status == 206  # resolved and cached
-        monkeypatch.setattr(serve, "still_holds", lambda entry: True)  # as if every lstat saw the old tree
+        monkeypatch.setattr(serve_cache, "still_holds", lambda entry: True)  # as if every lstat saw the old tree
         (root / "media" / "x").rename(tmp_path / "old-x")
         (root / "media" / "x").symlink_to(outside, target_is_directory=True)
         for headers in ({"Range": "bytes=0-9"}, {"Range": "bytes=100-50000"}, {}, {"If-Match": "*"}):
-            resp, body = server.request("GET", MP3, headers)  # pread, pread, sendfile, FileResponse
+            resp, body = server.request("GET", MP3, headers)  # pread, pread, sendfile, sendfile after If-Match
             assert resp.status == 404 and b"outside" not in body, headers
     finally:
         server.stop()
@@ -693,10 +787,10 @@ def test_many_and_overlapping_ranges_give_the_whole_file_once(site: Any) -> None
 
 def test_large_files_through_file_response_with_huge_numbers_and_bad_dates(tmp_path: Path,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """The ranges and conditionals aiohttp's FileResponse answers (long ranges, If-Match,
-    If-Unmodified-Since) see a Range with numbers it can int() and no date it cannot parse."""
-    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
-    monkeypatch.setattr(serve, "PREAD_MAX", 5000)
+    """Long ranges (sendfile) and the rarer conditionals (If-Match, If-Unmodified-Since) take
+    huge numbers as positions past any end, and ignore dates no datetime holds."""
+    monkeypatch.setattr(serve_app, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve_app, "PREAD_MAX", 5000)
     root = tmp_path / "public"
     root.mkdir()
     data = build_tree(root)["media/x/x-abcd1234.mp3"]
@@ -757,7 +851,7 @@ def test_server_errors_are_one_line_on_the_console(tmp_path: Path, monkeypatch: 
     async def broken(request: Any, cache: Any) -> Any:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(serve, "handle", broken)
+    monkeypatch.setattr(serve_app, "handle", broken)
     for verbose in (False, True):
         log = tmp_path / f"access-{verbose}.log"
         server = Server(root, access_log=log, verbose=verbose)
@@ -781,7 +875,7 @@ def test_server_errors_are_one_line_on_the_console(tmp_path: Path, monkeypatch: 
 def test_a_fifo_swapped_in_never_blocks_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file replaced by a FIFO between the lstat check and the open (a race: every lstat is
     made to see the old file here) is opened without blocking, seen to be another file, 404."""
-    monkeypatch.setattr(serve, "SMALL_FILE", 1000)
+    monkeypatch.setattr(serve_app, "SMALL_FILE", 1000)
     root = tmp_path / "public"
     root.mkdir()
     build_tree(root)
@@ -790,7 +884,7 @@ def test_a_fifo_swapped_in_never_blocks_the_server(tmp_path: Path, monkeypatch: 
     try:
         assert server.request("GET", MP3, {"Range": "bytes=0-9"})[0].status == 206  # resolved and cached
         assert server.request("HEAD", "/index.html")[0].status == 200  # resolved, its body not read yet
-        monkeypatch.setattr(serve, "still_holds", lambda entry: True)
+        monkeypatch.setattr(serve_cache, "still_holds", lambda entry: True)
         for fifo in fifos:
             fifo.unlink()
             os.mkfifo(fifo)
@@ -816,7 +910,7 @@ class CliServer:
         build_tree(self.root)
         self.log, self.out, self.err = base / "access.log", base / "stdout.txt", base / "stderr.txt"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(Path(serve.__file__).parents[1]), *filter(None, [os.environ.get("PYTHONPATH")])])}
+            [str(Path(artoiscast.__file__).parents[1]), *filter(None, [os.environ.get("PYTHONPATH")])])}
         with self.out.open("wb") as out, self.err.open("wb") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "artoiscast", "serve", "--dir", str(self.root), "--port", "0",

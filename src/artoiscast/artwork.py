@@ -24,6 +24,7 @@ from artoiscast.errors import CatalogError, read_reason
 # What a broken image raises while Pillow decodes it (truncated, bad chunk, bad CRC...).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error, zlib.error)
 _MIN, _MAX = 1400, 3000
+_EXTENSIONS = {"JPEG": "jpg", "PNG": "png"}  # format -> the extension a file of it gets
 
 
 class BadImage(Exception):
@@ -52,9 +53,36 @@ def open_image(data: bytes) -> Any:
         raise BadImage(f"is not a readable image ({exc})") from None
 
 
+def artwork_problem(data: bytes, suffix: str) -> str | None:
+    """What is wrong with artwork ``data`` published under a name ending in ``suffix`` (``.png``),
+    worded to follow that name, or None: a square RGB JPEG/PNG of 1400-3000 px whose extension
+    matches, judged from its header first, then decoded in full. The one set of artwork rules:
+    :func:`check_artwork` (files of the catalog) and ``check --live`` (downloaded art) use it."""
+    try:
+        im = open_image(data)
+    except BadImage as exc:
+        return exc.reason
+    with im:
+        fmt, (w, h), mode = im.format, im.size, im.mode
+        ext = _EXTENSIONS.get(fmt or "")
+        if ext is None:
+            return f"is {fmt}; use JPEG or PNG"
+        if suffix.lower().lstrip(".") not in ({"jpg", "jpeg"} if ext == "jpg" else {"png"}):
+            return f"is a {fmt} file with the wrong extension (rename it .{ext})"
+        if w != h or not _MIN <= w <= _MAX:  # from the header: nothing decoded yet
+            return f"is {w}x{h}; apps need a square of {_MIN} to {_MAX} px"
+        if mode != "RGB":
+            return f"is in {mode} colour mode; save it as RGB (no alpha, no CMYK)"
+        try:
+            im.load()
+        except _DECODE_ERRORS as exc:
+            return f"cannot be decoded ({exc}); save it again"
+    return None
+
+
 def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
-    """Artwork must be a square RGB JPEG/PNG of 1400-3000 px whose extension matches, and
-    decode in full. Returns (bytes, ext). Raises CatalogError naming ``shown`` and ``fld``."""
+    """Artwork must pass :func:`artwork_problem`. Returns (bytes, ext). Raises CatalogError
+    naming ``shown`` and ``fld``."""
     name = path.name
     try:
         data = path.read_bytes()
@@ -63,25 +91,7 @@ def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
                            field=fld) from None
     except OSError as exc:
         raise CatalogError(f'"{name}" {read_reason(exc)}', path=shown, field=fld) from None
-    try:
-        im = open_image(data)
-    except BadImage as exc:
-        raise CatalogError(f'"{name}" {exc.reason}', path=shown, field=fld) from None
-    with im:
-        fmt, (w, h), mode = im.format, im.size, im.mode
-        ext = {"JPEG": "jpg", "PNG": "png"}.get(fmt or "")
-        if ext is None:
-            raise CatalogError(f'"{name}" is {fmt}; use JPEG or PNG', path=shown, field=fld)
-        if path.suffix.lower().lstrip(".") not in ({"jpg", "jpeg"} if ext == "jpg" else {"png"}):
-            raise CatalogError(f'"{name}" is a {fmt} file with the wrong extension (rename it .{ext})', path=shown,
-                               field=fld)
-        if w != h or not _MIN <= w <= _MAX:  # from the header: nothing decoded yet
-            raise CatalogError(f'"{name}" is {w}x{h}; apps need a square of {_MIN} to {_MAX} px', path=shown, field=fld)
-        if mode != "RGB":
-            raise CatalogError(f'"{name}" is in {mode} colour mode; save it as RGB (no alpha, no CMYK)', path=shown,
-                               field=fld)
-        try:
-            im.load()
-        except _DECODE_ERRORS as exc:
-            raise CatalogError(f'"{name}" cannot be decoded ({exc}); save it again', path=shown, field=fld) from None
-    return data, ext
+    problem = artwork_problem(data, path.suffix)
+    if problem is not None:
+        raise CatalogError(f'"{name}" {problem}', path=shown, field=fld)
+    return data, "png" if path.suffix.lower() == ".png" else "jpg"

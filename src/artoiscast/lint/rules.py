@@ -1,26 +1,21 @@
-"""``artoiscast check``: lint built feeds (Apple, PSP-1, Podcasting 2.0) and probe a live show.
+"""The rules of ``artoiscast check`` over feed XML (Apple, PSP-1, Podcasting 2.0): pure, no I/O.
 
-Pure rules over parsed XML (:func:`lint_feed`, :func:`lint_feeds`), a reader of a built
-site (:func:`lint_site`) and an HTTP prober (:func:`probe_live`). Each problem is one
-:class:`Finding`, printed as ``feeds/<name>.xml: item <guid>: <rule>: <what is wrong>``.
-Errors break an app or a directory's rules; warnings are advice (``--strict`` fails on them).
+:func:`lint_feed` judges one feed's bytes, :func:`lint_feeds` every feed and the rules across
+them. Each problem is one :class:`Finding`, printed as
+``feeds/<name>.xml: item <guid>: <rule>: <what is wrong>``. Errors break an app or a
+directory's rules; warnings are advice (``--strict`` fails on them).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Literal
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
 
 from lxml import etree
 
@@ -48,7 +43,6 @@ _LANG = re.compile(r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")
 _GEO = re.compile(r"^geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?(;.*)?$")
 _OSM = re.compile(r"^[NWR]\d+(#\d+)?$")
 _RRULE = re.compile(r"^FREQ=(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;[A-Z]+=[A-Za-z0-9,+-]+)*$")
-_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True)
@@ -406,7 +400,8 @@ def _https(f: _Feed, root: etree._Element) -> None:
                 f.warn(where, "https", f"{tag}{' ' + attr if attr else ''} {value} is not https")
 
 
-# ---------------------------------------------------------------- a whole site
+
+# ---------------------------------------------------------------- across feeds
 
 
 def lint_feeds(feeds: Mapping[str, bytes], *, base_url: str | None = None, sizes: Mapping[str, int] | None = None,
@@ -450,203 +445,7 @@ def lint_feeds(feeds: Mapping[str, bytes], *, base_url: str | None = None, sizes
                 found.append(Finding("feeds/publisher.xml", "channel", "publisher", f"feeds/{name}.xml is not listed"))
     return found
 
-
-def lint_site(site: Path, *, now: datetime | None = None) -> list[Finding]:
-    """Lint the feeds of a built site (``build/site``): reads ``feeds/*.xml`` and, for the
-    base URL and the file sizes, ``manifest.json`` (sizes of files present on disk otherwise)."""
-    feeds = {p.stem: p.read_bytes() for p in sorted((site / "feeds").glob("*.xml"))}
-    base_url = None
-    manifest = site / "manifest.json"
-    if manifest.is_file():
-        try:
-            base_url = json.loads(manifest.read_bytes()).get("base_url")
-        except ValueError:
-            pass
-    sizes = {p.relative_to(site).as_posix(): p.stat().st_size for p in (site / "media").rglob("*.mp3")} \
-        if (site / "media").is_dir() else {}
-    return lint_feeds(feeds, base_url=base_url, sizes=sizes, now=now)
-
-
-# ---------------------------------------------------------------- live
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-
-def http(method: str, url: str, headers: Mapping[str, str] | None = None, *, read: bool = True) -> Response:
-    """One HTTP request (redirects followed). Returns status, headers (lower-case keys) and body;
-    an HTTP error status is returned, not raised. Raises OSError when unreachable."""
-    req = Request(url, method=method, headers={"User-Agent": "artoiscast-check", **(headers or {})})
-    try:
-        with urlopen(req, timeout=_TIMEOUT) as resp:  # noqa: S310 - http(s) URLs from the feeds
-            return Response(resp.status, {k.lower(): v for k, v in resp.headers.items()},
-                            resp.read() if read else b"")
-    except HTTPError as exc:
-        return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, b"")
-    except URLError as exc:
-        raise OSError(str(exc.reason)) from exc
-
-
-def check_artwork_bytes(data: bytes, url: str) -> str | None:
-    """What is wrong with artwork bytes for Apple (1400-3000 px square RGB JPEG/PNG whose
-    extension matches), or None."""
-    from artoiscast.artwork import BadImage, open_image
-
-    try:  # header only, a decompression bomb refused before decoding
-        with open_image(data) as im:
-            fmt, (w, h), mode = im.format, im.size, im.mode
-    except BadImage as exc:
-        return exc.reason
-    ext = urlsplit(url).path.rsplit(".", 1)[-1].lower()
-    if fmt not in ("JPEG", "PNG"):
-        return f"is {fmt}, not JPEG or PNG"
-    if (fmt == "JPEG") != (ext in ("jpg", "jpeg")) or (fmt == "PNG") != (ext == "png"):
-        return f"is a {fmt} file named .{ext}"
-    if w != h or not 1400 <= w <= 3000:
-        return f"is {w}x{h} (a square of 1400 to 3000 px is needed)"
-    if mode != "RGB":
-        return f"is in {mode} colour mode, not RGB"
-    return None
-
-
-def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 8) -> list[Finding]:
-    """Probe a published show at ``base`` (ending in /) over HTTP, as apps and directories do.
-
-    Reads ``feeds/publisher.xml`` and every feed it lists, lints them, then checks each
-    enclosure (the object under ``base``, also when the feed puts a measurement prefix before it: HEAD 200, Content-Length equal to length, Accept-Ranges bytes, 206 on a
-    Range request), each artwork (downloaded: size, shape, mode, format) and each transcript
-    and chapters file (200, CORS, Content-Type). Returns the findings.
-    """
-    if not base.endswith("/"):
-        base += "/"
-    found: list[Finding] = []
-    pub_url = f"{base}feeds/publisher.xml"
-    feeds: dict[str, bytes] = {}
-    try:
-        pub = fetch("GET", pub_url)
-    except OSError as exc:
-        return [Finding("feeds/publisher.xml", "channel", "live-feed", f"{pub_url} is unreachable ({exc})")]
-    if pub.status != 200:
-        return [Finding("feeds/publisher.xml", "channel", "live-feed", f"GET {pub_url} returned {pub.status}")]
-    feeds["publisher"] = pub.body
-    try:
-        urls = [r.get("feedUrl") for r in etree.fromstring(pub.body).iterfind("channel/podcast:remoteItem", NS)]
-    except etree.XMLSyntaxError:
-        urls = []
-    for url in filter(None, urls):
-        name = urlsplit(url).path.rsplit("/", 1)[-1].removesuffix(".xml")
-        try:
-            resp = fetch("GET", url)
-        except OSError as exc:
-            found.append(Finding(f"feeds/{name}.xml", "channel", "live-feed", f"{url} is unreachable ({exc})"))
-            continue
-        if resp.status != 200:
-            found.append(Finding(f"feeds/{name}.xml", "channel", "live-feed", f"GET {url} returned {resp.status}"))
-            continue
-        kind = resp.headers.get("content-type", "")
-        if not re.match(r"^(application/rss\+xml|application/xml|text/xml)", kind):
-            found.append(Finding(f"feeds/{name}.xml", "channel", "live-content-type",
-                                 f"{url} is served as {kind!r}, not application/rss+xml"))
-        feeds[name] = resp.body
-    found += lint_feeds(feeds, base_url=base)
-    jobs_list: list[Callable[[], list[Finding]]] = []
-    seen: set[str] = set()
-    for name, data in feeds.items():
-        try:
-            root = etree.fromstring(data)
-        except etree.XMLSyntaxError:
-            continue
-        path = f"feeds/{name}.xml"
-        for el in root.iterfind(".//itunes:image", NS):
-            url = el.get("href") or ""
-            if url and url not in seen:
-                seen.add(url)
-                where = "channel" if el.getparent().tag == "channel" else item_label(el.getparent())
-                jobs_list.append(lambda p=path, w=where, u=url: _probe_art(fetch, p, w, u))
-        for item in root.iterfind("channel/item"):
-            where = item_label(item)
-            enc = item.find("enclosure")
-            if enc is not None and enc.get("url"):
-                real = unprefixed(enc.get("url"), base)  # behind a prefix (OP3): the object, never the service
-                jobs_list.append(lambda p=path, w=where, e=real, n=enc.get("length"):
-                                 _probe_enclosure(fetch, p, w, e, n))
-            sides = [(t.get("url"), t.get("type")) for t in item.findall("podcast:transcript", NS)]
-            sides += [(c.get("url"), c.get("type")) for c in item.findall("podcast:chapters", NS)]
-            for url, kind in sides:
-                if url and url not in seen:
-                    seen.add(url)
-                    jobs_list.append(lambda p=path, w=where, u=url, k=kind: _probe_side(fetch, p, w, u, k))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(lambda job: job(), jobs_list):
-            found += result
-    return found
-
-
-def _probe_enclosure(fetch: Callable[..., Response], path: str, where: str, url: str, length: str | None
-                     ) -> list[Finding]:
-    out: list[Finding] = []
-    try:
-        head = fetch("HEAD", url, read=False)
-        ranged = fetch("GET", url, {"Range": "bytes=0-1"})
-    except OSError as exc:
-        return [Finding(path, where, "live-enclosure", f"{url} is unreachable ({exc})")]
-    if head.status != 200:
-        return [Finding(path, where, "live-enclosure", f"HEAD {url} returned {head.status}, not 200")]
-    size = head.headers.get("content-length")
-    if length is not None and size != length:
-        out.append(Finding(path, where, "live-length", f"Content-Length is {size} but the feed says {length}"))
-    if head.headers.get("accept-ranges", "").lower() != "bytes":
-        out.append(Finding(path, where, "live-ranges", f"{url} does not answer Accept-Ranges: bytes"))
-    if ranged.status != 206 or len(ranged.body) != 2:
-        out.append(Finding(path, where, "live-ranges", f"a Range request to {url} returned {ranged.status}, not 206"))
-    kind = head.headers.get("content-type", "")
-    if not kind.startswith("audio/mpeg"):
-        out.append(Finding(path, where, "live-content-type", f"{url} is served as {kind!r}, not audio/mpeg"))
-    return out
-
-
-def _probe_art(fetch: Callable[..., Response], path: str, where: str, url: str) -> list[Finding]:
-    try:
-        head = fetch("HEAD", url, read=False)
-        resp = fetch("GET", url)
-    except OSError as exc:
-        return [Finding(path, where, "live-artwork", f"{url} is unreachable ({exc})")]
-    if head.status != 200 or resp.status != 200:
-        return [Finding(path, where, "live-artwork", f"{url} returned {head.status}/{resp.status}, not 200")]
-    problem = check_artwork_bytes(resp.body, url)
-    return [Finding(path, where, "live-artwork", f"{url} {problem}")] if problem else []
-
-
-def _probe_side(fetch: Callable[..., Response], path: str, where: str, url: str, kind: str | None) -> list[Finding]:
-    try:
-        resp = fetch("GET", url, {"Origin": "https://example.org"})
-    except OSError as exc:
-        return [Finding(path, where, "live-side-file", f"{url} is unreachable ({exc})")]
-    if resp.status != 200:
-        return [Finding(path, where, "live-side-file", f"GET {url} returned {resp.status}, not 200")]
-    out = []
-    if resp.headers.get("access-control-allow-origin") not in ("*", "https://example.org"):
-        out.append(Finding(path, where, "live-cors", f"{url} has no Access-Control-Allow-Origin (browser players need it)"))
-    served = resp.headers.get("content-type", "").split(";")[0].strip()
-    if kind and served != kind:
-        out.append(Finding(path, where, "live-content-type", f"{url} is served as {served!r}, not {kind!r}"))
-    return out
-
-
 def summary(findings: Iterable[Finding]) -> tuple[int, int]:
     """(errors, warnings)."""
     items = list(findings)
     return sum(f.level == "error" for f in items), sum(f.level == "warning" for f in items)
-
-
-def lint_built(root: Path, *, now: datetime | None = None) -> list[Finding]:
-    """Lint ``<root>/build/site`` when it has been built; [] otherwise. ``now`` defaults to the
-    wall clock (for the scheduled-episode rule only: it changes no output)."""
-    site = root / "build" / "site"
-    if not (site / "feeds").is_dir():
-        return []
-    return lint_site(site, now=now or datetime.now(timezone.utc))

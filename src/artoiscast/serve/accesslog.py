@@ -33,14 +33,12 @@ def _quote(value: str) -> str:
 
 
 def body_bytes(request: web.BaseRequest, response: web.StreamResponse) -> int:
-    """Body bytes sent: the sendfile count for files, the body length otherwise."""
+    """Body bytes sent: the sendfile count for files sent that way (``body_sent``), the body length otherwise."""
     if request.method == "HEAD" or response.status in (204, 304):
         return 0
     sent = getattr(response, "body_sent", None)
     if sent is not None:
         return int(sent)
-    if isinstance(response, web.FileResponse):
-        return (response.content_length or 0) if response.status in (200, 206) else 0
     body = getattr(response, "body", None)
     return len(body) if isinstance(body, (bytes, bytearray)) else 0
 

@@ -1,0 +1,169 @@
+"""Probe a published show over HTTP as apps and directories do (``artoiscast check --live``).
+
+A tiny stdlib client (:func:`http`) whose every failure becomes a :class:`Finding`; the feeds
+fetched are judged by :mod:`artoiscast.lint.rules`, artwork by :mod:`artoiscast.artwork`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import PurePosixPath
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
+
+from lxml import etree
+
+from artoiscast.artwork import artwork_problem
+from artoiscast.feeds import unprefixed
+from artoiscast.lint.rules import NS, Finding, item_label, lint_feeds
+
+_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def http(method: str, url: str, headers: Mapping[str, str] | None = None, *, read: bool = True) -> Response:
+    """One HTTP request (redirects followed). Returns status, headers (lower-case keys) and body;
+    an HTTP error status is returned, not raised. Raises OSError when unreachable."""
+    req = Request(url, method=method, headers={"User-Agent": "artoiscast-check", **(headers or {})})
+    try:
+        with urlopen(req, timeout=_TIMEOUT) as resp:  # noqa: S310 - http(s) URLs from the feeds
+            return Response(resp.status, {k.lower(): v for k, v in resp.headers.items()},
+                            resp.read() if read else b"")
+    except HTTPError as exc:
+        return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, b"")
+    except URLError as exc:
+        raise OSError(str(exc.reason)) from exc
+
+
+def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 8) -> list[Finding]:
+    """Probe a published show at ``base`` (ending in /) over HTTP, as apps and directories do.
+
+    Reads ``feeds/publisher.xml`` and every feed it lists, lints them, then checks each
+    enclosure (the object under ``base``, also when the feed puts a measurement prefix before it: HEAD 200, Content-Length equal to length, Accept-Ranges bytes, 206 on a
+    Range request), each artwork (downloaded: size, shape, mode, format) and each transcript
+    and chapters file (200, CORS, Content-Type). Returns the findings.
+    """
+    if not base.endswith("/"):
+        base += "/"
+    found: list[Finding] = []
+    pub_url = f"{base}feeds/publisher.xml"
+    feeds: dict[str, bytes] = {}
+    try:
+        pub = fetch("GET", pub_url)
+    except OSError as exc:
+        return [Finding("feeds/publisher.xml", "channel", "live-feed", f"{pub_url} is unreachable ({exc})")]
+    if pub.status != 200:
+        return [Finding("feeds/publisher.xml", "channel", "live-feed", f"GET {pub_url} returned {pub.status}")]
+    feeds["publisher"] = pub.body
+    try:
+        urls = [r.get("feedUrl") for r in etree.fromstring(pub.body).iterfind("channel/podcast:remoteItem", NS)]
+    except etree.XMLSyntaxError:
+        urls = []
+    for url in filter(None, urls):
+        name = urlsplit(url).path.rsplit("/", 1)[-1].removesuffix(".xml")
+        try:
+            resp = fetch("GET", url)
+        except OSError as exc:
+            found.append(Finding(f"feeds/{name}.xml", "channel", "live-feed", f"{url} is unreachable ({exc})"))
+            continue
+        if resp.status != 200:
+            found.append(Finding(f"feeds/{name}.xml", "channel", "live-feed", f"GET {url} returned {resp.status}"))
+            continue
+        kind = resp.headers.get("content-type", "")
+        if not re.match(r"^(application/rss\+xml|application/xml|text/xml)", kind):
+            found.append(Finding(f"feeds/{name}.xml", "channel", "live-content-type",
+                                 f"{url} is served as {kind!r}, not application/rss+xml"))
+        feeds[name] = resp.body
+    found += lint_feeds(feeds, base_url=base)
+    jobs_list: list[Callable[[], list[Finding]]] = []
+    seen: set[str] = set()
+    for name, data in feeds.items():
+        try:
+            root = etree.fromstring(data)
+        except etree.XMLSyntaxError:
+            continue
+        path = f"feeds/{name}.xml"
+        for el in root.iterfind(".//itunes:image", NS):
+            url = el.get("href") or ""
+            if url and url not in seen:
+                seen.add(url)
+                where = "channel" if el.getparent().tag == "channel" else item_label(el.getparent())
+                jobs_list.append(partial(_probe_art, fetch, path, where, url))
+        for item in root.iterfind("channel/item"):
+            where = item_label(item)
+            enc = item.find("enclosure")
+            if enc is not None and enc.get("url"):
+                real = unprefixed(enc.get("url"), base)  # behind a prefix (OP3): the object, never the service
+                jobs_list.append(partial(_probe_enclosure, fetch, path, where, real, enc.get("length")))
+            sides = [(t.get("url"), t.get("type")) for t in item.findall("podcast:transcript", NS)]
+            sides += [(c.get("url"), c.get("type")) for c in item.findall("podcast:chapters", NS)]
+            for url, kind in sides:
+                if url and url not in seen:
+                    seen.add(url)
+                    jobs_list.append(partial(_probe_side, fetch, path, where, url, kind))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for result in pool.map(lambda job: job(), jobs_list):
+            found += result
+    return found
+
+
+def _probe_enclosure(fetch: Callable[..., Response], path: str, where: str, url: str, length: str | None
+                     ) -> list[Finding]:
+    out: list[Finding] = []
+    try:
+        head = fetch("HEAD", url, read=False)
+        ranged = fetch("GET", url, {"Range": "bytes=0-1"})
+    except OSError as exc:
+        return [Finding(path, where, "live-enclosure", f"{url} is unreachable ({exc})")]
+    if head.status != 200:
+        return [Finding(path, where, "live-enclosure", f"HEAD {url} returned {head.status}, not 200")]
+    size = head.headers.get("content-length")
+    if length is not None and size != length:
+        out.append(Finding(path, where, "live-length", f"Content-Length is {size} but the feed says {length}"))
+    if head.headers.get("accept-ranges", "").lower() != "bytes":
+        out.append(Finding(path, where, "live-ranges", f"{url} does not answer Accept-Ranges: bytes"))
+    if ranged.status != 206 or len(ranged.body) != 2:
+        out.append(Finding(path, where, "live-ranges", f"a Range request to {url} returned {ranged.status}, not 206"))
+    kind = head.headers.get("content-type", "")
+    if not kind.startswith("audio/mpeg"):
+        out.append(Finding(path, where, "live-content-type", f"{url} is served as {kind!r}, not audio/mpeg"))
+    return out
+
+
+def _probe_art(fetch: Callable[..., Response], path: str, where: str, url: str) -> list[Finding]:
+    try:
+        head = fetch("HEAD", url, read=False)
+        resp = fetch("GET", url)
+    except OSError as exc:
+        return [Finding(path, where, "live-artwork", f"{url} is unreachable ({exc})")]
+    if head.status != 200 or resp.status != 200:
+        return [Finding(path, where, "live-artwork", f"{url} returned {head.status}/{resp.status}, not 200")]
+    problem = artwork_problem(resp.body, PurePosixPath(urlsplit(url).path).suffix)
+    return [Finding(path, where, "live-artwork", f"{url} {problem}")] if problem else []
+
+
+def _probe_side(fetch: Callable[..., Response], path: str, where: str, url: str, kind: str | None) -> list[Finding]:
+    try:
+        resp = fetch("GET", url, {"Origin": "https://example.org"})
+    except OSError as exc:
+        return [Finding(path, where, "live-side-file", f"{url} is unreachable ({exc})")]
+    if resp.status != 200:
+        return [Finding(path, where, "live-side-file", f"GET {url} returned {resp.status}, not 200")]
+    out = []
+    if resp.headers.get("access-control-allow-origin") not in ("*", "https://example.org"):
+        out.append(Finding(path, where, "live-cors", f"{url} has no Access-Control-Allow-Origin (browser players need it)"))
+    served = resp.headers.get("content-type", "").split(";")[0].strip()
+    if kind and served != kind:
+        out.append(Finding(path, where, "live-content-type", f"{url} is served as {served!r}, not {kind!r}"))
+    return out

@@ -4,7 +4,8 @@ Apps want a square RGB JPEG or PNG of 1400 to 3000 px. The size an image declare
 from its header and judged before a single pixel is decoded, so a decompression bomb (a small
 PNG declaring 15000x15000 pixels) is refused at once; then the image is decoded in full, so a
 truncated file is refused by ``check`` rather than found by ``build``. ``check`` and ``build``
-both call :func:`feed_art` (the show's and the feeds' artwork) and :func:`check_artwork`.
+both call :func:`feed_art` (the show's and the feeds' artwork) and :func:`episode_art`, which
+judge each image with :func:`check_artwork`.
 
 Published artwork is named by its content: ``art/<feed or slug>-<sha8>.<ext>``.
 """

@@ -7,6 +7,10 @@ audio give the same bytes (build time from ``SOURCE_DATE_EPOCH`` or the newest e
 A scheduled episode (dated after ``now``) is ingested and its side files checked, but nothing
 of it reaches ``build/site`` (no media, transcript, chapters, art, page or manifest entry)
 until its date; its guid and date go only to the private ``build/schedule.json``.
+
+The stages live in their modules (``stamp``: the no-change fast path; ``artwork``; ``ingest``:
+normalised and tagged MP3s; ``transcripts``; ``feeds``; ``site``); this one calls them in order
+and writes the tree and ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -139,7 +143,7 @@ def _build(
         if errors:
             raise ErrorList(errors)
         built = build_time(catalog, [e for e in catalog.episodes if e.published <= now])
-        items = {name: [episodes[e.slug] for e in catalog.feed_episodes(f, now)] for name, f in catalog.feeds.items()}
+        items = feed_items(catalog, episodes, now)
         files = {**art.files, **episode_files, **render(catalog, items, base, art, built)}
         doc = manifest(catalog, base, built, files, items, episodes)
         files[MANIFEST] = listed = (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
@@ -247,6 +251,12 @@ def assemble(catalog: Catalog, records: dict[str, IngestRecord], base_url: str, 
         except ArtoiscastError as exc:
             errors.append(exc)
     return episodes, files, scheduled
+
+
+def feed_items(catalog: Catalog, episodes: dict[str, PublishedEpisode],
+               now: datetime) -> dict[str, list[PublishedEpisode]]:
+    """Each feed's published episodes by feed name, newest first (``Catalog.feed_episodes``)."""
+    return {name: [episodes[e.slug] for e in catalog.feed_episodes(feed, now)] for name, feed in catalog.feeds.items()}
 
 
 def build_time(catalog: Catalog, published: list[Episode]) -> datetime:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -32,9 +31,11 @@ from PIL import Image
 
 from artoiscast import build as buildmod
 from artoiscast import feeds as feedmod
+from artoiscast import stamp
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import load_catalog
 from artoiscast.models import MediaRecord
+from artoiscast.site import show_notes
 
 HERE = Path(__file__).resolve().parents[2]
 THEMES = ["economy", "energy", "culture", "llv"]
@@ -82,7 +83,7 @@ def feeds_stage(root: Path, out: Path) -> int:
     art = {name: f"art/{name}-0123abcd.png" for name in catalog.feeds}
     published = {
         e.slug: BuiltEpisode(episode=e, mp3=MediaRecord(f"media/{e.slug}/{e.slug}-0123abcd.mp3", 1_234_567 + i,
-                                                       1800.0 + i % 600, {}), notes_html=buildmod._notes_html(e, []))
+                                                       1800.0 + i % 600, {}), notes_html=show_notes(e, []))
         for i, e in enumerate(catalog.episodes)
     }
     now = datetime(2100, 1, 1, tzinfo=timezone.utc)
@@ -92,7 +93,7 @@ def feeds_stage(root: Path, out: Path) -> int:
         items = [published[e.slug] for e in catalog.feed_episodes(feed, now)]
         files[f"feeds/{name}.xml"] = feedmod.render_feed(catalog, feed, items, base_url=base, art=art, built=built)
     files["feeds/publisher.xml"] = feedmod.render_publisher(catalog, base_url=base, art=art, built=built)
-    return buildmod._write_tree(out, files)
+    return buildmod.write_tree(out, files)
 
 
 # ---------------------------------------------------------------- the anchor
@@ -161,11 +162,12 @@ def main() -> None:
         listing = {p.relative_to(built).as_posix(): {"size": p.stat().st_size} for p in built.rglob("*.xml")}
         (built / buildmod.MANIFEST).write_text(json.dumps({"files": listing}))
         stamp_now = datetime(2100, 1, 1, tzinfo=timezone.utc)
-        result = buildmod.BuildResult(root, built, "https://artoiscast.fr/", listing, {})
-        buildmod._write_stamp(root, buildmod.input_fingerprint(root, None, built), result, load_catalog(root), stamp_now)
+        stamp.write(root, stamp.input_fingerprint(root, None, built), base_url="https://artoiscast.fr/", feeds={},
+                    manifest=built / buildmod.MANIFEST, catalog=load_catalog(root), now=stamp_now)
 
         def skip() -> None:
-            assert buildmod._skip(root, built, buildmod.input_fingerprint(root, None, built), stamp_now) is not None
+            assert stamp.unchanged(root, built / buildmod.MANIFEST, stamp.input_fingerprint(root, None, built),
+                                   stamp_now) is not None
 
         nochange = best(skip, args.repeat)
 

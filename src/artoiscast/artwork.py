@@ -4,22 +4,30 @@ Apps want a square RGB JPEG or PNG of 1400 to 3000 px. The size an image declare
 from its header and judged before a single pixel is decoded, so a decompression bomb (a small
 PNG declaring 15000x15000 pixels) is refused at once; then the image is decoded in full, so a
 truncated file is refused by ``check`` rather than found by ``build``. ``check`` and ``build``
-both call :func:`check_artwork`.
+both call :func:`feed_art` (the show's and the feeds' artwork) and :func:`episode_art`, which
+judge each image with :func:`check_artwork`.
+
+Published artwork is named by its content: ``art/<feed or slug>-<sha8>.<ext>``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import struct
 import warnings
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, UnidentifiedImageError
 
-from artoiscast.errors import CatalogError, read_reason
+from artoiscast.errors import ArtoiscastError, CatalogError, read_reason
+
+if TYPE_CHECKING:
+    from artoiscast.catalog import Catalog, Episode, Feed
 
 # What a broken image raises while Pillow decodes it (truncated, bad chunk, bad CRC...).
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, struct.error, zlib.error)
@@ -95,3 +103,49 @@ def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
     if problem is not None:
         raise CatalogError(f'"{name}" {problem}', path=shown, field=fld)
     return data, "png" if path.suffix.lower() == ".png" else "jpg"
+
+
+def feed_file(feed: Feed) -> str:
+    """The catalog file that names a feed's artwork: podcast.yaml for ``all``, else feeds/<name>.yaml."""
+    return "podcast.yaml" if feed.name == "all" else f"feeds/{feed.name}.yaml"
+
+
+def art_path(name: str, data: bytes, ext: str) -> str:
+    """``art/<name>-<sha8>.<ext>``: the published path of an image, named by its content."""
+    return f"art/{name}-{hashlib.sha256(data).hexdigest()[:8]}.{ext}"
+
+
+@dataclass
+class FeedArt:
+    """The show's and the feeds' artwork, judged: what passed, and why the rest did not."""
+
+    paths: dict[str, str] = field(default_factory=dict)  # feed name -> published art path
+    files: dict[str, bytes] = field(default_factory=dict)  # published art path -> image bytes
+    errors: list[ArtoiscastError] = field(default_factory=list)  # one per feed whose artwork failed
+    cover: Path | None = None  # the show's artwork (feed ``all``), when it passed: the MP3s' cover
+
+
+def feed_art(catalog: Catalog) -> FeedArt:
+    """Every feed's artwork checked with :func:`check_artwork` (in the catalog's feed order),
+    every problem gathered in ``errors``. Returns the FeedArt."""
+    art = FeedArt()
+    for feed in catalog.feeds.values():
+        try:
+            data, ext = check_artwork(feed.artwork, feed_file(feed), "artwork")
+        except ArtoiscastError as exc:
+            art.errors.append(exc)
+            continue
+        art.paths[feed.name] = art_path(feed.name, data, ext)
+        art.files[art.paths[feed.name]] = data
+        if feed.name == "all":
+            art.cover = feed.artwork
+    return art
+
+
+def episode_art(ep: Episode) -> tuple[str, bytes] | None:
+    """An episode's own image, checked: (published art path, bytes), or None when it has none.
+    Raises CatalogError naming its episode.yaml."""
+    if not ep.image:
+        return None
+    data, ext = check_artwork(ep.image, f"episodes/{ep.slug}/episode.yaml", "image")
+    return art_path(ep.slug, data, ext), data

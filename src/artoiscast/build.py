@@ -7,37 +7,44 @@ audio give the same bytes (build time from ``SOURCE_DATE_EPOCH`` or the newest e
 A scheduled episode (dated after ``now``) is ingested and its side files checked, but nothing
 of it reaches ``build/site`` (no media, transcript, chapters, art, page or manifest entry)
 until its date; its guid and date go only to the private ``build/schedule.json``.
+
+The stages live in their modules (``stamp``: the no-change fast path; ``artwork``; ``ingest``:
+normalised and tagged MP3s; ``transcripts``; ``feeds``; ``site``); this one calls them in order
+and writes the tree and ``manifest.json``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import html
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from artoiscast import feeds as feedmod, workspace
-from artoiscast.artwork import check_artwork
-from artoiscast.audio.tags import TagData, cover_jpeg, write_tags
-from artoiscast.built import BuiltEpisode
+from artoiscast import feeds as feedmod
+from artoiscast import stamp, workspace
+from artoiscast.artwork import FeedArt, episode_art, feed_art
 from artoiscast.catalog import Catalog, Episode, load_catalog
 from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
-from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_all
+from artoiscast.ingest import IngestRecord, Tagger, ingest_all, media_key
+from artoiscast.ingest import file_sha256 as _file_sha256
+from artoiscast.built import BuiltEpisode
 from artoiscast.models import Chapter, MediaRecord
-from artoiscast.site import render_site
+from artoiscast.site import render_site, show_notes
 from artoiscast.transcripts import (
-    Transcript, chapters_json, fmt_time, load_chapters, load_transcript, markdown_html, side_files,
+    Transcript,
+    chapters_json,
+    load_chapters,
+    load_transcript,
+    side_files,
 )
 
 MANIFEST = "manifest.json"
-ISO639_2 = {"fr": "fra", "en": "eng", "nl": "nld", "de": "deu", "es": "spa", "it": "ita"}
+SCHEDULE = "schedule.json"
 
 
 @dataclass
@@ -58,191 +65,6 @@ class BuildResult:
         if self._catalog is None:
             self._catalog = load_catalog(self.root)
         return self._catalog
-
-
-# ---------------------------------------------------------------- no-change fast path
-
-STAMP = "stamp.json"
-
-
-def input_fingerprint(root: Path, base_url: str | None, out: Path) -> str:
-    """A hash of everything a build reads, from file metadata only (sizes and mtimes, no contents).
-
-    Covers the catalog (podcast.yaml, feeds/, episodes/ with their audio and side files),
-    the package itself (code and templates), the base URL override, SOURCE_DATE_EPOCH
-    and the output folder.
-    """
-    from artoiscast import __version__
-    from artoiscast.ingest import PIPELINE_VERSION
-
-    h = hashlib.sha256(json.dumps([__version__, PIPELINE_VERSION, base_url, str(out),
-                                   os.environ.get("SOURCE_DATE_EPOCH")]).encode())
-    package = Path(__file__).resolve().parent
-    for top in (root / "podcast.yaml", root / "feeds", root / "episodes", package):
-        entries = [(top, top.stat())] if top.is_file() else _walk(top)
-        for path, st in entries:
-            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
-def _walk(top: Path | str) -> list[tuple[str, os.stat_result]]:
-    """(path, stat) of every file under ``top`` that is not hidden, by sorted name, each folder's
-    files before its subfolders (as os.walk, top-down, not into linked folders, unreadable ones
-    skipped; a link to a file gives its target's stat, a broken or looping link its own). Strings,
-    not Paths: 20,000 files of a large catalog are stat'ed on every build."""
-    found: list[tuple[str, os.stat_result]] = []
-    try:
-        with os.scandir(top) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError:
-        return found
-    subdirs = []
-    for entry in entries:
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            if not entry.name.startswith(".") and entry.name != "__pycache__" and not entry.is_symlink():
-                subdirs.append(entry.path)
-        elif not entry.name.startswith("."):
-            try:
-                st = entry.stat()  # through a link: a changed target is a change
-            except OSError:  # a symlink loop or a dangling link: the link itself (the catalog says what is wrong)
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-            found.append((entry.path, st))
-    for sub in subdirs:
-        found += _walk(sub)
-    return found
-
-
-def _skip(root: Path, out: Path, fingerprint: str, now: datetime) -> BuildResult | None:
-    """The previous result, if nothing a build reads has changed and no scheduled episode has come due."""
-    try:
-        stamp = json.loads((root / "build" / STAMP).read_text())
-        manifest = (out / MANIFEST).read_bytes()
-    except (OSError, ValueError):
-        return None
-    due = stamp.get("next_change")
-    if stamp.get("fingerprint") != fingerprint or sha256(manifest) != stamp.get("manifest_sha256"):
-        return None
-    if due and now >= datetime.fromisoformat(due):
-        return None
-    files = json.loads(manifest)["files"]
-    for key, info in files.items():  # the output itself must still be there
-        try:
-            if (out / key).stat().st_size != info["size"]:
-                return None
-        except OSError:
-            return None
-    return BuildResult(root, out, stamp["base_url"], files, stamp["feeds"], skipped=True)
-
-
-def _write_stamp(root: Path, fingerprint: str, result: BuildResult, catalog: Catalog, now: datetime) -> None:
-    upcoming = [e.published for e in catalog.episodes if e.published > now]
-    stamp = {
-        "fingerprint": fingerprint, "base_url": result.base_url, "feeds": result.feeds,
-        "manifest_sha256": _file_sha256(result.out / MANIFEST),
-        "next_change": min(upcoming).isoformat() if upcoming else None,
-    }
-    (root / "build").mkdir(exist_ok=True)
-    _write_whole(root / "build" / STAMP, json.dumps(stamp, indent=1, sort_keys=True).encode())
-
-
-def build_time(catalog: Catalog, published: list[Episode]) -> datetime:
-    """SOURCE_DATE_EPOCH when set, else the newest published episode's date (never the wall clock)."""
-    sde = os.environ.get("SOURCE_DATE_EPOCH")
-    if sde and sde.strip().isdigit():
-        return datetime.fromtimestamp(int(sde), tz=timezone.utc)
-    if published:
-        return max(e.published for e in published)
-    return datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _notes_html(ep: Episode, chapters: list[Chapter]) -> str:
-    """Show notes for content:encoded: the summary and Markdown notes, then guests, place and chapters."""
-    parts = [f"<p>{html.escape(ep.summary)}</p>"]
-    if ep.notes:
-        parts.append(markdown_html(ep.notes))
-    if ep.guests:
-        items = "".join(
-            "<li>" + html.escape(g.name) + (f", {html.escape(g.role)}" if g.role else "")
-            + (f" ({html.escape(g.organisation)})" if g.organisation else "") + "</li>"
-            for g in ep.guests
-        )
-        parts.append(f"<h3>Invités</h3><ul>{items}</ul>")
-    if ep.location:
-        parts.append(f"<p><strong>Lieu :</strong> {html.escape(ep.location.name)}</p>")
-    if chapters:
-        items = "".join(f"<li>{fmt_time(c.start)[:8]} {html.escape(c.title)}</li>" for c in chapters)
-        parts.append(f"<h3>Chapitres</h3><ol>{items}</ol>")
-    return "\n".join(parts)
-
-
-def _side_files(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str,
-                files: dict[str, bytes | Path]) -> tuple[list[Chapter], Transcript | None, list[tuple[str, str]],
-                                                          str | None, str | None]:
-    """Transcripts, chapters and image of one episode, added to ``files``: (chapters, transcript,
-    transcript paths, chapters path, image path). Raises ArtoiscastError."""
-    shown = f"episodes/{ep.slug}"
-    chapters = load_chapters(ep.chapters, rec.duration, f"{shown}/{ep.chapters.name}") if ep.chapters else []
-    transcript = load_transcript(ep.transcript, rec.duration, f"{shown}/{ep.transcript.name}") if ep.transcript else None
-    paths: list[tuple[str, str]] = []
-    if transcript:
-        language = ep.language or catalog.podcast.language
-        for ext, data in side_files(transcript, title=ep.title, language=language).items():
-            files[f"transcripts/{ep.slug}.{ext}"] = data
-            paths.append((f"transcripts/{ep.slug}.{ext}", ext))
-    chapters_path = None
-    if chapters:
-        chapters_path = f"chapters/{ep.slug}.json"
-        files[chapters_path] = chapters_json(chapters, title=ep.title, podcast=catalog.podcast.title, base_url=base_url)
-    image = None
-    if ep.image:
-        data, ext = check_artwork(ep.image, f"{shown}/episode.yaml", "image")
-        image = f"art/{ep.slug}-{sha256(data)[:8]}.{ext}"
-        files[image] = data
-    return chapters, transcript, paths, chapters_path, image
-
-
-def media_key(slug: str, rec: IngestRecord) -> str:
-    """``media/<slug>/<slug>-<sha8>.mp3``, named by the sound alone: the sha256 of the normalised,
-    untagged MP3. A metadata edit (title, summary, base URL...) rewrites the tag of the same object,
-    so apps do not download the episode again; only new audio gives a new URL."""
-    return f"media/{slug}/{slug}-{(rec.sha256 or _file_sha256(rec.mp3))[:8]}.mp3"
-
-
-def _publish_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str, cover: bytes | None,
-                     files: dict[str, bytes | Path], tmp: Path) -> BuiltEpisode:
-    """Side files and the tagged MP3 of one episode, added to ``files``. Raises ArtoiscastError."""
-    chapters, transcript, paths, chapters_path, image = _side_files(catalog, ep, rec, base_url, files)
-    show = catalog.podcast
-    tagged = tmp / f"{ep.slug}.mp3"
-    shutil.copyfile(rec.mp3, tagged)
-    artists = [p for p in [ep.host or show.host] if p] + [g.name for g in ep.guests]
-    write_tags(tagged, TagData(
-        title=ep.title, artists=artists or [show.author], album=show.title, date=ep.published.date().isoformat(),
-        summary=ep.summary, language=ISO639_2.get((ep.language or show.language)[:2], "und"),
-        copyright=show.copyright, publisher=show.author, feed_url=feedmod.feed_url(base_url, "all"), guid=ep.guid,
-        duration=rec.duration, cover_jpeg=cover,
-        loudness={"LOUDNESS_I": f"{rec.after.integrated:.1f} LUFS", "LOUDNESS_TP": f"{rec.after.true_peak:.1f} dBTP",
-                  "LOUDNESS_LRA": f"{rec.after.lra:.1f} LU"},
-        chapters=chapters,
-    ), version=show.audio.id3_version)
-    media = media_key(ep.slug, rec)
-    files[media] = tagged
-    return BuiltEpisode(
-        episode=ep, mp3=MediaRecord(media, tagged.stat().st_size, rec.duration, rec.after.as_dict()),
-        notes_html=_notes_html(ep, chapters), transcript=transcript,
-        transcripts=tuple(paths), chapters=tuple(chapters), chapters_path=chapters_path, image=image,
-    )
 
 
 def build(
@@ -302,73 +124,168 @@ def _build(
     on_catalog: Callable[[Catalog], None] | None,
     errors: list[ArtoiscastError],
 ) -> BuildResult:
-    """``build``, holding the lock of ``build/``; the problems found go to ``errors``."""
+    """The pipeline, holding the lock of ``build/``; the problems found go to ``errors``."""
     now = now or datetime.now(timezone.utc)
-    fingerprint = input_fingerprint(root, base_url, out)
-    previous = _skip(root, out, fingerprint, now)
-    if previous is not None:
-        return previous
+    fingerprint = stamp.input_fingerprint(root, base_url, out)
+    if (previous := stamp.unchanged(root, out / MANIFEST, fingerprint, now)) is not None:
+        return BuildResult(root, out, previous.base_url, previous.files, previous.feeds, skipped=True)
     catalog = load_catalog(root)
     if on_catalog:
         on_catalog(catalog)
-    base = base_url or catalog.podcast.base_url
-    if not base.endswith("/"):
-        base += "/"
-
-    art: dict[str, str] = {}
-    files: dict[str, bytes | Path] = {}
-    for feed in catalog.feeds.values():
-        shown = "podcast.yaml" if feed.name == "all" else f"feeds/{feed.name}.yaml"
-        try:
-            data, ext = check_artwork(feed.artwork, shown, "artwork")
-        except ArtoiscastError as exc:
-            errors.append(exc)
-            continue
-        art[feed.name] = f"art/{feed.name}-{sha256(data)[:8]}.{ext}"
-        files[art[feed.name]] = data
-    cover = cover_jpeg(catalog.feeds["all"].artwork) if "all" in art else None
-
-    records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=on_ingest,
-                                        on_start=on_ingest_start, on_progress=on_ingest_progress)
-    errors += ingest_errors
-    if any(isinstance(e, WriteError) for e in ingest_errors):  # a full disk: tagging copies would only fail too
-        raise ErrorList(errors)
-    published: dict[str, BuiltEpisode] = {}
+    base = _base_url(catalog, base_url)
+    art = feed_art(catalog)
+    errors += art.errors
+    records = _ingest(catalog, root, jobs, on_ingest, on_ingest_start, on_ingest_progress, errors)
     (root / "build").mkdir(exist_ok=True)
-    scheduled: list[Episode] = []
-    with tempfile.TemporaryDirectory(prefix="tag-", dir=root / "build") as tmpdir:
-        for ep in catalog.episodes:
-            if ep.slug not in records:
-                continue
-            try:
-                if ep.published <= now:
-                    published[ep.slug] = _publish_episode(catalog, ep, records[ep.slug], base, cover, files,
-                                                          Path(tmpdir))
-                else:  # scheduled: ingested and checked now, so its day holds no surprise, but nothing
-                    # of it (media, side files, art, manifest entry) is built before its date
-                    _side_files(catalog, ep, records[ep.slug], base, {})
-                    scheduled.append(ep)
-            except ArtoiscastError as exc:
-                errors.append(exc)
+    with tempfile.TemporaryDirectory(prefix="tag-", dir=root / "build") as tmp:
+        tagger = Tagger(catalog, feed_url=feedmod.feed_url(base, "all"), artwork=art.cover, folder=Path(tmp))
+        episodes, episode_files, scheduled = assemble(catalog, records, base, tagger, now, errors)
         if errors:
             raise ErrorList(errors)
+        built = build_time(catalog, [e for e in catalog.episodes if e.published <= now])
+        items = feed_items(catalog, episodes, now)
+        files = {**art.files, **episode_files, **render(catalog, items, base, art, built)}
+        doc = manifest(catalog, base, built, files, items, episodes)
+        files[MANIFEST] = listed = (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+        written = write_tree(out, files)
+        write_schedule(out, listed, scheduled)
+    feeds = {name: [pe.slug for pe in v] for name, v in items.items()}
+    stamp.write(root, fingerprint, base_url=base, feeds=feeds, manifest=out / MANIFEST, catalog=catalog, now=now)
+    return BuildResult(root, out, base, doc["files"], feeds, written, records=records, _catalog=catalog)
 
-        live = [e for e in catalog.episodes if e.published <= now]
-        built = build_time(catalog, live)
-        items = {name: [published[e.slug] for e in catalog.feed_episodes(f, now)] for name, f in catalog.feeds.items()}
-        for name, feed in catalog.feeds.items():
-            files[f"feeds/{name}.xml"] = feedmod.render_feed(catalog, feed, items[name], base_url=base, art=art,
-                                                             built=built)
-        files["feeds/publisher.xml"] = feedmod.render_publisher(catalog, base_url=base, art=art, built=built)
-        files.update(render_site(catalog, items, base_url=base, art=art))
-        manifest = _manifest(catalog, base, built, files, items, published)
-        files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
-        written = _write_tree(out, files)
-        _write_schedule(out, files[MANIFEST], scheduled)
-    result = BuildResult(root, out, base, manifest["files"], {n: [p.slug for p in v] for n, v in items.items()},
-                         written, records=records, _catalog=catalog)
-    _write_stamp(root, fingerprint, result, catalog, now)
-    return result
+
+# ---------------------------------------------------------------- the stages
+
+
+def _base_url(catalog: Catalog, override: str | None) -> str:
+    """The base URL of every published link: ``override`` (``--base-url``) or the catalog's, ending in /."""
+    base = override or catalog.podcast.base_url
+    return base if base.endswith("/") else base + "/"
+
+
+def _ingest(catalog: Catalog, root: Path, jobs: int | None, on_done: Callable[..., None] | None,
+            on_start: Callable[[Episode], None] | None, on_progress: Callable[[Episode, float, float], None] | None,
+            errors: list[ArtoiscastError]) -> dict[str, IngestRecord]:
+    """Every episode normalised into ``build/ingest``: the records by slug, the failures added to
+    ``errors``. Raises ErrorList at once when a write failed (a full disk: tagging copies would only
+    fail too)."""
+    records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=on_done,
+                                        on_start=on_start, on_progress=on_progress)
+    errors += ingest_errors
+    if any(isinstance(e, WriteError) for e in ingest_errors):
+        raise ErrorList(errors)
+    return records
+
+
+@dataclass
+class _Sides:
+    """One episode's side files, loaded and checked: what its feed item and page link to."""
+
+    files: dict[str, bytes]  # published path -> bytes: transcripts, chapters, its image
+    chapters: list[Chapter]
+    transcript: Transcript | None
+    transcripts: list[tuple[str, str]]  # (path, extension)
+    chapters_path: str | None
+    image: str | None
+
+
+def _side_files(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str) -> _Sides:
+    """Transcripts, chapters and image of one episode, their times checked against the audio's
+    duration. Raises ArtoiscastError."""
+    shown = f"episodes/{ep.slug}"
+    chapters = load_chapters(ep.chapters, rec.duration, f"{shown}/{ep.chapters.name}") if ep.chapters else []
+    transcript = load_transcript(ep.transcript, rec.duration, f"{shown}/{ep.transcript.name}") if ep.transcript else None
+    files: dict[str, bytes] = {}
+    paths: list[tuple[str, str]] = []
+    if transcript:
+        language = ep.language or catalog.podcast.language
+        for ext, data in side_files(transcript, title=ep.title, language=language).items():
+            files[f"transcripts/{ep.slug}.{ext}"] = data
+            paths.append((f"transcripts/{ep.slug}.{ext}", ext))
+    chapters_path = None
+    if chapters:
+        chapters_path = f"chapters/{ep.slug}.json"
+        files[chapters_path] = chapters_json(chapters, title=ep.title, podcast=catalog.podcast.title, base_url=base_url)
+    image = None
+    if own := episode_art(ep):
+        image, files[image] = own
+    return _Sides(files, chapters, transcript, paths, chapters_path, image)
+
+
+def assemble_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str,
+                     tagger: Tagger) -> tuple[BuiltEpisode, dict[str, bytes | Path]]:
+    """One published episode: its side files and its tagged MP3 (by published path), and what the
+    feeds and pages say of it. Raises ArtoiscastError."""
+    sides = _side_files(catalog, ep, rec, base_url)
+    tagged = tagger.tag(ep, rec, sides.chapters)
+    media = media_key(ep.slug, rec)
+    episode = BuiltEpisode(
+        episode=ep, mp3=MediaRecord(media, tagged.stat().st_size, rec.duration, rec.after.as_dict()),
+        notes_html=show_notes(ep, sides.chapters), transcript=sides.transcript,
+        transcripts=tuple(sides.transcripts), chapters=tuple(sides.chapters), chapters_path=sides.chapters_path,
+        image=sides.image,
+    )
+    return episode, {**sides.files, media: tagged}
+
+
+def assemble(catalog: Catalog, records: dict[str, IngestRecord], base_url: str, tagger: Tagger, now: datetime,
+             errors: list[ArtoiscastError]) -> tuple[dict[str, BuiltEpisode], dict[str, bytes | Path],
+                                                     list[Episode]]:
+    """Every ingested episode dated by ``now`` assembled (:func:`assemble_episode`): (episodes by
+    slug, their files by published path, the scheduled episodes). A scheduled episode's side files
+    are checked now, so its day holds no surprise, but nothing of it (media, side files, art,
+    manifest entry) is built before its date. Failures are added to ``errors``."""
+    episodes: dict[str, BuiltEpisode] = {}
+    files: dict[str, bytes | Path] = {}
+    scheduled: list[Episode] = []
+    for ep in catalog.episodes:
+        if ep.slug not in records:
+            continue
+        try:
+            if ep.published <= now:
+                episodes[ep.slug], own = assemble_episode(catalog, ep, records[ep.slug], base_url, tagger)
+                files.update(own)
+            else:
+                _side_files(catalog, ep, records[ep.slug], base_url)
+                scheduled.append(ep)
+        except ArtoiscastError as exc:
+            errors.append(exc)
+    return episodes, files, scheduled
+
+
+def feed_items(catalog: Catalog, episodes: dict[str, BuiltEpisode],
+               now: datetime) -> dict[str, list[BuiltEpisode]]:
+    """Each feed's published episodes by feed name, newest first (``Catalog.feed_episodes``)."""
+    return {name: [episodes[e.slug] for e in catalog.feed_episodes(feed, now)] for name, feed in catalog.feeds.items()}
+
+
+def build_time(catalog: Catalog, published: list[Episode]) -> datetime:
+    """SOURCE_DATE_EPOCH when set, else the newest published episode's date (never the wall clock)."""
+    sde = os.environ.get("SOURCE_DATE_EPOCH")
+    if sde and sde.strip().isdigit():
+        return datetime.fromtimestamp(int(sde), tz=timezone.utc)
+    if published:
+        return max(e.published for e in published)
+    return datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def render(catalog: Catalog, items: dict[str, list[BuiltEpisode]], base_url: str, art: FeedArt,
+           built: datetime) -> dict[str, bytes]:
+    """The feeds (one per feed, and the publisher feed) and the pages, by published path.
+    ``items`` maps feed name -> its episodes, newest first."""
+    files = {f"feeds/{name}.xml": feedmod.render_feed(catalog, feed, items[name], base_url=base_url, art=art.paths,
+                                                      built=built)
+             for name, feed in catalog.feeds.items()}
+    files["feeds/publisher.xml"] = feedmod.render_publisher(catalog, base_url=base_url, art=art.paths, built=built)
+    files.update(render_site(catalog, items, base_url=base_url, art=art.paths))
+    return files
+
+
+# ---------------------------------------------------------------- the manifest and the output tree
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def id3_size(path: Path) -> int:
@@ -381,8 +298,10 @@ def id3_size(path: Path) -> int:
     return 10 + size + (10 if head[5] & 0x10 else 0)
 
 
-def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, bytes | Path],
-              items: dict[str, list[BuiltEpisode]], published: dict[str, BuiltEpisode]) -> dict[str, object]:
+def manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, bytes | Path],
+             items: dict[str, list[BuiltEpisode]], published: dict[str, BuiltEpisode]) -> dict[str, Any]:
+    """``manifest.json``'s content: every file of ``files`` (sha256, size) and every published
+    episode (guid, media, length, duration, loudness, feeds, and where its audio starts)."""
     listing = {}
     for path, data in sorted(files.items()):
         digest = _file_sha256(data) if isinstance(data, Path) else sha256(data)
@@ -402,10 +321,7 @@ def _manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, byt
     return {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
 
 
-SCHEDULE = "schedule.json"
-
-
-def _write_schedule(out: Path, manifest: bytes, scheduled: list[Episode]) -> None:
+def write_schedule(out: Path, manifest: bytes, scheduled: list[Episode]) -> None:
     """``schedule.json`` beside ``out`` (never inside: it is not published): the scheduled episodes'
     guids and dates, so that publish can say that a published episode was postponed, and to when,
     without the date being public. It names the manifest it goes with; publish ignores it otherwise."""
@@ -428,26 +344,7 @@ def _same(dest: Path, data: bytes | Path) -> bool:
     return dest.stat().st_size == len(data) and dest.read_bytes() == data
 
 
-def _write_whole(dest: Path, data: bytes | Path) -> None:
-    """Write ``dest`` whole or not at all: a temporary beside it, renamed over it once complete,
-    removed if the write fails (a full disk). Only one build writes build/ at a time (its lock),
-    so the temporary's name is free; a killed build's is removed by the next."""
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    try:
-        if isinstance(data, Path):
-            shutil.copyfile(data, tmp)
-        else:
-            tmp.write_bytes(data)
-        tmp.replace(dest)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):  # named by the file it was for (a failed write() names none)
-            raise OSError(exc.errno, exc.strerror, str(dest)) from exc
-        raise
-
-
-def _write_tree(out: Path, files: dict[str, bytes | Path]) -> int:
+def write_tree(out: Path, files: dict[str, bytes | Path]) -> int:
     """Make ``out`` hold exactly ``files``, writing only what differs (each file whole or not at
     all); the manifest goes last. Raises OSError (a full disk...): the caller says it in one line."""
     out.mkdir(parents=True, exist_ok=True)
@@ -458,12 +355,12 @@ def _write_tree(out: Path, files: dict[str, bytes | Path]) -> int:
         if _same(dest, data):
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
-        _write_whole(dest, data)
+        workspace.write_whole(dest, data)
         written += 1
     keep = {out / p for p in files}
-    for path in sorted(out.rglob("*"), reverse=True):
-        if path.is_file() and path not in keep:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    for old in sorted(out.rglob("*"), reverse=True):
+        if old.is_file() and old not in keep:
+            old.unlink()
+        elif old.is_dir() and not any(old.iterdir()):
+            old.rmdir()
     return written

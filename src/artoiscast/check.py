@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from artoiscast.artwork import check_artwork
+from artoiscast.artwork import episode_art, feed_art
 from artoiscast.catalog import Catalog, load_catalog
 from artoiscast.errors import ArtoiscastError, ErrorList
 from artoiscast.transcripts import load_chapters, load_transcript
@@ -23,12 +23,7 @@ def check_catalog(root: Path, *, files: bool = True) -> Catalog:
     catalog = load_catalog(root, check_files=files)
     problems: list[ArtoiscastError] = []
     if files:
-        for feed in catalog.feeds.values():
-            shown = "podcast.yaml" if feed.name == "all" else f"feeds/{feed.name}.yaml"
-            try:
-                check_artwork(feed.artwork, shown, "artwork")
-            except ArtoiscastError as exc:
-                problems.append(exc)
+        problems += feed_art(catalog).errors
     for ep in catalog.episodes:
         where = f"episodes/{ep.slug}"
         checks = []
@@ -37,7 +32,7 @@ def check_catalog(root: Path, *, files: bool = True) -> Catalog:
         if ep.transcript:
             checks.append(lambda ep=ep: load_transcript(ep.transcript, None, f"{where}/{ep.transcript.name}"))
         if files and ep.image:
-            checks.append(lambda ep=ep: check_artwork(ep.image, f"{where}/episode.yaml", "image"))
+            checks.append(lambda ep=ep: episode_art(ep))
         for run in checks:
             try:
                 run()

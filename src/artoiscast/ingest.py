@@ -1,9 +1,11 @@
-"""Ingest: source audio -> normalised MP3 (cached by content hash) + its measurements.
+"""Ingest: source audio -> normalised MP3 (cached by content hash) + its measurements, and the
+tagged copy of it that is published.
 
 An episode whose source and audio settings are unchanged is not re-encoded: the cache
 key is the sha256 of the source file and of the settings (the sha256 itself is reused while
 the file's size, modification time and inode stay the same). A batch runs one ffmpeg
-pipeline per core and goes on past a bad episode.
+pipeline per core and goes on past a bad episode. :class:`Tagger` copies a normalised MP3
+and writes its ID3 tag (the cached MP3 itself stays untagged: it names the published object).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -20,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artoiscast.audio import loudness
-from artoiscast.audio.tags import mp3_length
+from artoiscast.audio.tags import TagData, cover_jpeg, mp3_length, write_tags
 from artoiscast.catalog import Catalog, Episode
 from artoiscast.config import AudioSettings
+from artoiscast.models import Chapter
 from artoiscast.errors import ArtoiscastError, AudioError, read_reason, write_error
 
 PIPELINE_VERSION = 4  # bump when the normalisation method changes: everything re-encodes
+ISO639_2 = {"fr": "fra", "en": "eng", "nl": "nld", "de": "deu", "es": "spa", "it": "ita"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,13 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def media_key(slug: str, rec: IngestRecord) -> str:
+    """``media/<slug>/<slug>-<sha8>.mp3``, named by the sound alone: the sha256 of the normalised,
+    untagged MP3. A metadata edit (title, summary, base URL...) rewrites the tag of the same object,
+    so apps do not download the episode again; only new audio gives a new URL."""
+    return f"media/{slug}/{slug}-{(rec.sha256 or file_sha256(rec.mp3))[:8]}.mp3"
 
 
 def cache_key(source_sha: str, settings: AudioSettings) -> str:
@@ -257,3 +269,40 @@ def ingest_all(
                 on_done(ep, rec, None)
     errors.sort(key=lambda e: e.line())
     return records, errors
+
+
+class Tagger:
+    """Tagged copies of normalised MP3s, in ``folder``: what the published files are.
+
+    Made once per build: the show's fields, ``feed_url`` (the WFED frame: the ``all`` feed) and
+    the cover (a 600 px JPEG of ``artwork``, judged before by ``artwork.check_artwork``; no cover
+    when None) are shared by every episode's tag.
+    """
+
+    def __init__(self, catalog: Catalog, *, feed_url: str, artwork: Path | None, folder: Path):
+        self.show = catalog.podcast
+        self.feed_url = feed_url
+        self.cover = cover_jpeg(artwork) if artwork is not None else None
+        self.folder = folder
+
+    def tag_data(self, ep: Episode, rec: IngestRecord, chapters: list[Chapter]) -> TagData:
+        """The ID3 fields of one episode: its own, the show's where it has none, loudness, chapters."""
+        show = self.show
+        artists = [p for p in [ep.host or show.host] if p] + [g.name for g in ep.guests]
+        return TagData(
+            title=ep.title, artists=artists or [show.author], album=show.title, date=ep.published.date().isoformat(),
+            summary=ep.summary, language=ISO639_2.get((ep.language or show.language)[:2], "und"),
+            copyright=show.copyright, publisher=show.author, feed_url=self.feed_url, guid=ep.guid,
+            duration=rec.duration, cover_jpeg=self.cover,
+            loudness={"LOUDNESS_I": f"{rec.after.integrated:.1f} LUFS",
+                      "LOUDNESS_TP": f"{rec.after.true_peak:.1f} dBTP", "LOUDNESS_LRA": f"{rec.after.lra:.1f} LU"},
+            chapters=chapters,
+        )
+
+    def tag(self, ep: Episode, rec: IngestRecord, chapters: list[Chapter]) -> Path:
+        """``folder/<slug>.mp3``: a copy of ``rec``'s MP3 with the episode's ID3 tag. Returns its path.
+        Raises AudioError (the tag), OSError (the copy)."""
+        tagged = self.folder / f"{ep.slug}.mp3"
+        shutil.copyfile(rec.mp3, tagged)
+        write_tags(tagged, self.tag_data(ep, rec, chapters), version=self.show.audio.id3_version)
+        return tagged

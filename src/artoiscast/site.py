@@ -1,6 +1,7 @@
 """Static web pages and the partner embed (Jinja2, autoescaped, no external requests).
 
-Pure: catalog + built episodes -> {path: bytes}. Pages: the show home, one per
+Pure: catalog + built episodes -> {path: bytes}; and the show notes of a feed item
+(:func:`show_notes`, ``notes.html``). Pages: the show home, one per
 theme, one per episode, the partner embeds (``embed/<theme>.html?n=5`` and
 ``embed/episode/<slug>.html``), one oEmbed JSON per episode (``oembed/<slug>.json``),
 and the player assets. Every text from the catalog goes through Jinja2's autoescape
@@ -11,17 +12,27 @@ in the embeds, where player.js replaces ``-`` by the partner page's origin (see 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
+from markupsafe import Markup
 
 from artoiscast.built import BuiltEpisode
-from artoiscast.catalog import Catalog, Feed
-from artoiscast.transcripts import markdown_html
+from artoiscast.catalog import Catalog, Episode, Feed
+from artoiscast.models import Chapter
+from artoiscast.transcripts import fmt_time, markdown_html
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
@@ -58,7 +69,22 @@ def _env() -> Environment:
     )
     env.filters["frdate"] = frdate
     env.filters["mmss"] = mmss
+    env.filters["hesc"] = lambda text: Markup(html.escape(text))  # the stdlib's escaping: &#x27; for '
+    env.filters["hms"] = lambda seconds: fmt_time(seconds)[:8]  # HH:MM:SS
     return env
+
+
+@functools.lru_cache(maxsize=1)
+def _notes_template() -> Template:
+    """``notes.html``, compiled once for the whole build (a feed item each)."""
+    return _env().get_template("notes.html")
+
+
+def show_notes(ep: Episode, chapters: Sequence[Chapter]) -> str:
+    """The HTML show notes of a feed item (``content:encoded``): the summary and the sanitised
+    Markdown notes, then the guests, the place and the ``chapters`` (``notes.html``)."""
+    notes = markdown_html(ep.notes) if ep.notes else ""
+    return _notes_template().render(ep=ep, notes=notes, chapters=chapters)
 
 
 def _short(feed: Feed, show_title: str) -> str:

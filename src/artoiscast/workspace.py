@@ -10,6 +10,7 @@ leftovers of a killed run removed by the next, and any failure to write it said 
   lock and removes it when it ends, so the next run to take the lock knows its predecessor died
   and removes what it left: nothing then can own those files (the lock is free, and an
   ``.ingest.<pid>`` file is kept while process ``pid`` lives).
+- :func:`write_whole`: each file a run writes in ``build/`` is whole, the old one or the new.
 - :func:`writing`: an OSError raised while writing ``build/`` becomes one line naming the file
   (``WriteError``, exit 1): disk full, read-only, or a file where a folder must be.
 """
@@ -160,6 +161,26 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
+
+
+def write_whole(dest: Path, data: bytes | Path) -> None:
+    """Write ``dest`` (``data``, or a copy of the file ``data``) whole or not at all: a temporary
+    beside it, renamed over it once complete, removed if the write fails (a full disk). Only one
+    run writes build/ at a time (its lock), so the temporary's name is free; a killed run's is
+    removed by the next (:func:`sweep`). Raises OSError naming ``dest``."""
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    try:
+        if isinstance(data, Path):
+            shutil.copyfile(data, tmp)
+        else:
+            tmp.write_bytes(data)
+        tmp.replace(dest)
+    except BaseException as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):  # named by the file it was for (a failed write() names none)
+            raise OSError(exc.errno, exc.strerror, str(dest)) from exc
+        raise
 
 
 @contextmanager

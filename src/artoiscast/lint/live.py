@@ -18,8 +18,7 @@ from urllib.request import Request, urlopen
 
 from lxml import etree
 
-from artoiscast.artwork import artwork_problem
-from artoiscast.feeds import unprefixed
+from artoiscast.rss import unprefixed
 from artoiscast.lint.rules import NS, Finding, item_label, lint_feeds
 
 _TIMEOUT = 15.0
@@ -149,6 +148,8 @@ def _probe_art(fetch: Callable[..., Response], path: str, where: str, url: str) 
         return [Finding(path, where, "live-artwork", f"{url} is unreachable ({exc})")]
     if head.status != 200 or resp.status != 200:
         return [Finding(path, where, "live-artwork", f"{url} returned {head.status}/{resp.status}, not 200")]
+    from artoiscast.artwork import artwork_problem  # Pillow only when a live show's art is judged
+
     problem = artwork_problem(resp.body, PurePosixPath(urlsplit(url).path).suffix)
     return [Finding(path, where, "live-artwork", f"{url} {problem}")] if problem else []
 

@@ -28,6 +28,7 @@ from artoiscast.artwork import check_artwork
 from artoiscast.audio.tags import Chapter, TagData, cover_jpeg, write_tags
 from artoiscast.catalog import Catalog, Episode, load_catalog
 from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
+from artoiscast.feeds_fast import render_feeds_fast
 from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_all
 from artoiscast.published import PublishedEpisode
 from artoiscast.site import render_site
@@ -355,9 +356,9 @@ def _build(
         live = [e for e in catalog.episodes if e.published <= now]
         built = build_time(catalog, live)
         items = {name: [published[e.slug] for e in catalog.feed_episodes(f, now)] for name, f in catalog.feeds.items()}
-        for name, feed in catalog.feeds.items():
-            files[f"feeds/{name}.xml"] = feedmod.render_feed(catalog, feed, items[name], base_url=base, art=art,
-                                                             built=built)
+        # all feeds at once, each item serialised once: the bytes of feeds.render_feed, faster
+        for name, xml in render_feeds_fast(catalog, items, base_url=base, art=art, built=built).items():
+            files[f"feeds/{name}.xml"] = xml
         files["feeds/publisher.xml"] = feedmod.render_publisher(catalog, base_url=base, art=art, built=built)
         files.update(render_site(catalog, items, base_url=base, art=art))
         manifest = _manifest(catalog, base, built, files, items, published)

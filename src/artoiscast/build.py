@@ -33,7 +33,7 @@ from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_
 from artoiscast.published import PublishedEpisode
 from artoiscast.site import render_site
 from artoiscast.transcripts import (
-    Transcript, chapters_json, fmt_time, load_chapters, load_transcript, markdown_html, side_files,
+    Transcript, chapters_json, fmt_time, load_chapters, load_transcript, markdown_html_fast, side_files,
 )
 
 MANIFEST = "manifest.json"
@@ -170,7 +170,7 @@ def _notes_html(ep: Episode, chapters: list[Chapter]) -> str:
     """Show notes for content:encoded: the summary and Markdown notes, then guests, place and chapters."""
     parts = [f"<p>{html.escape(ep.summary)}</p>"]
     if ep.notes:
-        parts.append(markdown_html(ep.notes))
+        parts.append(markdown_html_fast(ep.notes))
     if ep.guests:
         items = "".join(
             "<li>" + html.escape(g.name) + (f", {html.escape(g.role)}" if g.role else "")

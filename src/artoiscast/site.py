@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from artoiscast.catalog import Catalog, Feed
 from artoiscast.published import PublishedEpisode
-from artoiscast.transcripts import markdown_html
+from artoiscast.transcripts import markdown_html_fast
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
@@ -156,7 +156,7 @@ def render_site(
         ep_feeds = [views[name] for name, f in catalog.feeds.items() if name != "all" and f.takes(ep)]
         alternates = ep_feeds + [views["all"]]
         page(f"{pe.page}index.html", "episode.html", pe=pe, jsonld=_jsonld(catalog, pe, base_url),
-             notes=markdown_html(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds)
+             notes=markdown_html_fast(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds)
         # the episode embed plays as its first feed (the marker's feed= names a built feed), its own
         # marker embed= telling it from that feed's app downloads
         page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True,

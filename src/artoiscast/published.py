@@ -1,7 +1,7 @@
 """What the render stage knows about a published episode: its media object and side files.
 
 ``build`` makes these from the ingest records and transcripts; ``feeds`` and ``site``
-read them. Paths are relative to the base URL (the published layout of SPEC 5).
+read them. Paths are relative to the base URL (the published layout in the README).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,82 @@ def test_the_real_catalog_loads_the_same_on_the_fast_path(monkeypatch: pytest.Mo
     assert len(serial.episodes) >= 29
     assert fast.episodes == serial.episodes and fast.feeds == serial.feeds
     assert [str(w) for w in fast.warnings] == [str(w) for w in serial.warnings]
+
+
+def _outcome(parse: Callable[[str], object], text: str) -> str:
+    """What a YAML reader makes of ``text``: its data with every type shown, or its error."""
+    try:
+        return repr(parse(text))
+    except Exception as exc:  # noqa: BLE001 - the error is the outcome compared
+        return f"{type(exc).__name__}: {exc} {getattr(exc, 'path', '')}"
+
+
+def _real_catalog_yaml() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]
+    found = [root / "podcast.yaml", *sorted((root / "feeds").glob("*.yaml")), *sorted((root / "episodes").rglob("*.yaml"))]
+    assert len(found) > 29
+    return found
+
+
+def test_direct_yaml_construction_equals_pyyaml_on_the_real_catalog() -> None:
+    import yaml
+
+    from artoiscast import yamlio
+
+    for path in _real_catalog_yaml():
+        text = path.read_text(encoding="utf-8")
+        expected = repr(yaml.load(text, Loader=yamlio._Loader))
+        assert _outcome(yamlio.parse, text) == expected, path
+        assert _outcome(yamlio.parse_fast, text) == expected, path
+
+
+def test_direct_yaml_construction_equals_pyyaml_on_random_documents() -> None:
+    """Random documents: nesting, unquoted dates and other implicit scalars, anchors and aliases,
+    merge keys, unicode, keys given twice, too deep: the fast and the plain reader agree on the
+    data (types and order included) and on the error."""
+    import random
+
+    import yaml
+
+    from artoiscast import yamlio
+
+    rnd = random.Random(6)
+    dates = ["2025-02-31", "2025-01-01", "2025-01-01 10:00:00", "2025-01-01T10:00:00Z", "2001-12-14t21:59:43.10-05:00"]
+    scalars = ["x", "Élan « Lens »", "🎙 d’été", "l'eau", "a: b", "#no", "", "0x1F", "0o17", "1_000", ".inf", "-.NaN",
+               "~", "null", "yes", "No", "true", "12", "-3.5e2", "\u00a0", "\\x01", "ǅ", "a\nb"]
+    direct = 0
+
+    def value(depth: int, shared: list[object]) -> object:
+        kind = rnd.random()
+        if depth < 4 and kind < 0.25:
+            return {rnd.choice(["a", "b", "clé", "1", "true", "~"]) + str(rnd.randint(0, 3)): value(depth + 1, shared)
+                    for _ in range(rnd.randint(0, 4))}
+        if depth < 4 and kind < 0.4:
+            return [value(depth + 1, shared) for _ in range(rnd.randint(0, 4))]
+        if shared and kind < 0.45:
+            return rnd.choice(shared)  # dumped as an anchor and an alias
+        out: object = rnd.choice([rnd.choice(scalars), rnd.randint(-5, 5), rnd.random(), True, None, "DATE"])
+        if isinstance(out, str) and out != "DATE" and kind > 0.9:
+            shared.append([out])
+        return out
+
+    for _ in range(1500):
+        shared: list[object] = []
+        data = {f"k{i}": value(0, shared) for i in range(rnd.randint(1, 5))}
+        text = yaml.safe_dump(data, allow_unicode=True, default_flow_style=rnd.choice([None, False, True]), sort_keys=False)
+        text = text.replace("DATE", rnd.choice(dates))  # unquoted dates: yamlio keeps them as text
+        extra = rnd.random()
+        if extra < 0.05:
+            text += "k0: twice\n"
+        elif extra < 0.1:
+            text = "base: &b {x: 1, y: [2]}\nmerged:\n  <<: *b\n  y: 3\n" + text
+        elif extra < 0.12:
+            text = "deep: " + "[" * 70 + "]" * 70 + "\n" + text
+        elif extra < 0.14:
+            text += "? [a, b]\n: complex\n"
+        expected = _outcome(yamlio.parse, text)
+        assert _outcome(yamlio.parse_fast, text) == expected, text
+        if "&" not in text and extra >= 0.14:
+            direct += 1
+            assert expected == repr(yaml.load(text, Loader=yamlio._Loader)), text
+    assert direct > 500

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
@@ -12,9 +13,10 @@ import podcastparser
 import pytest
 from lxml import etree
 
-from artoiscast.catalog import load_catalog
+from artoiscast.catalog import Catalog, load_catalog
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def site(root: Path) -> Path:
@@ -217,43 +219,123 @@ def test_truncate_bytes_cuts_at_a_word_with_an_ellipsis() -> None:
     assert truncate_bytes("é" * 3000).endswith("…") and len(truncate_bytes("é" * 3000).encode()) <= 4000
 
 
-def test_items_rendered_once_give_the_bytes_of_the_whole_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Items are serialised once (half of them in a second process here) and spliced into every
-    feed: each feed must be what lxml writes for the whole tree, also for an item whose notes hold
-    an item start tag or the splice markers (those are rendered per feed)."""
-    from datetime import datetime, timezone
-
-    from artoiscast import feeds as feedmod
+def _published(cat: Catalog, notes: list[str], *, own_image: Callable[[int], bool] = lambda i: i == 0) -> list:
     from artoiscast.built import BuiltEpisode
     from artoiscast.models import MediaRecord
-    from conftest import make_catalog
+    from artoiscast.transcripts import markdown_html
 
-    monkeypatch.setattr(feedmod, "PARALLEL_ITEMS", 2)
-    cat = load_catalog(make_catalog(tmp_path / "show", with_audio=False), check_files=False)
-    notes = ["<p>a</p>", "<p>x</p>\n    <item>\n<p>]]></p>", "<p>\ue000feed\ue001 \ue000image\ue001</p>"]
-    published = [
-        BuiltEpisode(episode=e, mp3=MediaRecord(f"media/{e.slug}.mp3", 100 + i, 61.4, {}),
-                     notes_html=notes[i % 3], image="art/own.jpg" if i == 0 else None,
-                     transcripts=((f"transcripts/{e.slug}.vtt", "vtt"),), chapters_path=f"chapters/{e.slug}.json")
+    return [
+        BuiltEpisode(episode=e, mp3=MediaRecord(f"media/{e.slug}/{e.slug}-0123abcd.mp3", 100 + i, 61.4 + i, {}),
+                     notes_html=notes[i % len(notes)] if notes else markdown_html(e.notes or e.summary),
+                     image=f"art/{e.slug}.jpg" if own_image(i) else None,
+                     transcripts=((f"transcripts/{e.slug}.vtt", "vtt"),) if i % 2 else (),
+                     chapters_path=f"chapters/{e.slug}.json" if i % 3 else None)
         for i, e in enumerate(cat.episodes)
     ]
+
+
+def assert_fast_is_plain(cat: Catalog, items: dict[str, list], base: str = "https://a.example/") -> dict[str, bytes]:
+    """render_feeds_fast gives render_feed's bytes for every feed, and render_feed leaves its items alone."""
+    import copy
+    from datetime import UTC, datetime
+
+    from artoiscast.feeds import render_feed
+    from artoiscast.feeds_fast import render_feeds_fast
+
     art = {name: f"art/{name}-1234abcd.png" for name in cat.feeds}
-    built = datetime(2025, 4, 1, tzinfo=timezone.utc)
+    built = datetime(2025, 4, 1, tzinfo=UTC)
+    before = copy.deepcopy(items)
+    plain = {name: render_feed(cat, cat.feeds[name], eps, base_url=base, art=art, built=built)
+             for name, eps in items.items()}
+    assert items == before
+    fast = render_feeds_fast(cat, items, base_url=base, art=art, built=built)
+    assert items == before
+    assert list(fast) == list(plain)
+    for name, xml in plain.items():
+        assert fast[name] == xml, name
+    return plain
+
+
+def test_fast_feeds_are_the_plain_feeds_for_items_that_defeat_the_splice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Items whose notes hold an item start tag, a CDATA end or the splice markers, in several
+    batches, half serialised in a second process: the same bytes as the plain renderer, which
+    are what lxml writes for the whole tree."""
+    from artoiscast import feeds_fast
+    from conftest import make_catalog
+
+    monkeypatch.setattr(feeds_fast, "PARALLEL_ITEMS", 2)
+    cat = load_catalog(make_catalog(tmp_path / "show", with_audio=False), check_files=False)
+    notes = ["<p>a</p>", "<p>x</p>\n    <item>\n<p>]]></p>", "<p>\ue000feed\ue001 \ue000image\ue001</p>"]
+    published = _published(cat, notes)
     parser = etree.XMLParser(remove_blank_text=True, strip_cdata=False)
-    for batch in ([published[1], published[0], published[2]], [published[0], published[2]], published[:1]):
-        for pe in published:
-            pe.memo.clear()
-        for name, feed in cat.feeds.items():
-            items = [pe for pe in batch if feed.takes(pe.episode)]
-            xml = feedmod.render_feed(cat, feed, items, base_url="https://a.example/", art=art, built=built)
+    for batch in ([published[1], published[0], published[2]], [published[0], published[2]], published[:1], []):
+        items = {name: [pe for pe in batch if feed.takes(pe.episode)] for name, feed in cat.feeds.items()}
+        for name, xml in assert_fast_is_plain(cat, items).items():
             whole = etree.tostring(etree.fromstring(xml, parser), xml_declaration=True, encoding="UTF-8",
                                    pretty_print=True)
             assert xml == whole, name
             doc = etree.fromstring(xml)
             assert [i.find("enclosure").get("url") for i in doc.iter("item")] == [
-                f"https://a.example/{pe.media}?feed={name}" for pe in items]
+                f"https://a.example/{pe.media}?feed={name}" for pe in items[name]]
             assert [i.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}image").get("href") for i in doc.iter("item")] == [
-                "https://a.example/art/own.jpg" if pe.image else f"https://a.example/{art[name]}" for pe in items]
+                f"https://a.example/{pe.image}" if pe.image else f"https://a.example/art/{name}-1234abcd.png"
+                for pe in items[name]]
+
+
+def test_fast_feeds_are_the_plain_feeds_on_the_real_catalog() -> None:
+    from datetime import UTC, datetime
+
+    cat = load_catalog(REPO, check_files=False)
+    assert len(cat.episodes) >= 29
+    published = dict(zip((e.slug for e in cat.episodes), _published(cat, [], own_image=lambda i: i % 4 == 0)))
+    now = datetime(2100, 1, 1, tzinfo=UTC)
+    items = {name: [published[e.slug] for e in cat.feed_episodes(f, now)] for name, f in cat.feeds.items()}
+    assert_fast_is_plain(cat, items, base=cat.podcast.base_url)
+
+
+def test_fast_feeds_are_the_plain_feeds_on_random_catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random catalogs: hundreds of episodes, odd characters in every text field, the same episode
+    in several feeds, shared and own images, some in a second process."""
+    import random
+
+    import yaml
+
+    from artoiscast import feeds_fast
+    from conftest import make_catalog
+
+    monkeypatch.setattr(feeds_fast, "PARALLEL_ITEMS", 50)
+    odd = ["&", "&amp;", "&#60;", "<", "<b>", "]]>", "\"", "'", "«", "»", "é", "\u00a0", "\u2028", "\n", "\t", "🎙",
+           "ǅ", "\u200b", "x", "mot", " "]
+    rare = ["\ue000feed\ue001", "\ue000image\ue001", "    <item>\n"]  # what the splice must notice
+    rnd = random.Random(13)
+    spliced = []
+
+    def text(n: int) -> str:
+        chars = (rnd.choice(rare if rnd.random() < 0.002 else odd) for _ in range(rnd.randint(1, n)))
+        return "".join(chars).replace("\n", " ").strip() or "x"
+
+    for round_ in range(3):
+        root = make_catalog(tmp_path / f"show{round_}", with_audio=False)
+        shutil.rmtree(root / "episodes")
+        themes = ["economy", "energy"]
+        for i in range(rnd.randint(120, 260)):
+            (root / "episodes" / f"ep-{i:03d}").mkdir(parents=True)
+            doc = {"title": text(12), "date": f"20{rnd.randint(10, 30)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}",
+                   "themes": rnd.sample(themes, rnd.randint(1, 2)), "summary": text(40), "audio": "a.wav",
+                   "notes": "\n\n".join(text(20) for _ in range(rnd.randint(0, 3))) or None}
+            if rnd.random() < 0.3:
+                doc["guests"] = [{"name": text(8)}]
+            (root / "episodes" / f"ep-{i:03d}" / "episode.yaml").write_text(
+                yaml.safe_dump({k: v for k, v in doc.items() if v is not None}, allow_unicode=True), encoding="utf-8")
+        cat = load_catalog(root, check_files=False)
+        notes = ["<p>" + text(30) + "</p>" for _ in range(7)] + (["<p>a</p>\n    <item>\n]]>"] if round_ == 2 else [])
+        published = _published(cat, notes, own_image=lambda i: rnd.random() < 0.3)
+        items = {name: [pe for pe in published if f.takes(pe.episode)] for name, f in cat.feeds.items()}
+        assert_fast_is_plain(cat, items)
+        spliced.append(sum(p is not None for p in feeds_fast._serialise_items(published, ctx=feeds_fast.item_context(
+            cat, "https://a.example/"))))
+    assert spliced[0] > 100 and spliced[-1] < len(published)  # both the splice and the fallback were exercised
 
 
 # What a producer may type in a plain-text field: markup, a CDATA end, entities typed literally, and

@@ -262,51 +262,18 @@ def test_s3_server_stopped_mid_publish_is_a_clear_error_and_a_rerun_finishes(
         server.stop()
 
 
-# ---------------------------------------------------------------- reads without botocore
+# ---------------------------------------------------------------- requests
 
 
-def test_signature_matches_botocore() -> None:
-    """s3read signs a GET exactly as botocore's SigV4 signer does (same time, same keys)."""
-    import datetime as dt
-    from unittest import mock
-
-    from botocore.auth import S3SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    from artoiscast.storage.s3read import sign
-
-    now = 1_800_000_000
-    query = {"list-type": "2", "prefix": "show/a b/", "continuation-token": "x+y/z="}
-    for token in (None, "session-token"):
-        ours = sign("GET", "127.0.0.1:8333", "/bucket", query, region="eu-west-3", access="AK", secret="SK",
-                    token=token, now=now)
-        request = AWSRequest(method="GET", url="http://127.0.0.1:8333/bucket", params=query)
-        request.headers["x-amz-content-sha256"] = ours["x-amz-content-sha256"]
-        frozen = dt.datetime.fromtimestamp(now, tz=dt.timezone.utc).replace(tzinfo=None)
-        with mock.patch("botocore.auth.get_current_datetime", return_value=frozen):  # botocore's one clock read
-            S3SigV4Auth(Credentials("AK", "SK", token), "s3", "eu-west-3").add_auth(request)
-        assert ours["authorization"] == request.headers["Authorization"], token
-
-
-def test_listing_parser_reads_keys_sizes_times_and_the_continuation() -> None:
-    from artoiscast.storage.s3read import Unsure, parse_listing
-
-    body = (b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-            b"<IsTruncated>true</IsTruncated><NextContinuationToken>tok</NextContinuationToken>"
-            b"<Contents><Key>p/a &amp; b.mp3</Key><Size>12</Size><LastModified>2027-01-15T08:00:00.000Z</LastModified>"
-            b"</Contents></ListBucketResult>")
-    assert parse_listing(body) == ([("p/a & b.mp3", 12, 1_800_000_000.0)], "tok")
-    with pytest.raises(Unsure):
-        parse_listing(b"<Error><Code>AccessDenied</Code></Error>")
-
-
-def test_a_publish_with_nothing_to_do_never_imports_botocore(s3: SeaweedS3, built_catalog: Path) -> None:
-    publish(site(built_catalog), store(s3, "lean"))
-    code = ("import sys; from pathlib import Path; from artoiscast.publish import publish; "
-            "from artoiscast.storage.s3 import S3Storage; "
-            f"plan = publish(Path({str(site(built_catalog))!r}), S3Storage({BUCKET!r}, prefix='lean', "
-            f"endpoint_url={s3.endpoint!r}, path_style=True)); "
-            "assert plan.uploads == [], plan.uploads; assert 'botocore' not in sys.modules; print('ok')")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **s3.env})
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+def test_a_publish_with_nothing_to_do_lists_once_and_uploads_nothing(s3: SeaweedS3, built_catalog: Path) -> None:
+    """Counted on boto3's own client (its ``before-call`` event, one per request): a publish with
+    nothing changed reads the manifest, lists its prefix once, and sends nothing."""
+    publish(site(built_catalog), store(s3, "counted"))
+    storage = store(s3, "counted")
+    assert storage.get("manifest.json")  # the endpoint has answered: from now on, one (retrying) client
+    calls: list[str] = []
+    storage.client.meta.events.register("before-call.s3", lambda model, **kw: calls.append(model.name))
+    plan = publish(site(built_catalog), storage)
+    assert plan.uploads == []
+    assert calls.count("ListObjectsV2") == 1, calls
+    assert not [c for c in calls if c.startswith(("Put", "CreateMultipart", "UploadPart", "Delete", "Copy"))], calls

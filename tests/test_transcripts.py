@@ -161,27 +161,27 @@ def test_markup_in_a_speaker_name_stays_text_in_every_rendition(tmp_path: Path) 
 
 
 def test_plain_notes_shortcut_gives_what_markdown_and_the_sanitiser_give() -> None:
-    """markdown_html skips the parser for plain paragraphs: it must return the very same string,
-    for the catalog's notes and for random text mixing letters, Markdown syntax and odd whitespace."""
+    """markdown_html_fast skips the parser for plain paragraphs: it must return markdown_html's very
+    string, for the real catalog's summaries and notes and for random text mixing letters,
+    Markdown syntax, markup, "&", "<", blank lines, odd whitespace and unicode."""
     import random
 
     from artoiscast import transcripts
-
-    catalog_notes = [
-        (Path(__file__).parents[1] / "episodes" / p.name / "episode.yaml") for p in
-        (Path(__file__).parents[1] / "episodes").iterdir() if (p / "episode.yaml").is_file()
-    ]
     from artoiscast.yamlio import load_yaml
 
-    samples = [load_yaml(p).get("notes") or "" for p in catalog_notes]
+    episodes = Path(__file__).parents[1] / "episodes"
+    docs = [load_yaml(p / "episode.yaml") for p in sorted(episodes.iterdir()) if (p / "episode.yaml").is_file()]
+    assert len(docs) >= 29
+    samples = [doc.get(field) or "" for doc in docs for field in ("notes", "summary")]
     rnd = random.Random(5)
     pieces = ["mot", "Élan", "l'eau", "d’été", "x", "12", "1.", "1)", "-", "--", "---", "===", "*", "**", "_", "#",
-              "##", ">", "<b>", "&amp;", "&", "\"", "[a](http://e.fr)", "`c`", "\\", "!", "(c)", "...", ":", "%",
-              "http://e.fr", "«", "»", "\u00a0", "\t", "\r", "é", "ß", "ǅ", "\u200b", " ", "  ", "\n", "\n\n", "~~"]
+              "##", ">", "<b>", "</p>", "<!--", "&amp;", "&", "&copy", "&#60;", "<", "a<b", "\"", "[a](http://e.fr)",
+              "`c`", "\\", "!", "(c)", "...", ":", "%", "http://e.fr", "«", "»", "\u00a0", "\t", "\r", "é", "ß", "ǅ",
+              "\u200b", "🎙", "\u2028", " ", "  ", "\n", "\n\n", "\n \n", "~~"]
     for _ in range(3000):
         samples.append("".join(rnd.choice(pieces) + rnd.choice(["", " ", "\n", "  \n"]) for _ in range(rnd.randint(0, 12))))
     shortcut = 0
     for text in samples:
-        assert transcripts.markdown_html(text) == transcripts._markdown_clean(text), repr(text)
+        assert transcripts.markdown_html_fast(text) == transcripts.markdown_html(text), repr(text)
         shortcut += transcripts._plain_paragraphs(text) is not None
     assert shortcut > 100  # the shortcut was exercised, not only the parser

@@ -34,6 +34,7 @@ from artoiscast import feeds as feedmod
 from artoiscast import stamp
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import load_catalog
+from artoiscast.feeds_fast import render_feeds_fast
 from artoiscast.models import MediaRecord
 from artoiscast.site import show_notes
 
@@ -88,10 +89,9 @@ def feeds_stage(root: Path, out: Path) -> int:
     }
     now = datetime(2100, 1, 1, tzinfo=timezone.utc)
     built = buildmod.build_time(catalog, catalog.episodes)
-    files: dict[str, bytes | Path] = {}
-    for name, feed in catalog.feeds.items():
-        items = [published[e.slug] for e in catalog.feed_episodes(feed, now)]
-        files[f"feeds/{name}.xml"] = feedmod.render_feed(catalog, feed, items, base_url=base, art=art, built=built)
+    items = {name: [published[e.slug] for e in catalog.feed_episodes(feed, now)] for name, feed in catalog.feeds.items()}
+    files: dict[str, bytes | Path] = {f"feeds/{name}.xml": xml for name, xml in
+                                      render_feeds_fast(catalog, items, base_url=base, art=art, built=built).items()}
     files["feeds/publisher.xml"] = feedmod.render_publisher(catalog, base_url=base, art=art, built=built)
     return buildmod.write_tree(out, files)
 

@@ -24,9 +24,6 @@ class BuiltEpisode:
     chapters_path: str | None = None
     image: str | None = None  # art path of the episode image, if any
     extra: dict[str, str] = field(default_factory=dict)
-    # the feed stage keeps this episode's serialised <item> here, so that an episode in several
-    # feeds is rendered once (feeds.py); not part of the episode's value
-    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def slug(self) -> str:

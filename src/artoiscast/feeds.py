@@ -9,7 +9,6 @@ both would need a custom extension that is longer than writing the elements here
 
 from __future__ import annotations
 
-import functools
 import html
 import math
 import re
@@ -24,7 +23,6 @@ from lxml import etree
 
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import PARIS, Catalog, Feed, Location, UpdateFrequency, podcast_guid
-from artoiscast.parallel import in_two
 from artoiscast.rss import (
     ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, NSMAP, PODCAST, TRANSCRIPT_TYPES, prefixed,
 )
@@ -182,16 +180,17 @@ def _location(parent: etree._Element, loc: Location | None) -> None:
     _sub(parent, _pc("location"), _plain(loc.name, 128), rel=loc.rel, geo=geo, osm=loc.osm, country=loc.country)
 
 
-def render_feed(
+def channel_tree(
     catalog: Catalog,
     feed: Feed,
-    items: Iterable[BuiltEpisode],
+    items: Sequence[BuiltEpisode],
     *,
     base_url: str,
     art: dict[str, str],
     built: datetime,
-) -> bytes:
-    """One feed as UTF-8 RSS bytes. ``items`` newest first; ``art`` maps feed name -> art path."""
+) -> etree._Element:
+    """The feed's ``<rss>`` element, its channel filled in and no item yet (``items``, newest
+    first, only date the feed's ``podcast:updateFrequency``). The items go in with :func:`add_item`."""
     show = catalog.podcast
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = _sub(rss, "channel")
@@ -206,7 +205,7 @@ def render_feed(
         _sub(ch, "copyright", plain_html(show.copyright))
     _sub(ch, "lastBuildDate", rfc2822(built))
     _sub(ch, "generator", GENERATOR)
-    image_url = base_url + art[feed.name]
+    image_url = feed_image(feed, base_url=base_url, art=art)
     img = _sub(ch, "image")
     _sub(img, "url", image_url)
     _sub(img, "title", plain_html(feed.title))
@@ -238,129 +237,64 @@ def render_feed(
     pub = _sub(ch, _pc("publisher"))
     _sub(pub, _pc("remoteItem"), feedGuid=publisher_guid(catalog), feedUrl=feed_url(base_url, "publisher"),
          medium="publisher")
-    items = list(items)
     freq = feed.update_frequency or update_frequency([pe.episode.published for pe in items], show.language)
     if freq:
         _sub(ch, _pc("updateFrequency"), _plain(freq.label, 128), complete="true" if freq.complete else None,
              rrule=freq.rrule)
-    head = etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    if not items:
-        return head
-    # the items are serialised once per episode (see _item_pieces) and spliced in before </channel>:
-    # the bytes are those lxml writes for the whole tree (tests/test_feeds.py compares)
-    if not head.endswith(_CLOSE):
-        raise AssertionError("unexpected serialisation of the channel")
-    feed_slot, image_slot = _attr_bytes(feed.name), _attr_bytes(image_url)
-    urls = _Urls(base_url, enclosure_base(base_url, show.analytics.prefix))
-    _prepare_items(items, urls, show.explicit, show.language)
-    out = [head[: -len(_CLOSE)]]
-    for item in items:
-        pieces = _item_pieces(item, urls, show.explicit, show.language)
-        if pieces is None:  # the episode's own text holds a slot marker: render it for this feed
-            out.append(_item_bytes(item, feed.name, urls, show.explicit, show.language, image_url))
-            continue
-        out.append(pieces[0])
-        for slot, piece in zip(pieces[1::2], pieces[2::2]):
-            out.append(feed_slot if slot == _FEED_SLOT_B else image_slot)
-            out.append(piece)
-    out.append(_CLOSE)
-    return b"".join(out)
+    return rss
 
 
-class _Urls(NamedTuple):
-    """What an item's URLs start with: the base URL, and the enclosure's (:func:`enclosure_base`)."""
-
-    base: str
-    media: str
+def feed_image(feed: Feed, *, base_url: str, art: dict[str, str]) -> str:
+    """The feed's image URL: an item without its own image shows it too."""
+    return base_url + art[feed.name]
 
 
-# An item differs between feeds only in the enclosure's ?feed= and, for an episode without its own
-# image, the itunes:image href. Each item is serialised once with these markers (private-use
-# characters, written as such by lxml) and the markers replaced per feed.
-_FEED_SLOT = "\ue000feed\ue001"
-_IMAGE_SLOT = "\ue000image\ue001"
-_FEED_SLOT_B, _IMAGE_SLOT_B = _FEED_SLOT.encode(), _IMAGE_SLOT.encode()
-_SLOTS = re.compile(b"(" + re.escape(_FEED_SLOT_B) + b"|" + re.escape(_IMAGE_SLOT_B) + b")")
-_OPEN = b"<channel>\n"
-_CLOSE = b"  </channel>\n</rss>\n"
+class ItemContext(NamedTuple):
+    """What an item takes from the show rather than the episode."""
+
+    base: str  # the base URL
+    media: str  # what enclosure URLs start with (:func:`enclosure_base`)
+    explicit: bool  # the show's explicit flag
+    language: str  # the show's language
 
 
-def _attr_bytes(value: str) -> bytes:
-    """``value`` escaped as lxml writes it in an attribute (UTF-8)."""
-    data = etree.tostring(etree.Element("x", v=value), encoding="UTF-8", xml_declaration=False)
-    return data[len(b'<x v="') : -len(b'"/>')]
+def item_context(catalog: Catalog, base_url: str) -> ItemContext:
+    show = catalog.podcast
+    return ItemContext(base_url, enclosure_base(base_url, show.analytics.prefix), show.explicit, show.language)
 
 
-def _item_bytes(pe: BuiltEpisode, feed_name: str, urls: _Urls, show_explicit: bool, lang: str,
-                feed_image: str) -> bytes:
-    """One ``<item>`` as it is serialised inside ``rss/channel`` (indentation included)."""
-    rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
-    ch = etree.SubElement(rss, "channel")
-    _item(ch, pe, feed_name, urls, show_explicit, lang, feed_image)
-    data = etree.tostring(rss, encoding="UTF-8", xml_declaration=False, pretty_print=True)
-    start = data.index(_OPEN) + len(_OPEN)
-    if not data.endswith(_CLOSE):
-        raise AssertionError("unexpected serialisation of an item")
-    return data[start : -len(_CLOSE)]
+def to_bytes(rss: etree._Element) -> bytes:
+    """A feed tree as the published UTF-8 bytes."""
+    return etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-_ITEM_START = b"    <item>\n"
+def render_feed(
+    catalog: Catalog,
+    feed: Feed,
+    items: Iterable[BuiltEpisode],
+    *,
+    base_url: str,
+    art: dict[str, str],
+    built: datetime,
+) -> bytes:
+    """One feed as UTF-8 RSS bytes. ``items`` newest first; ``art`` maps feed name -> art path.
+
+    Builds the whole tree and serialises it; reads its inputs and changes none of them. A build
+    of thousands of episodes renders all the feeds at once with
+    :func:`artoiscast.feeds_fast.render_feeds_fast`, which gives the same bytes."""
+    items = list(items)
+    rss = channel_tree(catalog, feed, items, base_url=base_url, art=art, built=built)
+    ctx = item_context(catalog, base_url)
+    image = feed_image(feed, base_url=base_url, art=art)
+    for pe in items:
+        add_item(rss[0], pe, ctx, feed_name=feed.name, feed_image=image)
+    return to_bytes(rss)
 
 
-def _prepare_items(items: list[BuiltEpisode], urls: _Urls, show_explicit: bool, lang: str) -> None:
-    """Serialise the items not yet in their memo, on two cores when there are many."""
-    key = ("feeds.item", urls, show_explicit, lang)
-    todo = list({id(pe): pe for pe in items if key not in pe.memo}.values())
-    if len(todo) < 2:
-        return
-    serialise = functools.partial(_serialise_items, urls=urls, show_explicit=show_explicit, lang=lang)
-    for pe, pieces in zip(todo, in_two(serialise, todo, at_least=PARALLEL_ITEMS)):
-        if pieces is not None:
-            pe.memo[key] = pieces
-
-
-PARALLEL_ITEMS = 2000  # below, a second process costs more than it saves
-
-
-def _serialise_items(todo: Sequence[BuiltEpisode], *, urls: _Urls, show_explicit: bool,
-                     lang: str) -> list[list[bytes] | None]:
-    """The slot-split bytes of each item: one tree and one ``tostring`` for all, cut at each item's
-    start tag (which can occur nowhere else but in a CDATA section: then the count differs, and
-    None is returned for all, leaving each item to ``_item_pieces``)."""
-    rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
-    ch = etree.SubElement(rss, "channel")
-    for pe in todo:
-        _item(ch, pe, _FEED_SLOT, urls, show_explicit, lang, _IMAGE_SLOT)
-    data = etree.tostring(rss, encoding="UTF-8", xml_declaration=False, pretty_print=True)
-    if not data.endswith(_CLOSE):
-        return [None] * len(todo)
-    chunks = data[data.index(_OPEN) + len(_OPEN) : -len(_CLOSE)].split(_ITEM_START)
-    if len(chunks) != len(todo) + 1 or chunks[0]:
-        return [None] * len(todo)
-    return [_split_slots(pe, _ITEM_START + chunk) for pe, chunk in zip(todo, chunks[1:])]
-
-
-def _split_slots(pe: BuiltEpisode, data: bytes) -> list[bytes] | None:
-    pieces = _SLOTS.split(data)
-    expected = [_FEED_SLOT_B] if pe.image else [_FEED_SLOT_B, _IMAGE_SLOT_B]
-    return pieces if pieces[1::2] == expected else None
-
-
-def _item_pieces(pe: BuiltEpisode, urls: _Urls, show_explicit: bool, lang: str) -> list[bytes] | None:
-    """The item's bytes split around its slots: [text, slot, text, slot, text...], kept in ``pe.memo``.
-    None when a marker also occurs in the episode's own text (then it is rendered per feed)."""
-    key = ("feeds.item", urls, show_explicit, lang)
-    pieces = pe.memo.get(key, False)
-    if pieces is False:
-        pieces = _split_slots(pe, _item_bytes(pe, _FEED_SLOT, urls, show_explicit, lang, _IMAGE_SLOT))
-        pe.memo[key] = pieces
-    return pieces  # type: ignore[return-value]
-
-
-def _item(ch: etree._Element, pe: BuiltEpisode, feed_name: str, urls: _Urls, show_explicit: bool, lang: str,
-          feed_image: str) -> None:
+def add_item(ch: etree._Element, pe: BuiltEpisode, ctx: ItemContext, *, feed_name: str, feed_image: str) -> None:
+    """Append the episode's ``<item>`` to the channel element ``ch`` of the feed ``feed_name``."""
     ep = pe.episode
-    base_url = urls.base
+    base_url = ctx.base
     it = _sub(ch, "item")
     _sub(it, "title", plain_html(ep.title))
     _sub(it, "link", base_url + pe.page)
@@ -373,9 +307,9 @@ def _item(ch: etree._Element, pe: BuiltEpisode, feed_name: str, urls: _Urls, sho
     _sub(it, _it("summary"), summary)
     _sub(it, "guid", ep.guid, isPermaLink="false")
     _sub(it, "pubDate", rfc2822(ep.published))
-    _sub(it, "enclosure", url=f"{urls.media}{pe.media}?feed={feed_name}", length=str(pe.length), type="audio/mpeg")
+    _sub(it, "enclosure", url=f"{ctx.media}{pe.media}?feed={feed_name}", length=str(pe.length), type="audio/mpeg")
     _sub(it, _it("duration"), str(int(round(pe.duration))))
-    _sub(it, _it("explicit"), "true" if ep.explicit or show_explicit else "false")
+    _sub(it, _it("explicit"), "true" if ep.explicit or ctx.explicit else "false")
     _sub(it, _it("episodeType"), ep.type)
     if ep.season:
         _sub(it, _it("season"), str(ep.season))
@@ -390,7 +324,7 @@ def _item(ch: etree._Element, pe: BuiltEpisode, feed_name: str, urls: _Urls, sho
     for g in ep.guests:
         _person(it, g.name, "guest", href=g.url, img=g.image)
     _location(it, ep.location)
-    language = ep.language or lang
+    language = ep.language or ctx.language
     for path, ext in pe.transcripts:
         rel = "captions" if ext in ("vtt", "srt", "json") else None  # the timed formats
         _sub(it, _pc("transcript"), url=base_url + path, type=TRANSCRIPT_TYPES[ext], language=language, rel=rel)
@@ -417,4 +351,4 @@ def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], bu
     _sub(ch, _pc("medium"), "publisher")
     for f in catalog.feeds.values():
         _sub(ch, _pc("remoteItem"), feedGuid=str(f.guid), feedUrl=feed_url(base_url, f.name), medium="podcast")
-    return etree.tostring(rss, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return to_bytes(rss)

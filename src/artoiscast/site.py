@@ -5,7 +5,7 @@ Pure: catalog + built episodes -> {path: bytes}; and the show notes of a feed it
 theme, one per episode, the partner embeds (``embed/<theme>.html?n=5`` and
 ``embed/episode/<slug>.html``), one oEmbed JSON per episode (``oembed/<slug>.json``),
 and the player assets. Every text from the catalog goes through Jinja2's autoescape
-(notes through ``markdown_html``'s sanitiser); the pages request nothing outside the base URL.
+(notes through ``markdown_html``'s sanitiser, by its fast path ``markdown_html_fast``); the pages request nothing outside the base URL.
 Every audio URL says where it was played: ``?feed=web`` on the show's pages, ``?feed=<theme>&embed=-``
 in the embeds, where player.js replaces ``-`` by the partner page's origin (see the README).
 """
@@ -32,7 +32,7 @@ from markupsafe import Markup
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Episode, Feed
 from artoiscast.models import Chapter
-from artoiscast.transcripts import fmt_time, markdown_html
+from artoiscast.transcripts import fmt_time, markdown_html_fast
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
@@ -83,7 +83,7 @@ def _notes_template() -> Template:
 def show_notes(ep: Episode, chapters: Sequence[Chapter]) -> str:
     """The HTML show notes of a feed item (``content:encoded``): the summary and the sanitised
     Markdown notes, then the guests, the place and the ``chapters`` (``notes.html``)."""
-    notes = markdown_html(ep.notes) if ep.notes else ""
+    notes = markdown_html_fast(ep.notes) if ep.notes else ""
     return _notes_template().render(ep=ep, notes=notes, chapters=chapters)
 
 
@@ -182,7 +182,7 @@ def render_site(
         ep_feeds = [views[name] for name, f in catalog.feeds.items() if name != "all" and f.takes(ep)]
         alternates = ep_feeds + [views["all"]]
         page(f"{pe.page}index.html", "episode.html", pe=pe, jsonld=_jsonld(catalog, pe, base_url),
-             notes=markdown_html(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds)
+             notes=markdown_html_fast(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds)
         # the episode embed plays as its first feed (the marker's feed= names a built feed), its own
         # marker embed= telling it from that feed's app downloads
         page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True,

@@ -17,8 +17,8 @@ import yaml
 
 from artoiscast.errors import CatalogError, read_reason
 
-# The C loader is ~10x faster (10,000 episode files: seconds, not a minute); fall back
-# to the pure-Python one for platforms without libyaml.
+# The C loader (libyaml) where there is one: many times faster than the pure-Python one
+# (scripts/bench/feeds.py loads 10,000 episode files).
 _BaseLoader: type = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 MAX_ALIASES = 64
@@ -56,10 +56,6 @@ _PLAIN_KEYS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yam
 _DEEP = f"nested deeper than {MAX_DEPTH} levels (write the data flatter)"
 
 
-class _Unusual(Exception):
-    """A document the direct construction leaves to PyYAML's (merge keys, complex keys...)."""
-
-
 class _Refused(Exception):
     """A well-formed document the catalog refuses: nested too deep, or a key given twice.
 
@@ -76,42 +72,6 @@ def _twice(key: Any, key_node: yaml.Node, path: list[Any]) -> _Refused:
     return _Refused(f"key {shown} is given twice (line {key_node.start_mark.line + 1}; keep one)", None, path + [key])
 
 
-def _construct(loader: Any, node: yaml.Node, depth: int = 1) -> Any:
-    tag = node.tag
-    if tag == _STR and isinstance(node, yaml.ScalarNode):
-        return node.value
-    if tag == _MAP and isinstance(node, yaml.MappingNode):
-        if depth > MAX_DEPTH:
-            raise _Refused(_DEEP, node.start_mark)
-        data = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_KEYS:
-                raise _Unusual
-            key = _construct(loader, key_node)
-            if key in data and (isinstance(key, str) or any(k == key and type(k) is type(key) for k in data)):
-                raise _twice(key, key_node, [])  # (1 and true are one Python key, but not one key given twice)
-            try:
-                data[key] = _construct(loader, value_node, depth + 1)
-            except _Refused as exc:
-                exc.path.insert(0, key)
-                raise
-        return data
-    if tag == _SEQ and isinstance(node, yaml.SequenceNode):
-        if depth > MAX_DEPTH:
-            raise _Refused(_DEEP, node.start_mark)
-        out = []
-        for i, child in enumerate(node.value):
-            try:
-                out.append(_construct(loader, child, depth + 1))
-            except _Refused as exc:
-                exc.path.insert(0, i)
-                raise
-        return out
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_object(node, deep=True)  # int, bool, null, float...: PyYAML's own
-    raise _Unusual
-
-
 def _children(node: yaml.Node) -> list[tuple[Any, yaml.Node]]:
     if isinstance(node, yaml.SequenceNode):
         return list(enumerate(node.value))
@@ -125,9 +85,9 @@ def _children(node: yaml.Node) -> list[tuple[Any, yaml.Node]]:
 
 
 def _check_tree(loader: Any, top: yaml.Node) -> None:
-    """What :func:`_construct` checks on its way, for a document PyYAML's constructor builds
-    (aliases, merge keys, tags): depth and keys given twice, without recursion. A node an alias
-    shares is walked once, and its depth counts wherever it is used. Raises _Refused."""
+    """The catalog's limits on the composed nodes, before PyYAML's constructor builds them:
+    depth and keys given twice, without recursion (aliases, merge keys and tags included). A node
+    an alias shares is walked once, and its depth counts wherever it is used. Raises _Refused."""
     depth: dict[int, int] = {}  # id(node) -> levels of collections from it down
     open_ids: set[int] = set()  # on the current path: an alias back up (a recursive list) adds nothing
     stack: list[tuple[yaml.Node, list[Any], Any]] = []
@@ -168,23 +128,15 @@ def _no_key_twice(loader: Any, node: yaml.MappingNode, path: list[Any]) -> None:
         seen.add((type(key), key))
 
 
-def _load_tree(text: str, *, plain: bool) -> Any:
-    """``yaml.load`` with the catalog's limits. For a document without aliases (``plain``), the C
-    parser composes the nodes and maps, lists and strings are built directly (PyYAML's
-    constructor defers each mapping through a generator: most of the time of loading 10,000
-    episode files). Anything unusual (aliases, merge keys, complex or tagged keys, explicit tags)
-    is checked by :func:`_check_tree` and built by PyYAML's own constructor, so the result and
-    the messages are PyYAML's. Raises yaml.YAMLError or _Refused."""
+def parse(text: str) -> Any:
+    """One YAML document as PyYAML's safe loader builds it (``yaml.load(text, CSafeLoader)``,
+    timestamps left as text), after checking the composed nodes for the catalog's limits
+    (:func:`_check_tree`). Raises yaml.YAMLError or _Refused."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        if plain:
-            try:
-                return _construct(loader, node)
-            except _Unusual:
-                pass
         _check_tree(loader, node)
         return loader.construct_document(node)
     finally:
@@ -267,7 +219,7 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
         aliases = sum(1 for ev in yaml.parse(text, Loader=_Loader) if isinstance(ev, yaml.AliasEvent)) if "*" in text else 0
         if aliases > MAX_ALIASES:
             raise CatalogError(f"{aliases} YAML aliases (at most {MAX_ALIASES}); write the values out", path=shown)
-        data = _load_tree(text, plain=not aliases)
+        data = parse(text) if aliases else parse_fast(text)
     except _Refused as exc:
         where = _field(exc.path) if exc.mark is None else _at(exc.mark)
         raise CatalogError(exc.reason, path=shown, field=where or None) from None
@@ -291,3 +243,72 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
         raise CatalogError(f"holds the control character U+{ord(bad[1]):04X}, which no feed can carry (remove it)",
                            path=shown, field=_field(bad[0]) or None)
     return data
+
+
+# ---------------------------------------------------------------- optimisation: direct construction
+
+
+def parse_fast(text: str) -> Any:
+    """:func:`parse`'s result, faster: the C parser composes the nodes and maps, lists and strings
+    are built here directly (PyYAML's constructor defers each mapping through a generator, most
+    of the time of loading thousands of episode files). Anything unusual (aliases, merge keys,
+    complex or tagged keys, explicit tags) is left to :func:`parse`'s way, so the result and the
+    messages are PyYAML's (tests/test_catalog.py compares both on the real catalog and on random
+    documents). Raises yaml.YAMLError or _Refused."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _construct(loader, node, set())
+        except _Unusual:
+            pass
+        _check_tree(loader, node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+class _Unusual(Exception):
+    """A document the direct construction leaves to PyYAML's (merge keys, complex keys...)."""
+
+
+def _construct(loader: Any, node: yaml.Node, seen: set[int], depth: int = 1) -> Any:
+    tag = node.tag
+    if tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in seen:  # a collection reached twice: an alias, left to PyYAML
+            raise _Unusual
+        seen.add(id(node))
+    if tag == _MAP and isinstance(node, yaml.MappingNode):
+        if depth > MAX_DEPTH:
+            raise _Refused(_DEEP, node.start_mark)
+        data: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_KEYS:
+                raise _Unusual
+            key = _construct(loader, key_node, seen)
+            if key in data and (isinstance(key, str) or any(k == key and type(k) is type(key) for k in data)):
+                raise _twice(key, key_node, [])  # (1 and true are one Python key, but not one key given twice)
+            try:
+                data[key] = _construct(loader, value_node, seen, depth + 1)
+            except _Refused as exc:
+                exc.path.insert(0, key)
+                raise
+        return data
+    if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+        if depth > MAX_DEPTH:
+            raise _Refused(_DEEP, node.start_mark)
+        out = []
+        for i, child in enumerate(node.value):
+            try:
+                out.append(_construct(loader, child, seen, depth + 1))
+            except _Refused as exc:
+                exc.path.insert(0, i)
+                raise
+        return out
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_object(node, deep=True)  # int, bool, null, float...: PyYAML's own
+    raise _Unusual

@@ -4,7 +4,7 @@ Command building and output parsing are pure functions (the gating arithmetic is
 ``bs1770``, the probe in ``probe``, the process plumbing in ``run``); the subprocess calls
 are tiny. Audio streams through ffmpeg: nothing here holds an episode in Python memory.
 
-Method (../shared/research/loudness-bench.md, then scripts/bench/ingest.py):
+Method (chosen by measurement: the numbers are in scripts/bench/ingest.py's docstring):
 
 1. measure the source's integrated loudness and LRA with ``ebur128`` (no true peak: that
    is the costly part of the filter), mixed to the channels we encode, in one part per core
@@ -16,8 +16,8 @@ Method (../shared/research/loudness-bench.md, then scripts/bench/ingest.py):
    libmp3lame CBR, written to the file and, through the ``tee`` muxer, to | a decoder of the
    **encoded MP3** measuring I, LRA and true peak with ``ebur128=peak=true``. The encoder is
    the slowest stage; the other two run at a lower priority so that they never take its core;
-3. if the MP3 misses the target (encoding moves loudness about 0.5 LU and peaks up by up to
-   2 dB on sharp attacks), the gain or the limiter ceiling is corrected (``correct``) and
+3. if the MP3 misses the target (encoding lowers loudness a little and pushes peaks up on
+   sharp attacks), the gain or the limiter ceiling is corrected (``correct``) and
    step 2 repeated, 4 encodes at most; a first encode inside the tolerance but more than
    ``AIM`` from the target is done once more too.
 """
@@ -39,15 +39,14 @@ from artoiscast.errors import AudioError
 __all__ = ["AudioError", "Encoder", "Loudness", "MeasureJob", "PendingProbe", "Probe", "normalise", "pcm_header",
            "probe"]
 
-MP3_LOUDNESS_LOSS = 0.5  # LU lost by 128k MP3 encoding on speech (loudness-bench.md)
-# The limiter runs at 2x: on the bench input it left the same true peak on the MP3 as 4x
-# (-2.2 vs -2.3 dBTP) for 60 % of the stage's CPU; the MP3 is measured at 4x anyway.
+MP3_LOUDNESS_LOSS = 0.5  # LU lost by 128k MP3 encoding on speech (measured: scripts/bench/ingest.py)
+# The limiter runs at 2x: it leaves the MP3 the same true peak as 4x for much less CPU; the MP3
+# is measured at 4x anyway.
 OVERSAMPLE = 88200
-RESAMPLER = "soxr"  # faster than swr's default here (0.34 vs 0.41 s of CPU per 3 min) and as clean
+RESAMPLER = "soxr"  # faster than swr's default here, and as clean
 # Headroom (dB) between the show's true-peak maximum and the limiter's ceiling (at 2x) in the
-# first encode. 128k MP3 puts peaks back up by 0.1 to 2 dB, most on sharp attacks (the demo's
-# plucked jingle; worst in the encoder's first frames): for a -1 dBTP maximum, on the 29 demo
-# episodes, a -2.0 ceiling needed 37 encodes, -2.5 needed 31, and -3.0 passed all 29 at the first.
+# first encode. 128k MP3 puts peaks back up, most on sharp attacks (the demo's plucked jingle;
+# worst in the encoder's first frames): with less headroom, demo episodes need a second encode.
 CODEC_HEADROOM = 2.0
 # The source's true peak is read by volumedetect, which works in 16-bit: the source is brought to
 # the show's level by the gain, then lowered by this much, so that peaks up to 40 dB over the
@@ -59,7 +58,7 @@ LAME_DELAY = 1105
 TRUNCATED_SLACK = 0.5  # seconds a decode may fall short of the declared duration
 # The MP3 encoder is the slowest stage and sets the pace; the limiter and the measure of the MP3
 # need a third of its CPU between them. Run at a lower priority, they take the other core and
-# the gaps and never the encoder's core (3 min: 1.47 -> 1.41 s median, and no slow outliers).
+# the gaps and never the encoder's core (a faster median, and no slow outliers).
 SIDE_NICE = 5
 
 
@@ -207,7 +206,7 @@ def limiter_graph(*, gain_db: float, ceiling_db: float, channels: int, rate: int
 def limit_cmd(src: Path, *, graph_fd: int, channels: int) -> list[str]:
     """Stage 1: decode, gain and limit; raw float PCM on stdout. The filter graph (``limiter_graph``)
     is read from the pipe ``graph_fd``: ffmpeg reads it before it opens the source, so the process
-    can start (about 50 ms of loading libraries) while the source is still being measured."""
+    can start (loading its libraries) while the source is still being measured."""
     return [
         tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-filter_complex_script", f"pipe:{graph_fd}",
         "-i", str(src), "-map", "[out]", "-ac", str(channels), "-ar", "44100", "-f", "f32le", "-",

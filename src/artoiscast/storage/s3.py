@@ -11,9 +11,8 @@ when the object was sent in parts (a multipart ETag is not an MD5). A single PUT
 completed multipart upload are atomic on S3: readers see the old object or the new one.
 S3 has no CORS per object: :meth:`S3Storage.setup_cors` sets the bucket's rule once.
 
-boto3 is imported, and its client made, on first need: a publish with nothing to upload reads
-the manifest and the listing through :mod:`artoiscast.storage.s3read` when it can (path-style
-endpoint, keys in the environment), and so never pays botocore's half-second start.
+boto3 is imported, and its client made, on first need: a command that never reaches the
+store (a settings error, ``--help``) does not pay for importing botocore.
 
 Waiting: until the endpoint has answered once, a request is tried once (an endpoint that says
 nothing costs one connect or read timeout, then one line naming it); after that, boto3 retries
@@ -25,7 +24,6 @@ The show's lock is :class:`~artoiscast.storage.s3lock.S3Lock`.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -36,7 +34,6 @@ from artoiscast.errors import StorageError, StorageSettingsError
 from artoiscast.storage.base import Changed, ObjectInfo, Progress, Upload, register
 from artoiscast.storage.s3lock import (LOCK_KEY, S3Lock, boto_errors, missing, no_conditions, refused_condition,
                                        stamp)
-from artoiscast.storage.s3read import NoAnswer, S3Reader, Unsure, static_credentials
 
 if TYPE_CHECKING:  # pydantic's and boto3's imports are slow: publish with nothing to do should start fast
     from artoiscast.config import StorageSettings
@@ -64,8 +61,8 @@ def explain(exc: Exception, endpoint: str, *, answered: bool = False,
 
     if isinstance(exc, NoCredentialsError):
         return "no S3 credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
-    if isinstance(exc, (NoAnswer, ConnectTimeoutError, ReadTimeoutError)):
-        connect = isinstance(exc, ConnectTimeoutError) or (isinstance(exc, NoAnswer) and exc.phase == "connect")
+    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
+        connect = isinstance(exc, ConnectTimeoutError)
         seconds, setting = (timeouts[0], "connect_timeout") if connect else (timeouts[1], "read_timeout")
         if answered:
             return lost(endpoint, f"no answer within {seconds:g} s")
@@ -122,23 +119,16 @@ class S3Storage:
         self._endpoint_url, self._region, self._path_style = endpoint_url, region or "us-east-1", path_style
         self._max_connections = max_connections
         self.timeouts = (connect_timeout, read_timeout)
-        self._reader: S3Reader | None = None
-        self._reader_busy = threading.Lock()  # one kept-alive connection: other threads use boto3
         self._answered = False  # the endpoint answered once: later failures are a lost connection
         self._clients: dict[bool, Any] = {}
         self._client_lock = threading.Lock()
         self._session: Any = None
         self._conditional: bool | None = None  # does the store refuse failed conditions (learnt by the lock)
         self.notes: list[str] = []  # things the user should know, printed by the CLI as warnings
-        credentials = static_credentials(os.environ)
-        if endpoint_url and path_style and credentials:
-            with suppress(Unsure):
-                self._reader = S3Reader(endpoint_url, bucket, self._region, credentials,
-                                        connect_timeout=connect_timeout, read_timeout=read_timeout)
 
     @property
     def client(self) -> Any:
-        """The boto3 S3 client, made on first use (importing boto3 takes about half a second).
+        """The boto3 S3 client, made on first use (importing boto3 is slow).
 
         Until the endpoint has answered, one that tries each request once; then one that retries
         (ATTEMPTS in all)."""
@@ -170,12 +160,6 @@ class S3Storage:
         """Any HTTP answer, even an error status, shows the endpoint is right."""
         self._answered = True
 
-    def _give_up_fast(self) -> None:
-        """Something was not a plain answer: boto3 takes over for good (its retries, its errors)."""
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-
     @classmethod
     def from_settings(cls, settings: StorageSettings, root: Path) -> S3Storage:
         if not settings.bucket:
@@ -197,18 +181,6 @@ class S3Storage:
                             path=self.describe())
 
     _missing = staticmethod(missing)
-
-    @contextmanager
-    def _fast(self) -> Iterator[S3Reader | None]:
-        """The botocore-free reader, if there is one and no other thread is using it."""
-        reader = self._reader
-        if reader is None or not self._reader_busy.acquire(blocking=False):
-            yield None
-            return
-        try:
-            yield reader
-        finally:
-            self._reader_busy.release()
 
     # ------------------------------------------------------------ protocol
 
@@ -245,16 +217,6 @@ class S3Storage:
     def get_tagged(self, key: str) -> tuple[bytes | None, str | None]:
         """The object's bytes and ETag, or (None, None)."""
         full = self._key(key)
-        with self._fast() as reader:
-            if reader is not None:
-                try:
-                    found = reader.get(full)
-                    self._answered = True
-                    return found
-                except Unsure:
-                    self._give_up_fast()
-                except NoAnswer as exc:
-                    raise self._error(exc) from exc
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -296,19 +258,6 @@ class S3Storage:
     def list(self) -> dict[str, ObjectInfo]:
         out: dict[str, ObjectInfo] = {}
         start = f"{self.prefix}/" if self.prefix else ""
-        with self._fast() as reader:
-            if reader is not None:
-                try:
-                    for full, size, modified in reader.list(start):
-                        out[full[len(start):]] = ObjectInfo(full[len(start):], size, modified=modified)
-                    self._answered = True
-                    out.pop(LOCK_KEY, None)
-                    return out
-                except Unsure:
-                    self._give_up_fast()
-                    out.clear()
-                except NoAnswer as exc:
-                    raise self._error(exc) from exc
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
                 for obj in page.get("Contents", []):

@@ -29,6 +29,7 @@ from artoiscast.audio.tags import Chapter, TagData, cover_jpeg, write_tags
 from artoiscast.catalog import Catalog, Episode, load_catalog
 from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
 from artoiscast.ingest import IngestRecord, file_sha256 as _file_sha256, ingest_all
+from artoiscast.progress import NULL, Events
 from artoiscast.published import PublishedEpisode
 from artoiscast.site import render_site
 from artoiscast.transcripts import (
@@ -251,10 +252,7 @@ def build(
     out: Path | None = None,
     jobs: int | None = None,
     now: datetime | None = None,
-    on_ingest: Callable[..., None] | None = None,
-    on_ingest_start: Callable[[Episode], None] | None = None,
-    on_ingest_progress: Callable[[Episode, float, float], None] | None = None,
-    on_catalog: Callable[[Catalog], None] | None = None,
+    events: Events = NULL,
     on_wait: Callable[[], None] | None = None,
 ) -> BuildResult:
     """Run the whole pipeline into ``out`` (default ``<root>/build/site``).
@@ -263,7 +261,7 @@ def build(
     after ``now`` (default: the clock) are ingested but left out of ``out`` entirely, and
     listed in ``schedule.json`` beside it (never published). Returns a BuildResult. Raises
     ErrorList with every problem when anything fails; then nothing in ``out`` has changed.
-    When nothing the build reads has changed since the last build (same files, sizes and
+    ``events`` is told how the ingest goes (see :func:`~artoiscast.ingest.ingest_all`). When nothing the build reads has changed since the last build (same files, sizes and
     mtimes; no scheduled episode come due), it returns at once with ``skipped`` set: no
     catalog load, no audio work, no rendering.
 
@@ -279,9 +277,9 @@ def build(
     with workspace.lock(root / "build", on_wait=on_wait, root=root):
         try:
             with workspace.writing(root, root / "build", out):
-                return _build(root, base_url=base_url, out=out, jobs=jobs, now=now, on_ingest=on_ingest,
-                              on_ingest_start=on_ingest_start, on_ingest_progress=on_ingest_progress,
-                              on_catalog=on_catalog, errors=errors)
+                return _build(root, base_url=base_url, out=out, jobs=jobs, now=now, events=events, errors=errors)
+        except ErrorList:  # it already holds ``errors``
+            raise
         except ArtoiscastError as exc:
             if not errors:
                 raise
@@ -295,10 +293,7 @@ def _build(
     out: Path,
     jobs: int | None,
     now: datetime | None,
-    on_ingest: Callable[..., None] | None,
-    on_ingest_start: Callable[[Episode], None] | None,
-    on_ingest_progress: Callable[[Episode, float, float], None] | None,
-    on_catalog: Callable[[Catalog], None] | None,
+    events: Events,
     errors: list[ArtoiscastError],
 ) -> BuildResult:
     """``build``, holding the lock of ``build/``; the problems found go to ``errors``."""
@@ -308,8 +303,6 @@ def _build(
     if previous is not None:
         return previous
     catalog = load_catalog(root)
-    if on_catalog:
-        on_catalog(catalog)
     base = base_url or catalog.podcast.base_url
     if not base.endswith("/"):
         base += "/"
@@ -327,8 +320,7 @@ def _build(
         files[art[feed.name]] = data
     cover = cover_jpeg(catalog.feeds["all"].artwork) if "all" in art else None
 
-    records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=on_ingest,
-                                        on_start=on_ingest_start, on_progress=on_ingest_progress)
+    records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, events=events)
     errors += ingest_errors
     if any(isinstance(e, WriteError) for e in ingest_errors):  # a full disk: tagging copies would only fail too
         raise ErrorList(errors)

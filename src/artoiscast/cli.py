@@ -123,7 +123,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 @cli.command()
 @root_option
-@click.option("--catalog-only", is_flag=True, help="Only the YAML: do not require audio and artwork files.")
+@click.option("--catalog-only", is_flag=True,
+              help="Only the YAML: do not require audio and artwork files, nor lint the built feeds.")
 @click.option("--live", metavar="URL", default=None,
               help="Also probe the show published at URL over HTTP (enclosures, ranges, artwork, CORS, types).")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
@@ -133,8 +134,8 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
 
     The catalog's advice comes first, as `warning:` lines (episodes sharing a bare date,
     an unpinned publisher_guid). The feeds in build/site/feeds are linted when present
-    (Apple, PSP-1, Podcasting 2.0): one line per finding,
-    `feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`. With --live the catalog is
+    (Apple, PSP-1, Podcasting 2.0): one line per finding on stderr, as errors are,
+    `error: feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`. With --live the catalog is
     optional. Exit 0 when all is well, 1 on a feed error (or a warning with --strict),
     2 on bad catalog input.
 

@@ -207,7 +207,7 @@ def test_episodes_sharing_a_date_get_one_instant_each_used_everywhere(built_cata
 
     check = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
     assert check.exit_code == 0, check.output
-    warned = [line for line in check.stdout.splitlines() if line.startswith("warning:")]
+    warned = [line for line in check.stderr.splitlines() if line.startswith("warning:")]
     assert warned == [
         f"warning: episodes/{slug}/episode.yaml: date: 2025-03-01 is also the date of 2 other episode(s): published at "
         f"{instants[slug][11:16]} Paris time, in slug order (give each a time to set their order, e.g. "
@@ -224,4 +224,4 @@ def test_episodes_sharing_a_date_get_one_instant_each_used_everywhere(built_cata
         (erbm, "Sat, 01 Mar 2025 10:15:00 +0100"), (gazonor, "Sat, 01 Mar 2025 10:05:00 +0100"),
         (mine, "Sat, 01 Mar 2025 08:30:00 +0100")]
     check = CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)])
-    assert check.exit_code == 0 and "warning:" not in check.stdout, check.output
+    assert check.exit_code == 0 and "warning:" not in check.stderr, check.output

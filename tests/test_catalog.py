@@ -141,7 +141,7 @@ def test_check_command_prints_one_line_per_problem_and_exits_2(catalog_root: Pat
     assert result.stderr.splitlines() == [
         f'error: {EP}: date: "31/02/2025" is not a date (use YYYY-MM-DD)',
         'error: episodes/gazonor-yann-fouant/episode.yaml: audio: "gone.mp3" not found (put the file beside episode.yaml)',
-        "2 problems; nothing was published.",
+        "2 problems.",  # check publishes nothing, so it does not say nothing was published
     ]
     assert "Traceback" not in result.output
 

@@ -473,7 +473,7 @@ def test_publisher_guid_is_pinned_and_survives_a_new_base_url(tmp_path: Path) ->
     check = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
     assert check.exit_code == 0
     assert (f"warning: podcast.yaml: publisher_guid: not set: the publisher feed's guid is derived from base_url and "
-            f'would change with it (pin it: publisher_guid: "{derived}")') in check.stdout.splitlines()
+            f'would change with it (pin it: publisher_guid: "{derived}")') in check.stderr.splitlines()  # warnings go to stderr
     assert CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)]).exit_code == 1
 
     path.write_text(path.read_text() + 'publisher_guid: "publisher"\n')

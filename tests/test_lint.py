@@ -266,7 +266,7 @@ def test_check_prints_one_line_per_finding_and_exits_1(show: Path) -> None:
     bad = CliRunner().invoke(cli, ["check", "--root", str(show)])
     assert bad.exit_code == 1
     assert "error: feeds/energy.xml: channel: explicit: itunes:explicit is 'clean'; Apple wants true or false\n" \
-        in bad.stdout
+        in bad.stderr  # findings go to stderr, as errors do
     assert "Traceback" not in bad.output
 
 
@@ -274,7 +274,7 @@ def test_check_strict_fails_on_warnings(show: Path) -> None:
     path = show / "build" / "site" / "feeds" / "energy.xml"
     path.write_bytes(_sub(path.read_bytes(), "<podcast:locked>yes</podcast:locked>", ""))
     lenient = CliRunner().invoke(cli, ["check", "--root", str(show)])
-    assert lenient.exit_code == 0 and "warning: feeds/energy.xml: channel: recommended:" in lenient.stdout
+    assert lenient.exit_code == 0 and "warning: feeds/energy.xml: channel: recommended:" in lenient.stderr
     strict = CliRunner().invoke(cli, ["check", "--strict", "--root", str(show)])
     assert strict.exit_code == 1
 

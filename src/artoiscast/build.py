@@ -35,6 +35,7 @@ from artoiscast.ingest import IngestRecord, Tagger, ingest_all, media_key
 from artoiscast.ingest import file_sha256 as _file_sha256
 from artoiscast.built import BuiltEpisode
 from artoiscast.models import Chapter, MediaRecord
+from artoiscast.progress import NULL, Events
 from artoiscast.site import render_site, show_notes
 from artoiscast.transcripts import (
     Transcript,
@@ -75,10 +76,7 @@ def build(
     out: Path | None = None,
     jobs: int | None = None,
     now: datetime | None = None,
-    on_ingest: Callable[..., None] | None = None,
-    on_ingest_start: Callable[[Episode], None] | None = None,
-    on_ingest_progress: Callable[[Episode, float, float], None] | None = None,
-    on_catalog: Callable[[Catalog], None] | None = None,
+    events: Events = NULL,
     on_wait: Callable[[], None] | None = None,
 ) -> BuildResult:
     """Run the whole pipeline into ``out`` (default ``<root>/build/site``).
@@ -87,7 +85,7 @@ def build(
     after ``now`` (default: the clock) are ingested but left out of ``out`` entirely, and
     listed in ``schedule.json`` beside it (never published). Returns a BuildResult. Raises
     ErrorList with every problem when anything fails; then nothing in ``out`` has changed.
-    When nothing the build reads has changed since the last build (same files, sizes and
+    ``events`` is told how the ingest goes (see :func:`~artoiscast.ingest.ingest_all`). When nothing the build reads has changed since the last build (same files, sizes and
     mtimes; no scheduled episode come due), it returns at once with ``skipped`` set: no
     catalog load, no audio work, no rendering.
 
@@ -103,9 +101,9 @@ def build(
     with workspace.lock(root / "build", on_wait=on_wait, root=root):
         try:
             with workspace.writing(root, root / "build", out):
-                return _build(root, base_url=base_url, out=out, jobs=jobs, now=now, on_ingest=on_ingest,
-                              on_ingest_start=on_ingest_start, on_ingest_progress=on_ingest_progress,
-                              on_catalog=on_catalog, errors=errors)
+                return _build(root, base_url=base_url, out=out, jobs=jobs, now=now, events=events, errors=errors)
+        except ErrorList:  # it already holds ``errors``
+            raise
         except ArtoiscastError as exc:
             if not errors:
                 raise
@@ -119,10 +117,7 @@ def _build(
     out: Path,
     jobs: int | None,
     now: datetime | None,
-    on_ingest: Callable[..., None] | None,
-    on_ingest_start: Callable[[Episode], None] | None,
-    on_ingest_progress: Callable[[Episode, float, float], None] | None,
-    on_catalog: Callable[[Catalog], None] | None,
+    events: Events,
     errors: list[ArtoiscastError],
 ) -> BuildResult:
     """The pipeline, holding the lock of ``build/``; the problems found go to ``errors``."""
@@ -131,12 +126,10 @@ def _build(
     if (previous := stamp.unchanged(root, out / MANIFEST, fingerprint, now)) is not None:
         return BuildResult(root, out, previous.base_url, previous.files, previous.feeds, skipped=True)
     catalog = load_catalog(root)
-    if on_catalog:
-        on_catalog(catalog)
     base = _base_url(catalog, base_url)
     art = feed_art(catalog)
     errors += art.errors
-    records = _ingest(catalog, root, jobs, on_ingest, on_ingest_start, on_ingest_progress, errors)
+    records = _ingest(catalog, root, jobs, events, errors)
     (root / "build").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tag-", dir=root / "build") as tmp:
         tagger = Tagger(catalog, feed_url=feedmod.feed_url(base, "all"), artwork=art.cover, folder=Path(tmp))
@@ -164,14 +157,12 @@ def _base_url(catalog: Catalog, override: str | None) -> str:
     return base if base.endswith("/") else base + "/"
 
 
-def _ingest(catalog: Catalog, root: Path, jobs: int | None, on_done: Callable[..., None] | None,
-            on_start: Callable[[Episode], None] | None, on_progress: Callable[[Episode, float, float], None] | None,
+def _ingest(catalog: Catalog, root: Path, jobs: int | None, events: Events,
             errors: list[ArtoiscastError]) -> dict[str, IngestRecord]:
     """Every episode normalised into ``build/ingest``: the records by slug, the failures added to
     ``errors``. Raises ErrorList at once when a write failed (a full disk: tagging copies would only
     fail too)."""
-    records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=on_done,
-                                        on_start=on_start, on_progress=on_progress)
+    records, ingest_errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, events=events)
     errors += ingest_errors
     if any(isinstance(e, WriteError) for e in ingest_errors):
         raise ErrorList(errors)

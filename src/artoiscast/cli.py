@@ -6,18 +6,24 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID,
+                           TextColumn, TimeElapsedColumn, TransferSpeedColumn)
 from rich.table import Table
+from rich.text import Text
 
 from artoiscast import __version__
 from artoiscast.errors import ArtoiscastError, ErrorList
+from artoiscast.progress import Job
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
+
+
+PUBLISHING = ("publish", "demo")  # the commands whose errors stop a publish: they say nothing was published
 
 
 class Cli(click.Group):
@@ -26,18 +32,62 @@ class Cli(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ArtoiscastError, ErrorList) as exc:
+        except ArtoiscastError as exc:
             errors = exc.errors if isinstance(exc, ErrorList) else [exc]
             for e in errors:
                 click.echo(f"error: {e.line()}", err=True)
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
-            if isinstance(exc, ErrorList) and len(errors) > 1:
-                click.echo(f"{len(errors)} problems; nothing was published.", err=True)
+            if len(errors) > 1:
+                published = "; nothing was published" if ctx.invoked_subcommand in PUBLISHING else ""
+                click.echo(f"{len(errors)} problems{published}.", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+
+
+class _Amount(ProgressColumn):
+    """Bytes and speed for a job in bytes; done/total and time taken for the others."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts = {"B": (DownloadColumn(), TransferSpeedColumn())}
+        self.count = (MofNCompleteColumn(), TimeElapsedColumn())
+
+    def render(self, task: Task) -> Text:
+        first, second = self.parts.get(task.fields.get("unit", ""), self.count)
+        return Text.assemble(first.render(task), " ", second.render(task))
+
+
+class _Bar:
+    def __init__(self, progress: Progress, task: TaskID):
+        self.progress, self.task = progress, task
+
+    def advance(self, n: float = 1) -> None:
+        self.progress.advance(self.task, n)
+
+    def done(self) -> None:
+        self.progress.remove_task(self.task)
+
+
+class Bars:
+    """The CLI's :class:`~artoiscast.progress.Events`: one rich bar per job on stderr, gone when
+    done (and all of them when the ``with`` ends). Any command that runs a long job passes one."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), _Amount(), console=err,
+                                 transient=True)
+
+    def start(self, total: float | None, label: str, *, unit: str = "") -> Job:
+        return _Bar(self.progress, self.progress.add_task(label, total=total, unit=unit))
+
+    def __enter__(self) -> Self:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
 
 
 def _base_url_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -72,7 +122,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 @cli.command()
 @root_option
-@click.option("--catalog-only", is_flag=True, help="Only the YAML: do not require audio and artwork files.")
+@click.option("--catalog-only", is_flag=True,
+              help="Only the YAML: do not require audio and artwork files, nor lint the built feeds.")
 @click.option("--live", metavar="URL", default=None,
               help="Also probe the show published at URL over HTTP (enclosures, ranges, artwork, CORS, types).")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
@@ -82,8 +133,8 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
 
     The catalog's advice comes first, as `warning:` lines (episodes sharing a bare date,
     an unpinned publisher_guid). The feeds in build/site/feeds are linted when present
-    (Apple, PSP-1, Podcasting 2.0): one line per finding,
-    `feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`. With --live the catalog is
+    (Apple, PSP-1, Podcasting 2.0): one line per finding on stderr, as errors are,
+    `error: feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`. With --live the catalog is
     optional. Exit 0 when all is well, 1 on a feed error (or a warning with --strict),
     2 on bad catalog input.
 
@@ -92,56 +143,22 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
       artoiscast check
       artoiscast check --live https://artoiscast.fr/ --strict
     """
-    from artoiscast import lint
-    from artoiscast.check import check_catalog
+    from artoiscast.check import check as run_check
 
-    advice: list[ArtoiscastError] = []
-    if live is None or (root / "podcast.yaml").is_file():
-        catalog = check_catalog(root, files=not catalog_only)
-        n_feeds = len(catalog.feeds)
-        out.print(f"ok: {len(catalog.episodes)} episodes, {n_feeds} feeds ({', '.join(catalog.feeds)})")
-        advice = catalog.warnings
-    for w in advice:
-        click.echo(f"warning: {w.line()}")
-    findings = [] if catalog_only else lint.lint_built(root)
-    if live:
-        findings += lint.probe_live(live)
-    for f in findings:
-        click.echo(f"{f.level}: {f.line()}")
-    errors, warnings = lint.summary(findings)
-    if findings or live or (root / "build" / "site" / "feeds").is_dir():
-        out.print(f"feeds: {errors} errors, {warnings} warnings")
-    if errors or (strict and (warnings or advice)):
-        ctx.exit(1)
+    report = run_check(root, files=not catalog_only, live=live)
+    if report.catalog is not None:
+        catalog = report.catalog
+        out.print(f"ok: {len(catalog.episodes)} episodes, {len(catalog.feeds)} feeds ({', '.join(catalog.feeds)})")
+    for w in report.advice:
+        click.echo(f"warning: {w.line()}", err=True)
+    for f in report.findings:
+        click.echo(f"{f.level}: {f.line()}", err=True)
+    if report.feeds_judged:
+        out.print(f"feeds: {report.errors} errors, {report.warnings} warnings")
+    ctx.exit(report.exit_code(strict))
 
 
 # ---------------------------------------------------------------- ingest
-
-
-def _ingest_progress(total: int | None) -> tuple[Progress, Any, Any, Any, Any]:
-    """One overall bar (episodes done) and one per episode being encoded (seconds of audio processed)."""
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err, transient=True)
-    task = progress.add_task("ingest", total=total)
-    bars: dict[str, Any] = {}
-
-    def done(ep: Any, rec: Any, error: Any) -> None:
-        progress.advance(task)
-        if ep.slug in bars:
-            progress.remove_task(bars.pop(ep.slug))
-
-    def start(ep: Any) -> None:
-        progress.update(task, description=f"ingest {ep.slug}")
-
-    def advance(ep: Any, seconds: float, total_seconds: float) -> None:
-        if ep.slug not in bars:
-            bars[ep.slug] = progress.add_task(f"  {ep.slug[:30]}", total=total_seconds)
-        progress.update(bars[ep.slug], completed=seconds)
-
-    def set_total(catalog: Any) -> None:
-        progress.update(task, total=len(catalog.episodes))
-
-    return progress, done, start, advance, set_total
 
 
 @cli.command()
@@ -164,17 +181,14 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
     from artoiscast.ingest import ingest_all
 
     catalog = load_catalog(root)
-    progress, done, start, advance, _ = _ingest_progress(len(catalog.episodes))
     failed: dict[str, str] = {}
 
     def finished(ep: Any, rec: Any, error: Any) -> None:
-        done(ep, rec, error)
         if error is not None:
             failed[ep.slug] = error.line()
 
-    with progress, workspace.lock(root / "build", on_wait=_waiting, root=root):
-        records, errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=finished, on_start=start,
-                                     on_progress=advance)
+    with Bars() as bars, workspace.lock(root / "build", on_wait=_waiting, root=root):
+        records, errors = ingest_all(catalog, root / "build" / "ingest", jobs=jobs, on_done=finished, events=bars)
     if as_json:
         data: dict[str, Any] = {s: r.to_json() | {"cached": r.cached} for s, r in records.items()}
         data.update({s: {"slug": s, "error": line} for s, line in failed.items()})
@@ -200,10 +214,8 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
 def _build(root: Path, base_url: str | None, jobs: int | None) -> Any:
     from artoiscast.build import build
 
-    progress, done, start, advance, set_total = _ingest_progress(None)
-    with progress:
-        return build(root, base_url=base_url, jobs=jobs, on_ingest=done, on_ingest_start=start,
-                     on_ingest_progress=advance, on_catalog=set_total, on_wait=_waiting)
+    with Bars() as bars:
+        return build(root, base_url=base_url, jobs=jobs, events=bars, on_wait=_waiting)
 
 
 def _waiting() -> None:
@@ -241,15 +253,6 @@ def _print_feeds(result: Any) -> None:
 # ---------------------------------------------------------------- publish
 
 
-def _upload_progress() -> tuple[Progress, Any, Any]:
-    """A bar of bytes stored, its total set once the plan is final (made under the store's lock)."""
-    progress = Progress(TextColumn("publish"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err,
-                        transient=True)
-    task = progress.add_task("publish", total=None)
-    return progress, lambda key, size: progress.advance(task, size), lambda plan: progress.update(
-        task, total=plan.upload_bytes)
-
-
 def _storage(root: Path, settings: Any, **overrides: Any) -> Any:
     from artoiscast.storage import open_storage
     from artoiscast.storage.base import resolve_settings
@@ -265,14 +268,14 @@ def _check_storage_options(overrides: dict[str, Any]) -> None:
 
 
 def _publish(root: Path, result: Any, dry_run: bool, storage: Any = None, **guard: Any) -> Any:
-    from artoiscast.publish import publish
+    from artoiscast.publish import apply_plan, plan_publish
 
     storage = storage or _storage(root, result.catalog.podcast.storage)
+    plan = plan_publish(result.out, storage, **guard)
     if dry_run:
-        return publish(result.out, storage, dry_run=True, **guard)
-    progress, advance, set_total = _upload_progress()
-    with progress:
-        plan = publish(result.out, storage, on_upload=advance, on_plan=set_total, **guard)
+        return plan
+    with Bars() as bars:
+        plan = apply_plan(plan, events=bars)
     for note in plan.notes:
         click.echo(f"warning: {note}", err=True)
     return plan
@@ -337,9 +340,6 @@ def publish_cmd(root: Path, dry_run: bool, jobs: int | None, allow_removed: tupl
         result = _build(root, None, jobs)
         storage = _storage(root, result.catalog.podcast.storage, **overrides)
         if setup_cors and not dry_run:
-            if not hasattr(storage, "setup_cors"):
-                raise ArtoiscastError("--setup-cors is for the s3 backend (serve sets CORS itself)",
-                                      field="--setup-cors")
             storage.setup_cors()
         plan = _publish(root, result, dry_run, storage, allow_removed=allow_removed,
                         allow_guid_change=allow_guid_change)
@@ -402,10 +402,9 @@ def prune(root: Path, older_than: str, dry_run: bool, **overrides: Any) -> None:
 
 def _serve_folder(root: Path) -> Path:
     from artoiscast.catalog import load_catalog
+    from artoiscast.storage.local import folder_of
 
-    storage = load_catalog(root, check_files=False).podcast.storage
-    folder = Path(storage.path)
-    return folder if folder.is_absolute() else root / folder
+    return folder_of(load_catalog(root, check_files=False).podcast.storage, root)
 
 
 @cli.command()
@@ -452,16 +451,9 @@ def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
       artoiscast embed llv --n 3
     """
     from artoiscast.catalog import load_catalog
+    from artoiscast.site import embed_snippet
 
-    catalog = load_catalog(root, check_files=False)
-    if theme not in catalog.themes:
-        from artoiscast.errors import CatalogError
-
-        raise CatalogError(f'"{theme}" is not a theme (one of: {", ".join(catalog.themes)})', field="theme")
-    from artoiscast.site import theme_embed
-
-    base = base_url or catalog.podcast.base_url
-    click.echo(theme_embed(base if base.endswith("/") else base + "/", theme, catalog.feeds[theme].title, count))
+    click.echo(embed_snippet(load_catalog(root, check_files=False), theme, count, base_url))
 
 
 # ---------------------------------------------------------------- stats
@@ -480,9 +472,9 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
             raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
-        from artoiscast.errors import CatalogError
+        from artoiscast.errors import UsageError
 
-        raise CatalogError(f'"{value}" is not a date (use YYYY-MM-DD)', field=f"--{param.name}") from None
+        raise UsageError(f'"{value}" is not a date (use YYYY-MM-DD)', field=f"--{param.name}") from None
 
 
 @cli.command()
@@ -581,12 +573,13 @@ def _show_places(root: Path) -> tuple[str | None, list[Path]]:
     places = [root / "build" / "site", root / "public"]
     try:
         catalog = load_catalog(root, check_files=False)
-    except (ArtoiscastError, ErrorList):
+    except ArtoiscastError:
         return None, places
     storage = catalog.podcast.storage
     if storage.backend == "local":
-        folder = Path(storage.path)
-        places.append(folder if folder.is_absolute() else root / folder)
+        from artoiscast.storage.local import folder_of
+
+        places.append(folder_of(storage, root))
     return catalog.podcast.title, places
 
 
@@ -625,16 +618,13 @@ def _demo_events() -> Any:
 
         @contextmanager
         def building(self) -> Any:
-            progress, done, start, advance, set_total = _ingest_progress(None)
-            with progress:
-                yield {"on_ingest": done, "on_ingest_start": start, "on_ingest_progress": advance,
-                       "on_catalog": set_total}
+            with Bars() as bars:
+                yield {"events": bars}
 
         @contextmanager
         def publishing(self) -> Any:
-            progress, advance, set_total = _upload_progress()
-            with progress:
-                yield {"on_upload": advance, "on_plan": set_total}
+            with Bars() as bars:
+                yield {"events": bars}
 
     return RichEvents()
 

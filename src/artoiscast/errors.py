@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -49,6 +48,12 @@ class TranscriptError(ArtoiscastError):
 
 class RenderError(ArtoiscastError):
     """Feeds or pages could not be rendered."""
+
+
+class UsageError(ArtoiscastError):
+    """A bad command-line flag or value (``--older-than 3x``, ``--setup-cors`` for a folder): exit 2."""
+
+    exit_code = 2
 
 
 class StorageError(ArtoiscastError):
@@ -124,15 +129,27 @@ def write_error(exc: OSError, root: Path | None = None) -> WriteError:
     return WriteError(f"cannot be written ({what}: {fix})", path=shown(path) if path is not None else None)
 
 
-@dataclass
-class ErrorList(Exception):
-    """Many problems at once (validate everything, then stop)."""
+class ErrorList(ArtoiscastError):
+    """Many problems at once (validate everything, then stop): ``errors``, one line each.
 
-    errors: list[ArtoiscastError] = field(default_factory=list)
+    An :class:`ArtoiscastError` itself, so one ``except ArtoiscastError`` catches both; its exit
+    code is the highest of its errors'."""
+
+    def __init__(self, errors: list[ArtoiscastError] | None = None):
+        self.errors: list[ArtoiscastError] = []
+        for e in errors or []:  # one flat list, however the lists were gathered
+            self.errors += e.errors if isinstance(e, ErrorList) else [e]
+        super().__init__("\n".join(e.line() for e in self.errors) or "no problems")
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> int:  # type: ignore[override]  # a class attribute in the base, computed here
         return max((e.exit_code for e in self.errors), default=1)
 
-    def __str__(self) -> str:
+    def line(self) -> str:
         return "\n".join(e.line() for e in self.errors)
+
+    def __str__(self) -> str:
+        return self.line()
+
+    def __reduce__(self) -> tuple[type[ErrorList], tuple[list[ArtoiscastError]]]:  # pickles as its errors
+        return ErrorList, (self.errors,)

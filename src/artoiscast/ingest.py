@@ -28,6 +28,7 @@ from artoiscast.catalog import Catalog, Episode
 from artoiscast.config import AudioSettings
 from artoiscast.models import Chapter
 from artoiscast.errors import ArtoiscastError, AudioError, read_reason, write_error
+from artoiscast.progress import NULL, Events, Job
 
 PIPELINE_VERSION = 4  # bump when the normalisation method changes: everything re-encodes
 ISO639_2 = {"fr": "fra", "en": "eng", "nl": "nld", "de": "deu", "es": "spa", "it": "ita"}
@@ -218,16 +219,16 @@ def ingest_all(
     *,
     jobs: int | None = None,
     on_done: Callable[[Episode, IngestRecord | None, ArtoiscastError | None], None] | None = None,
-    on_start: Callable[[Episode], None] | None = None,
-    on_progress: Callable[[Episode, float, float], None] | None = None,
+    events: Events = NULL,
 ) -> tuple[dict[str, IngestRecord], list[ArtoiscastError]]:
     """Ingest every episode, one ffmpeg pipeline per core.
 
     Returns the records by slug and the errors (one per failed episode: bad audio, or a
     WriteError when its files cannot be written, e.g. on a full disk); a failed episode does
     not stop the others, and those that completed are kept in ``cache_dir``.
-    ``on_progress(episode, done, total)`` reports seconds of audio processed for an episode
-    being encoded. Raises WriteError if ``cache_dir`` cannot be made (``build`` is a file...).
+    ``on_done(episode, record, error)`` is told each episode's outcome as it ends. ``events`` is
+    told the episodes (``start(n, "ingest")``, one ``advance()`` each) and, for each episode
+    being encoded, the seconds of audio processed (a job of unit ``"s"`` named by its slug). Raises WriteError if ``cache_dir`` cannot be made (``build`` is a file...).
     Commands hold ``workspace.lock`` on the cache's folder (``build/``) around it.
     """
     settings = catalog.podcast.audio
@@ -240,12 +241,25 @@ def ingest_all(
         raise write_error(exc, catalog.root) from exc
 
     def one(ep: Episode) -> IngestRecord:
-        if on_start:
-            on_start(ep)
-        report = (lambda done, total: on_progress(ep, done, total)) if on_progress else None
-        return ingest_episode(ep, settings, cache_dir, report)
+        job: Job | None = None
+        seen = 0.0
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+        def report(done: float, total: float) -> None:
+            nonlocal job, seen
+            if job is None:
+                job = events.start(total, f"  {ep.slug[:30]}", unit="s")
+            job.advance(done - seen)
+            seen = done
+
+        try:
+            return ingest_episode(ep, settings, cache_dir, report)
+        finally:
+            if job is not None:
+                job.done()
+
+    overall = events.start(len(catalog.episodes), "ingest")
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=workers) as pool:
+        stack.callback(overall.done)
         futures = {pool.submit(one, ep): ep for ep in catalog.episodes}
         for fut in as_completed(futures):
             ep = futures[fut]
@@ -261,10 +275,12 @@ def ingest_all(
                     raise write_error(exc, catalog.root) from exc
             except ArtoiscastError as exc:
                 errors.append(exc)
+                overall.advance()
                 if on_done:
                     on_done(ep, None, exc)
                 continue
             records[ep.slug] = rec
+            overall.advance()
             if on_done:
                 on_done(ep, rec, None)
     errors.sort(key=lambda e: e.line())

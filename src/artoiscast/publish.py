@@ -21,9 +21,12 @@ and removed today is still young). It is the publish time, not the build's: a bu
 the newest episode's date, which would make a removal look months old. With nothing retired the
 build's manifest is published byte for byte.
 
-Two at once: the write phase (the plan, the uploads, the manifest) runs holding the store's lock
-(:meth:`~artoiscast.storage.base.Storage.lock`), taken before the published manifest is read
-for the plan; a second publish or prune of the same show stops at once with one line. The
+Plan, then apply: :func:`plan_publish` reads the store once (the published manifest, the listing,
+the HEADs) without a lock, and is all a dry run does; :func:`apply_plan` carries the plan out;
+:func:`publish` is both. Two at once: the write phase (the uploads, the manifest) runs holding
+the store's lock (:meth:`~artoiscast.storage.base.Storage.lock`), under which the published
+manifest's version and the listing are read again, and the plan made again if they moved; a
+second publish or prune of the same show stops at once with one line. The
 manifest is written back only if it is still the version the plan read (its ETag or sha256),
 and both the lock and that version are checked again before the feeds go up, so a publish
 whose lock was taken over (it stalled for minutes) or that ran on a store that cannot refuse a
@@ -39,7 +42,6 @@ live is never deleted. It holds the lock too, and both abort what killed publish
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html
 import json
@@ -53,8 +55,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin
 
-from artoiscast.errors import ArtoiscastError, ErrorList, StorageError
+from artoiscast.errors import ArtoiscastError, ErrorList, StorageError, UsageError
 from artoiscast.mediatypes import cache_control, content_type
+from artoiscast.progress import NULL, Events
 from artoiscast.storage import ObjectInfo, Storage
 from artoiscast.storage.base import Changed, Lock, Upload
 
@@ -91,6 +94,7 @@ class Plan:
     verified: int = 0  # objects the published manifest did not vouch for, checked by their stored sha256
     swept: list[str] = field(default_factory=list)  # leftovers of killed publishes removed (temporaries, uploads)
     notes: list[str] = field(default_factory=list)  # what the user should know (printed as warnings)
+    reading: _Reading | None = field(default=None, repr=False, compare=False)  # set by plan_publish
 
     @property
     def uploads(self) -> list[str]:
@@ -262,28 +266,111 @@ def _stored_sha(storage: Storage, jobs: int) -> Callable[[list[str]], dict[str, 
 
 
 @dataclass
-class _Planned:
-    plan: Plan
+class _Reading:
+    """What a plan was made from, kept so that :func:`apply_plan` can tell whether it still holds."""
+
+    build_dir: Path
+    storage: Storage
+    new: dict[str, Any]  # the built manifest
+    new_bytes: bytes
     out_bytes: bytes  # the manifest to publish
     tag: str | None  # the published manifest's version when the plan read it (None: there was none)
+    listing: dict[str, ObjectInfo]
+    jobs: int
+    now: float | None
+    allow_removed: tuple[str, ...]
+    allow_guid_change: tuple[str, ...]
+    scheduled: dict[str, str]
 
 
-def _make_plan(new: dict[str, Any], new_bytes: bytes, storage: Storage, *, jobs: int, now: float | None,
-               allow_removed: tuple[str, ...], allow_guid_change: tuple[str, ...],
-               scheduled: dict[str, str]) -> _Planned:
-    """Read the published manifest (with its version tag) and the listing; refuse a broken guid; plan."""
-    old_bytes, tag = storage.get_tagged(MANIFEST)
-    where = f"{storage.describe()}/{MANIFEST}"
+def _make_plan(r: _Reading, old_bytes: bytes | None, tag: str | None, listing: dict[str, ObjectInfo]) -> Plan:
+    """Refuse a broken guid, then plan from the published manifest and the listing given."""
+    where = f"{r.storage.describe()}/{MANIFEST}"
     old = read_manifest(old_bytes, where)
-    refused = check_guids(new, old, where=where, allow_removed=allow_removed, allow_guid_change=allow_guid_change,
-                          scheduled=scheduled)
+    refused = check_guids(r.new, old, where=where, allow_removed=r.allow_removed,
+                          allow_guid_change=r.allow_guid_change, scheduled=r.scheduled)
     if refused:
         raise ErrorList(refused)
-    listing = storage.list()
-    out_bytes = published_manifest(new_bytes, retire(new, old, listing, time.time() if now is None else now))
-    plan = make_plan(new, old, listing, manifest_same=out_bytes == old_bytes, stored_sha=_stored_sha(storage, jobs))
-    plan.sizes[MANIFEST] = len(out_bytes)
-    return _Planned(plan, out_bytes, tag)
+    r.out_bytes = published_manifest(r.new_bytes, retire(r.new, old, listing, time.time() if r.now is None else r.now))
+    r.tag, r.listing = tag, listing
+    plan = make_plan(r.new, old, listing, manifest_same=r.out_bytes == old_bytes,
+                     stored_sha=_stored_sha(r.storage, r.jobs))
+    plan.sizes[MANIFEST] = len(r.out_bytes)
+    plan.reading = r
+    return plan
+
+
+def plan_publish(
+    build_dir: Path,
+    storage: Storage,
+    *,
+    jobs: int = JOBS,
+    allow_removed: Iterable[str] = (),
+    allow_guid_change: Iterable[str] = (),
+    now: float | None = None,
+) -> Plan:
+    """What publishing ``build_dir`` (a built site with its manifest) to ``storage`` would do; changes nothing.
+
+    Reads the published manifest and the store's listing once each, and asks the stored sha256
+    of the objects the published manifest does not vouch for (one HEAD each); takes no lock.
+    ``now`` (default: the clock) dates newly retired objects. Returns the plan, which
+    :func:`apply_plan` carries out (the ``--dry-run`` plan). Raises ArtoiscastError when there
+    is no build, ErrorList of PublishRefused when a published episode would lose its guid,
+    StorageError when the store refuses.
+    """
+    manifest_path = build_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise ArtoiscastError("no build found (run artoiscast build first)", path=str(manifest_path))
+    new_bytes = manifest_path.read_bytes()
+    reading = _Reading(build_dir, storage, read_manifest(new_bytes, str(manifest_path)), new_bytes, b"", None, {},
+                       jobs, now, tuple(allow_removed), tuple(allow_guid_change), read_schedule(build_dir, new_bytes))
+    old_bytes, tag = storage.get_tagged(MANIFEST)
+    return _make_plan(reading, old_bytes, tag, storage.list())
+
+
+def apply_plan(plan: Plan, *, events: Events = NULL, on_upload: Callable[[str, int], None] | None = None) -> Plan:
+    """Carry out a plan of :func:`plan_publish`: upload its objects, media first, the manifest last.
+
+    A plan with nothing to upload takes no lock and changes nothing. Otherwise the show's lock
+    is taken and the published manifest's version and the listing are read again under it: if
+    another publish or prune changed the store since the plan, the plan is made again from
+    what was just read (the lock now keeps it true); if not, it stands, stored sha256s
+    included. Then the leftovers of killed publishes are swept and the uploads run;
+    ``events`` is told the bytes to store (``start(total, "publish", unit="B")``) and each
+    chunk stored, ``on_upload(key, n)`` each time ``n`` more bytes of ``key`` are stored.
+    Returns the plan carried out. Raises ErrorList of PublishRefused (before any upload) when
+    the plan made again breaks a published guid; Busy when another publish or prune of the
+    show is running; Changed when another publish changed the show meanwhile (then nothing of
+    this one is live: its feeds were not written); StorageError when the store refuses. The
+    published feeds then still point only at objects that exist, and publishing again finishes
+    the job.
+    """
+    r = plan.reading
+    if r is None:
+        raise ValueError("apply_plan needs a plan made by plan_publish")
+    if plan.uploads:
+        with r.storage.lock("publish") as lock:
+            old_bytes, tag = r.storage.get_tagged(MANIFEST)
+            listing = r.storage.list()
+            if tag != r.tag or listing != r.listing:  # the store moved between the plan and the lock
+                plan = _make_plan(r, old_bytes, tag, listing)
+            plan.swept = r.storage.sweep()
+            job = events.start(plan.upload_bytes, "publish", unit="B")
+            try:
+                _upload(r, lock, plan, on_upload=_both(on_upload, job.advance))
+            finally:
+                job.done()
+    plan.notes = list(getattr(r.storage, "notes", []))
+    return plan
+
+
+def _both(hook: Callable[[str, int], None] | None, advance: Callable[[float], None]) -> Callable[[str, int], None]:
+    def told(key: str, n: int) -> None:
+        advance(n)
+        if hook:
+            hook(key, n)
+
+    return told
 
 
 def publish(
@@ -294,61 +381,33 @@ def publish(
     jobs: int = JOBS,
     allow_removed: Iterable[str] = (),
     allow_guid_change: Iterable[str] = (),
+    events: Events = NULL,
     on_upload: Callable[[str, int], None] | None = None,
-    on_plan: Callable[[Plan], None] | None = None,
     now: float | None = None,
 ) -> Plan:
-    """Upload ``build_dir`` (a built site with its manifest) to ``storage``.
-
-    Returns the plan carried out (or, with ``dry_run``, the plan alone). ``on_plan(plan)`` is
-    told the plan once it is final (made under the lock), before the first upload;
-    ``on_upload(key, n)`` each time ``n`` more bytes of ``key`` are stored; ``now`` (default:
-    the clock) dates newly retired objects. Raises ErrorList of PublishRefused (before any
-    upload) when a published episode would lose its guid; Busy when another publish or prune
-    of the show is running; Changed when another publish changed the show meanwhile (then
-    nothing of this one is live: its feeds were not written); StorageError when the store
-    refuses. The published feeds then still point only at objects that exist, and running it
-    again finishes the job.
-    """
-    manifest_path = build_dir / MANIFEST
-    if not manifest_path.is_file():
-        raise ArtoiscastError("no build found (run artoiscast build first)", path=str(manifest_path))
-    new_bytes = manifest_path.read_bytes()
-    new = read_manifest(new_bytes, str(manifest_path))
-    make = functools.partial(_make_plan, new, new_bytes, storage, jobs=jobs, now=now,
-                             allow_removed=tuple(allow_removed), allow_guid_change=tuple(allow_guid_change),
-                             scheduled=read_schedule(build_dir, new_bytes))
-    planned = make()
-    if dry_run or not planned.plan.uploads:
-        return planned.plan
-    with storage.lock("publish") as lock:
-        planned = make()  # again, now that no other publish can change what the store holds
-        planned.plan.swept = storage.sweep()
-        if on_plan:
-            on_plan(planned.plan)
-        _upload(build_dir, storage, lock, new, planned, jobs=jobs, on_upload=on_upload)
-    planned.plan.notes = list(getattr(storage, "notes", []))
-    return planned.plan
+    """Upload ``build_dir`` (a built site with its manifest) to ``storage``: :func:`plan_publish`,
+    then (unless ``dry_run``) :func:`apply_plan`. Returns the plan carried out (or, with
+    ``dry_run``, the plan alone); raises as they do."""
+    plan = plan_publish(build_dir, storage, jobs=jobs, allow_removed=allow_removed,
+                        allow_guid_change=allow_guid_change, now=now)
+    return plan if dry_run else apply_plan(plan, events=events, on_upload=on_upload)
 
 
-def _upload(build_dir: Path, storage: Storage, lock: Lock, new: dict[str, Any], planned: _Planned, *, jobs: int,
-            on_upload: Callable[[str, int], None] | None) -> None:
+def _upload(r: _Reading, lock: Lock, plan: Plan, *, on_upload: Callable[[str, int], None]) -> None:
     """Carry out the plan phase by phase; before the feeds, check that the show is still ours."""
-    plan = planned.plan
-    sha = {k: str(v["sha256"]) for k, v in new["files"].items()}
+    storage, build_dir, jobs = r.storage, r.build_dir, r.jobs
+    sha = {k: str(v["sha256"]) for k, v in r.new["files"].items()}
     uploads = plan.uploads
     for ph, name in enumerate(PHASES):
         if name == "feeds":  # the last moment at which stopping leaves nothing of this publish live
             lock.check()
-            if storage.get_tagged(MANIFEST)[1] != planned.tag:
+            if storage.get_tagged(MANIFEST)[1] != r.tag:
                 raise Changed(storage.describe())
         if name == "manifest":
             if MANIFEST in uploads:
-                storage.put_if(MANIFEST, planned.out_bytes, expect=planned.tag, content_type=content_type(MANIFEST),
-                               cache_control=cache_control(MANIFEST),
-                               sha256=hashlib.sha256(planned.out_bytes).hexdigest())
-                if on_upload:
-                    on_upload(MANIFEST, len(planned.out_bytes))
+                storage.put_if(MANIFEST, r.out_bytes, expect=r.tag, content_type=content_type(MANIFEST),
+                               cache_control=cache_control(MANIFEST), sha256=hashlib.sha256(r.out_bytes).hexdigest())
+                on_upload(MANIFEST, len(r.out_bytes))
             continue
         batch = [Upload(k, build_dir / k, content_type(k), cache_control(k), sha[k], plan.sizes[k])
                  for k in uploads if phase(k) == ph]
@@ -375,7 +434,7 @@ class PrunePlan:
 
 
 def parse_age(text: str) -> float:
-    """``30d``, ``12h``, ``90m``, ``45s`` or ``2w`` -> seconds. Raises ArtoiscastError (exit 2)."""
+    """``30d``, ``12h``, ``90m``, ``45s`` or ``2w`` -> seconds. Raises UsageError (exit 2)."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
     value, unit = text.strip()[:-1], text.strip()[-1:].lower()
     try:
@@ -383,9 +442,7 @@ def parse_age(text: str) -> float:
         if seconds < 0:
             raise ValueError
     except (KeyError, ValueError):
-        err = ArtoiscastError(f'"{text}" is not an age (use e.g. 30d, 12h, 2w)', field="--older-than")
-        err.exit_code = 2
-        raise err from None
+        raise UsageError(f'"{text}" is not an age (use e.g. 30d, 12h, 2w)', field="--older-than") from None
     return seconds
 
 

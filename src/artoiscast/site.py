@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Episode, Feed
+from artoiscast.errors import CatalogError
 from artoiscast.models import Chapter
 from artoiscast.transcripts import fmt_time, markdown_html_fast
 
@@ -129,6 +130,16 @@ def iframe_snippet(src: str, title: str, height: int) -> str:
 def theme_embed(base_url: str, theme: str, title: str, count: int) -> str:
     """The snippet that shows the theme's ``count`` latest episodes."""
     return iframe_snippet(f"{base_url}embed/{theme}.html?n={count}", title, EMBED_ITEM_HEIGHT * count + 50)
+
+
+def embed_snippet(catalog: Catalog, theme: str, count: int, base_url: str | None = None) -> str:
+    """The one-line ``<iframe>`` showing ``theme``'s ``count`` latest episodes, served from
+    ``base_url`` (default: the catalog's; a final / added). Raises CatalogError when ``theme`` is
+    not one of the catalog's themes (the message lists them)."""
+    if theme not in catalog.themes:
+        raise CatalogError(f'"{theme}" is not a theme (one of: {", ".join(catalog.themes)})', field="theme")
+    base = base_url or catalog.podcast.base_url
+    return theme_embed(base if base.endswith("/") else base + "/", theme, catalog.feeds[theme].title, count)
 
 
 def _oembed(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> bytes:

@@ -59,11 +59,11 @@ class Events:
         return nullcontext(lambda folder: None)
 
     def building(self) -> AbstractContextManager[dict[str, Any]]:
-        """Around the build: yields keyword hooks for :func:`artoiscast.build.build` (``on_ingest``...)."""
+        """Around the build: yields keyword arguments for :func:`artoiscast.build.build` (``events``)."""
         return nullcontext({})
 
     def publishing(self) -> AbstractContextManager[dict[str, Any]]:
-        """Around the upload: yields keyword hooks for :func:`artoiscast.publish.publish` (``on_upload``...)."""
+        """Around the upload: yields keyword arguments for :func:`artoiscast.publish.publish` (``events``)."""
         return nullcontext({})
 
 

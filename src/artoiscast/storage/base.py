@@ -118,6 +118,10 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove ``key`` (absent is fine)."""
 
+    def setup_cors(self) -> None:
+        """Let browser players on any origin GET/HEAD what is published (``publish --setup-cors``);
+        raises UsageError where the backend has nothing to set (a folder: ``serve`` sends CORS)."""
+
     def describe(self) -> str:
         """Where it publishes, for messages (never credentials)."""
 

@@ -30,7 +30,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from artoiscast.errors import StorageError
+from artoiscast.errors import StorageError, UsageError
 from artoiscast.storage.base import Busy, Changed, ObjectInfo, Progress, Upload, register
 
 if TYPE_CHECKING:  # pydantic's import is slow: publish with nothing to do should start fast
@@ -40,6 +40,13 @@ STAGE = ".artoiscast-tmp"
 OWNER = "owner.json"  # in the staging folder: who holds the lock, since when (for the Busy line)
 NFS_LOCK = "lock"  # in the staging folder, only where flock on a directory is refused (NFS)
 LEGACY_PART = re.compile(r"^\..+\.\d+\.part$")  # what versions before 0.2 left beside a file when killed
+
+
+def folder_of(settings: StorageSettings, root: Path) -> Path:
+    """The local folder ``settings.path`` names (``public/`` by default), relative to the catalog's
+    ``root`` unless absolute: where a local publish writes and what ``serve`` serves."""
+    folder = Path(settings.path)
+    return folder if folder.is_absolute() else root / folder
 
 
 class _FolderLock:
@@ -59,8 +66,7 @@ class LocalStorage:
 
     @classmethod
     def from_settings(cls, settings: StorageSettings, root: Path) -> LocalStorage:
-        folder = Path(settings.path)
-        return cls(folder if folder.is_absolute() else root / folder)
+        return cls(folder_of(settings, root))
 
     def _path(self, key: str) -> Path:
         path = (self.folder / key).resolve()
@@ -202,6 +208,10 @@ class LocalStorage:
             self._path(key).unlink(missing_ok=True)
         except OSError as exc:
             raise self._error(f"cannot delete {key}", exc) from exc
+
+    def setup_cors(self) -> None:
+        """A folder has no CORS rule to set (``serve`` sends the CORS headers itself): raises UsageError."""
+        raise UsageError("--setup-cors is for the s3 backend (serve sets CORS itself)", field="--setup-cors")
 
     def describe(self) -> str:
         return str(self.folder)

@@ -54,3 +54,17 @@ def test_every_command_is_explained_beyond_the_table(name: str) -> None:
     """Named in the README's prose or examples, not only in its table row."""
     body = "\n".join(line for line in README.splitlines() if not line.startswith("| `artoiscast "))
     assert re.search(rf"artoiscast {name}\b|`{name}`|`{name} ", body), f"the README says nothing about {name} outside the table"
+
+
+def test_comments_point_only_inside_the_repository() -> None:
+    """No spec section numbers, no paths to folders beside the repository: a reader has neither."""
+    outside = re.compile(r"\bSPEC ?[0-9]|\.\./shared/|\bshared/(SPEC|STYLE|research|reviews|seeds)\b")
+    found = []
+    for folder in ("src", "tests", "scripts", ".ci"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".sh", ".html", ".js", ".css", ".toml", ""} \
+                    and "egg-info" not in str(path) and "__pycache__" not in path.parts:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                found += [f"{path.relative_to(REPO)}:{n}" for n, line in enumerate(text.splitlines(), 1)
+                          if outside.search(line) and "outside = re.compile" not in line]
+    assert not found, found

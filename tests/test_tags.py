@@ -1,4 +1,4 @@
-"""ID3 per SPEC 2 item 6, read back with mutagen: every frame present and equal to what was given."""
+"""ID3 tags (README, "Audio"), read back with mutagen: every frame present and equal to what was given."""
 
 from __future__ import annotations
 

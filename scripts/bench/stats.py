@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: `artoiscast stats` against GoAccess on the same combined log, in the same run (SPEC 10).
+"""Benchmark: `artoiscast stats` against GoAccess on the same combined log, in the same run.
 
     .venv/bin/python scripts/bench/stats.py [--lines 1000000 10000000] [--quick]
 

@@ -1,6 +1,6 @@
 """Publish a built show to a storage backend, and prune what no feed needs any more. Never renders.
 
-Protocol (SPEC 5): read the built ``manifest.json`` and the published one; refuse, before any
+Protocol (README, "Storage and publishing"): read the built ``manifest.json`` and the published one; refuse, before any
 upload, to drop a published guid or to change a published slug/guid pairing (unless allowed
 per slug); upload new and changed objects, media and side files first, pages next, feeds and
 the manifest last, so that at every instant every published feed points only at objects that

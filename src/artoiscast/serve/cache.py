@@ -1,6 +1,6 @@
 """The route and body cache of ``artoiscast serve``, checked by ``stat`` on every request.
 
-It exists for speed alone (SPEC 10: serve Range slices at a fair fraction of nginx's rate):
+It exists for speed alone (scripts/bench/serve.py: serve Range slices at a fair fraction of nginx's rate):
 :class:`FileCache` answers :meth:`~FileCache.lookup` as
 :class:`artoiscast.serve.files.PlainFiles` does, without resolving the path each time, and
 keeps the bodies of small files; tests compare the responses through both.

@@ -3,7 +3,7 @@
 A backend registers a factory under a name, as a third party's would:
 ``register("local")(LocalStorage.from_settings)``.
 
-Concurrency (two publishes of one show at once, SPEC 5 "nothing half-published"): a backend
+Concurrency (two publishes of one show at once, "nothing half-published"): a backend
 gives a :meth:`Storage.lock` that one publish or prune at a time holds for its whole write
 phase, a version tag with each read of the manifest (:meth:`Storage.get_tagged`) and a write
 that succeeds only if that tag is still current (:meth:`Storage.put_if`). The lock makes two

@@ -20,19 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 
-from jinja2 import (
-    Environment,
-    PackageLoader,
-    StrictUndefined,
-    Template,
-    select_autoescape,
-)
+from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Episode, Feed
 from artoiscast.errors import CatalogError
 from artoiscast.models import Chapter
+from artoiscast.templating import environment
 from artoiscast.transcripts import fmt_time, markdown_html_fast
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -60,14 +55,7 @@ class FeedView:
 
 
 def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("artoiscast", "templates"),
-        autoescape=select_autoescape(["html"], default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = environment("artoiscast")
     env.filters["frdate"] = frdate
     env.filters["mmss"] = mmss
     env.filters["hesc"] = lambda text: Markup(html.escape(text))  # the stdlib's escaping: &#x27; for '

@@ -44,11 +44,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from lxml import etree
 from markupsafe import Markup
 
 from artoiscast.errors import ArtoiscastError, write_error
+from artoiscast.templating import environment
 
 VL_VERSION = "6.4"  # pinned: the same data gives the same SVG after a vl-convert upgrade that keeps it
 LABEL_MAX = 120  # characters of a label from the logs shown (the rest becomes "…")
@@ -587,15 +588,7 @@ def build_view(data: Mapping[str, Any], title: str | None = None) -> dict[str, A
 
 
 def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("artoiscast.stats", "templates"),
-        autoescape=select_autoescape(["html"], default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return env
+    return environment("artoiscast.stats")
 
 
 def _published_show(folder: Path, forbidden: Iterable[Path]) -> Path | None:

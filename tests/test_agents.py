@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 
-from artoiscast.stats import agents
-from artoiscast.stats.agents import Agent, PatternError, classify, clean, compile_js, excluded, js_to_python
+from artoiscast.stats import agents, patterns
+from artoiscast.stats.agents import Agent, classify, clean, excluded
+from artoiscast.stats.patterns import PatternError, compile_js, js_to_python, utf16
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "update-user-agents"
@@ -130,7 +131,7 @@ JS_CASES = [
 
 @pytest.mark.parametrize(("pattern", "text", "expected"), JS_CASES)
 def test_translation_matches_what_javascript_matches(pattern: str, text: str, expected: bool) -> None:
-    assert bool(compile_js(pattern).search(agents.utf16(text))) is expected
+    assert bool(compile_js(pattern).search(patterns.utf16(text))) is expected
 
 
 def test_plain_python_re_would_differ() -> None:
@@ -174,7 +175,7 @@ def test_every_pattern_matches_what_javascript_matches(tmp_path: Path) -> None:
     done = subprocess.run(["node", str(program)], input=json.dumps({"patterns": patterns, "strings": strings}),
                           capture_output=True, text=True, check=True)
     javascript = json.loads(done.stdout)
-    units = [agents.utf16(s) for s in strings]
+    units = [utf16(s) for s in strings]
     for pattern, expected in zip(patterns, javascript, strict=True):
         regex = compile_js(pattern)
         assert [i for i, s in enumerate(units) if regex.search(s)] == expected, pattern
@@ -203,13 +204,13 @@ def test_fast_path_equals_plain_path() -> None:
 
 
 def test_needed_literals() -> None:
-    assert agents.needed(js_to_python("^Abandon/")) == ("Abandon/",)
-    assert agents.needed(js_to_python("Chromebook|CrOS")) == ("Chromebook", "CrOS")
-    assert agents.needed(js_to_python("(iTMS|itunesstored|itms)")) == ("iTMS", "itms", "itunesstored")
-    assert agents.needed(js_to_python("^(PodcastDL|podcastdl)/")) == ("PodcastDL", "podcastdl")
-    assert agents.needed(js_to_python("^Cast[Bb]ox|^fm\\.castbox\\.")) == ("Cast", "fm.castbox.")
-    assert agents.needed(js_to_python("a|.*")) is None  # an alternative that needs nothing
-    assert agents.needed(js_to_python("(ab)+c")) == ("ab",)
+    assert patterns.needed(js_to_python("^Abandon/")) == ("Abandon/",)
+    assert patterns.needed(js_to_python("Chromebook|CrOS")) == ("Chromebook", "CrOS")
+    assert patterns.needed(js_to_python("(iTMS|itunesstored|itms)")) == ("iTMS", "itms", "itunesstored")
+    assert patterns.needed(js_to_python("^(PodcastDL|podcastdl)/")) == ("PodcastDL", "podcastdl")
+    assert patterns.needed(js_to_python("^Cast[Bb]ox|^fm\\.castbox\\.")) == ("Cast", "fm.castbox.")
+    assert patterns.needed(js_to_python("a|.*")) is None  # an alternative that needs nothing
+    assert patterns.needed(js_to_python("(ab)+c")) == ("ab",)
 
 
 # --- classify ------------------------------------------------------------------------------------

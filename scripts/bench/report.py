@@ -65,7 +65,7 @@ def series(data: dict[str, Any]) -> dict[str, Any]:
 def vl_charts(s: dict[str, Any]) -> list[str]:
     import vl_convert
 
-    from artoiscast.stats import report
+    from artoiscast.stats import charts as report
 
     feeds = s["feeds"]
     per = {(date.fromisoformat(k.split("|")[0]), feeds.index(k.split("|")[1])): n for k, n in s["per_day"].items()}

@@ -260,7 +260,7 @@ def _stored_sha(storage: Storage, jobs: int) -> Callable[[list[str]], dict[str, 
     def ask(keys: list[str]) -> dict[str, str | None]:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             infos = list(pool.map(storage.stat, keys))
-        return {k: (i.sha256 if i else None) for k, i in zip(keys, infos)}
+        return {k: (i.sha256 if i else None) for k, i in zip(keys, infos, strict=True)}
 
     return ask
 
@@ -497,7 +497,7 @@ def live_references(storage: Storage, listing: dict[str, ObjectInfo], manifest: 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         while todo:
             batch = sorted(todo)
-            for key, data in zip(batch, pool.map(storage.get, batch)):
+            for key, data in zip(batch, pool.map(storage.get, batch), strict=True):
                 texts[key] = (data or b"").decode("utf-8", "replace")
                 for url in _URL.findall(texts[key]):  # a feed's own URL gives its base (a base_url changed)
                     if key.startswith("feeds/") and url.split("?")[0].endswith("/" + key):

@@ -105,7 +105,7 @@ def write_tags(mp3: Path, data: TagData, *, version: int = 3) -> None:
         tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
                       sub_frames=[TIT2(encoding=enc, text="Chapitres")]))
         end_ms = int(round(data.duration * 1000))
-        for i, (cid, ch) in enumerate(zip(ids, data.chapters)):
+        for i, (cid, ch) in enumerate(zip(ids, data.chapters, strict=True)):
             start = int(round(ch.start * 1000))
             stop = int(round(data.chapters[i + 1].start * 1000)) if i + 1 < len(data.chapters) else end_ms
             subs = [TIT2(encoding=enc, text=ch.title)]

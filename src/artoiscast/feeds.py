@@ -39,7 +39,7 @@ def _pc(tag: str) -> str:
     return f"{{{PODCAST}}}{tag}"
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str | None) -> etree._Element:
     if attrs:
         el = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
     else:

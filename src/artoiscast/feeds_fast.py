@@ -63,7 +63,8 @@ def render_feeds_fast(
     ctx = item_context(catalog, base_url)
     distinct = list({id(pe): pe for name in items for pe in items[name]}.values())
     serialise = functools.partial(_serialise_items, ctx=ctx)
-    pieces = {id(pe): p for pe, p in zip(distinct, in_two(serialise, distinct, at_least=PARALLEL_ITEMS), strict=True)}
+    serialised = in_two(serialise, distinct, at_least=PARALLEL_ITEMS)  # one per episode, in order
+    pieces = {id(pe): p for pe, p in zip(distinct, serialised, strict=True)}
     out = {}
     for name, episodes in items.items():
         feed = catalog.feeds[name]

@@ -62,8 +62,8 @@ def cover_jpeg(path: Path, size: int = 600) -> bytes:
 
 def mp3_length(mp3: Path) -> float:
     """Length in seconds of an MP3 we encoded (its Xing header's frame count, as ffprobe reports it)."""
-    try:
-        return float(MP3(mp3).info.length)  # type: ignore[attr-defined]  # mutagen types FileType.info as None; MP3 sets it on load or raises
+    try:  # mutagen types FileType.info as None; MP3 sets it on load (or raises)
+        return float(MP3(mp3).info.length)  # type: ignore[attr-defined]
     except (HeaderNotFoundError, OSError) as exc:
         raise AudioError(f"cannot read the encoded MP3 ({exc})", path=mp3) from exc
 

@@ -303,7 +303,7 @@ def test_the_vendored_index_is_current_and_equals_a_fresh_load() -> None:
         assert (a.names, a.categories, a.gates, dict(a.index), a.always) == \
                (b.names, b.categories, b.gates, dict(b.index), b.always)
         assert [a.patterns[n].pattern for n in range(len(a.patterns))] == [p.pattern for p in b.patterns]
-    for file, _entry, example in agents.examples():
+    for _file, _entry, example in agents.examples():
         text = agents.clean(example)
         assert fast.entity(text) == plain.entity(text), example
         assert fast.tables["devices"].first(text) == plain.tables["devices"].first(text), example

@@ -335,7 +335,7 @@ def test_two_builds_at_once_in_one_checkout_both_succeed(root: Path) -> None:
         procs = [subprocess.Popen(cli("build", "--root", root), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True) for _ in range(2)]
         outs = [p.communicate(timeout=300) for p in procs]
-        for p, (out, err) in zip(procs, outs):
+        for p, (_out, err) in zip(procs, outs, strict=True):
             assert p.returncode == 0 and "Traceback" not in err, err
         assert f"({i}) Radioscopie" in (root / "build" / "site" / "feeds" / "energy.xml").read_text()
         assert_site_matches_manifest(root / "build" / "site")

@@ -122,7 +122,7 @@ def test_symlink_out_of_the_episode_folder(catalog_root: Path, tmp_path: Path) -
 
 def test_yaml_aliases_are_bounded(catalog_root: Path) -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{k}: &{k} [{', '.join(['*' + p] * 9)}]\n" for p, k in zip("abcdefgh", "bcdefghi"))
+        f"{k}: &{k} [{', '.join(['*' + p] * 9)}]\n" for p, k in zip("abcdefgh", "bcdefghi", strict=True))
     (catalog_root / "episodes" / "erbm-melanie-delots" / "episode.yaml").write_text(bomb)
     assert errors_of(catalog_root) == [f"{EP}: 72 YAML aliases (at most 64); write the values out"]
 

@@ -7,7 +7,6 @@ truncated artwork, YAML nested thousands deep or with a key given twice, misspel
 
 from __future__ import annotations
 
-import os
 import shutil
 import struct
 import subprocess
@@ -361,7 +360,7 @@ def test_an_alias_cannot_multiply_depth(tmp_path: Path) -> None:
     from artoiscast.yamlio import load_yaml
 
     text = "a: &a " + _nested(40) + "\n"
-    for prev, name in zip("abc", "bcd"):
+    for prev, name in zip("abc", "bcd", strict=True):
         text += f"{name}: &{name} " + "[" * 39 + f"*{prev}" + "]" * 39 + "\n"
     (tmp_path / "f.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError) as info:

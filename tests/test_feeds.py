@@ -41,7 +41,7 @@ def test_feed_lists_exactly_its_theme_newest_first(built_catalog: Path, name: st
     assert not fp.bozo, fp.bozo_exception
     assert fp.feed.title == cat.feeds[name].title
     assert [e.id for e in fp.entries] == [by_slug[s].guid for s in slugs]
-    for entry, slug in zip(fp.entries, slugs):
+    for entry, slug in zip(fp.entries, slugs, strict=True):
         (enc,) = entry.enclosures
         path = enc.href.split("https://artoiscast.example/", 1)[1]
         assert path.endswith(f".mp3?feed={name}")
@@ -288,7 +288,7 @@ def test_fast_feeds_are_the_plain_feeds_on_the_real_catalog() -> None:
 
     cat = load_catalog(REPO, check_files=False)
     assert len(cat.episodes) >= 29
-    published = dict(zip((e.slug for e in cat.episodes), _published(cat, [], own_image=lambda i: i % 4 == 0)))
+    published = dict(zip((e.slug for e in cat.episodes), _published(cat, [], own_image=lambda i: i % 4 == 0), strict=True))
     now = datetime(2100, 1, 1, tzinfo=UTC)
     items = {name: [published[e.slug] for e in cat.feed_episodes(f, now)] for name, f in cat.feeds.items()}
     assert_fast_is_plain(cat, items, base=cat.podcast.base_url)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import feedparser
 import lxml.html
-import pytest
 import yaml
 
 from artoiscast.build import build

@@ -101,7 +101,7 @@ def test_episode_table_columns(show: Path) -> None:
     result = count(show, [str(loggen.write_combined(loggen.scenario(), show / "x.log"))])
     cols = result.columns
     assert cols[:3] == ["episode", "downloads", "listeners"]
-    row = dict(zip(cols, next(r for r in result.rows if r[0] == "ep-one")))
+    row = dict(zip(cols, next(r for r in result.rows if r[0] == "ep-one"), strict=True))
     assert (row["downloads"], row["feed:economy"], row["feed:all"], row["app:Apple Podcasts"]) == (5, 3, 2, 2)
     assert sum(v for k, v in row.items() if k.startswith("feed:")) == 5
     assert sum(v for k, v in row.items() if k.startswith("app:")) == 5
@@ -151,8 +151,8 @@ def test_no_raw_ip_is_stored_and_salts_are_forgotten(show: Path) -> None:
 
 def _split(sc: loggen.Scenario) -> tuple[list[str], list[str]]:
     lines = [loggen.combined_line(r) for r in sc.requests]
-    day1 = [ln for r, ln in zip(sc.requests, lines) if loggen.paris_day(r.time) == sc.day1]
-    day2 = [ln for r, ln in zip(sc.requests, lines) if loggen.paris_day(r.time) == sc.day2]
+    day1 = [ln for r, ln in zip(sc.requests, lines, strict=True) if loggen.paris_day(r.time) == sc.day1]
+    day2 = [ln for r, ln in zip(sc.requests, lines, strict=True) if loggen.paris_day(r.time) == sc.day2]
     return day1, day2
 
 

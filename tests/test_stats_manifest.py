@@ -13,7 +13,7 @@ def test_manifest_has_bitrate_and_audio_offset(built_catalog: Path) -> None:
     site = built_catalog / "build" / "site"
     manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["episodes"]
-    for slug, ep in manifest["episodes"].items():
+    for _slug, ep in manifest["episodes"].items():
         assert ep["bitrate"] == 128  # the catalog's audio.bitrate (CBR)
         data = (site / ep["media"]).read_bytes()
         assert ep["audio_offset"] == id3_size(site / ep["media"]) > 0

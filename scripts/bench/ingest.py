@@ -231,14 +231,14 @@ def main() -> None:
         root = make_catalog(work / f"catalog-{seconds}", [src])
         rows = []
         for _ in range(args.runs if seconds < 3600 else args.runs_3h):
-            tp, cp = timed(lambda: plain(src, work / "plain.mp3"))
+            tp, cp = timed(lambda src=src: plain(src, work / "plain.mp3"))
             to, co, rec = ours(root)
             rows.append((to / tp, tp, to, co / cp))
         ratio, tp, to, cpu_ratio = sorted(rows)[len(rows) // 2]
         tf = float("nan")
         if not args.no_fn:
             try:
-                tf, _ = timed(lambda: ffmpeg_normalize(src, work / "fn.mp3"))
+                tf, _ = timed(lambda src=src: ffmpeg_normalize(src, work / "fn.mp3"))
             except (FileNotFoundError, subprocess.CalledProcessError):
                 pass
         with Rss() as rss:
@@ -257,7 +257,7 @@ def main() -> None:
         alls.append(batch(root, every))
     one, all_ = statistics.median(ones), statistics.median(alls)
     print(f"batch of 4 x 3 min: 1 core {one:.2f} s, {cores} cores {all_:.2f} s, speed-up {one / all_:.2f} "
-          f"(runs: {', '.join(f'{a / b:.2f}' for a, b in zip(ones, alls))})")
+          f"(runs: {', '.join(f'{a / b:.2f}' for a, b in zip(ones, alls, strict=True))})")
 
 
 if __name__ == "__main__":

@@ -159,7 +159,7 @@ def main() -> None:
             server.stop()
     widths = [max(len(str(r[i])) for r in rows + [HEAD]) for i in range(5)]
     for row in [HEAD, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
 HEAD = ("measure", "anchor", "artoiscast", "ratio", "target")

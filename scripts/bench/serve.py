@@ -145,7 +145,7 @@ def main() -> None:
     head = ("measure", "nginx", "artoiscast", "ratio", "target")
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
     for row in [head, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":

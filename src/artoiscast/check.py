@@ -7,6 +7,8 @@ at build time, when the duration is known).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,13 +33,13 @@ def check_catalog(root: Path, *, files: bool = True) -> Catalog:
         problems += feed_art(catalog).errors
     for ep in catalog.episodes:
         where = f"episodes/{ep.slug}"
-        checks = []
+        checks: list[Callable[[], object]] = []
         if ep.chapters:
-            checks.append(lambda ep=ep: load_chapters(ep.chapters, None, f"{where}/{ep.chapters.name}"))
+            checks.append(functools.partial(load_chapters, ep.chapters, None, f"{where}/{ep.chapters.name}"))
         if ep.transcript:
-            checks.append(lambda ep=ep: load_transcript(ep.transcript, None, f"{where}/{ep.transcript.name}"))
+            checks.append(functools.partial(load_transcript, ep.transcript, None, f"{where}/{ep.transcript.name}"))
         if files and ep.image:
-            checks.append(lambda ep=ep: episode_art(ep))
+            checks.append(functools.partial(episode_art, ep))
         for run in checks:
             try:
                 run()

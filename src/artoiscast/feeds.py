@@ -39,7 +39,7 @@ def _pc(tag: str) -> str:
     return f"{{{PODCAST}}}{tag}"
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str | None) -> etree._Element:
     if attrs:
         el = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
     else:
@@ -121,7 +121,7 @@ def update_frequency(dates: Sequence[datetime], language: str) -> UpdateFrequenc
     days = sorted({d.astimezone(PARIS).date() for d in dates})
     if len(days) < FREQUENCY_MIN_DAYS:
         return None
-    gaps = [(b - a).days for a, b in zip(days, days[1:])]
+    gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False)]
     median = statistics.median(gaps)
     regular = sum(median / FREQUENCY_FACTOR <= g <= median * FREQUENCY_FACTOR for g in gaps)
     if regular < FREQUENCY_REGULAR * len(gaps):

@@ -63,7 +63,8 @@ def render_feeds_fast(
     ctx = item_context(catalog, base_url)
     distinct = list({id(pe): pe for name in items for pe in items[name]}.values())
     serialise = functools.partial(_serialise_items, ctx=ctx)
-    pieces = {id(pe): p for pe, p in zip(distinct, in_two(serialise, distinct, at_least=PARALLEL_ITEMS))}
+    serialised = in_two(serialise, distinct, at_least=PARALLEL_ITEMS)  # one per episode, in order
+    pieces = {id(pe): p for pe, p in zip(distinct, serialised, strict=True)}
     out = {}
     for name, episodes in items.items():
         feed = catalog.feeds[name]
@@ -82,7 +83,7 @@ def render_feeds_fast(
                 parts.append(_item_bytes(pe, ctx, feed_name=name, feed_image=image))
                 continue
             parts.append(mine[0])
-            for slot, piece in zip(mine[1::2], mine[2::2]):
+            for slot, piece in zip(mine[1::2], mine[2::2], strict=True):
                 parts += (slots[slot], piece)
         parts.append(_CLOSE)
         out[name] = b"".join(parts)
@@ -129,7 +130,7 @@ def _serialise_items(todo: Sequence[BuiltEpisode], *, ctx: ItemContext) -> list[
     chunks = inside.split(_ITEM_START) if inside is not None else []
     if len(chunks) != len(todo) + 1 or chunks[0]:
         return [_split(pe, _item_bytes(pe, ctx, feed_name=_FEED_SLOT, feed_image=_IMAGE_SLOT)) for pe in todo]
-    return [_split(pe, _ITEM_START + chunk) for pe, chunk in zip(todo, chunks[1:])]
+    return [_split(pe, _ITEM_START + chunk) for pe, chunk in zip(todo, chunks[1:], strict=True)]
 
 
 def _split(pe: BuiltEpisode, data: bytes) -> Pieces | None:

@@ -228,8 +228,10 @@ def iso_time(when: float) -> str:
     return datetime.fromtimestamp(int(when), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(text: str) -> float | None:
+def parse_time(text: object) -> float | None:
     """Seconds since the epoch of an :func:`iso_time` string, or None if it is not one."""
+    if not isinstance(text, str):  # a manifest's value may be anything
+        return None
     try:
         return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
     except (TypeError, ValueError):
@@ -260,7 +262,7 @@ def _stored_sha(storage: Storage, jobs: int) -> Callable[[list[str]], dict[str, 
     def ask(keys: list[str]) -> dict[str, str | None]:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             infos = list(pool.map(storage.stat, keys))
-        return {k: (i.sha256 if i else None) for k, i in zip(keys, infos)}
+        return {k: (i.sha256 if i else None) for k, i in zip(keys, infos, strict=True)}
 
     return ask
 
@@ -497,7 +499,7 @@ def live_references(storage: Storage, listing: dict[str, ObjectInfo], manifest: 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         while todo:
             batch = sorted(todo)
-            for key, data in zip(batch, pool.map(storage.get, batch)):
+            for key, data in zip(batch, pool.map(storage.get, batch), strict=True):
                 texts[key] = (data or b"").decode("utf-8", "replace")
                 for url in _URL.findall(texts[key]):  # a feed's own URL gives its base (a base_url changed)
                     if key.startswith("feeds/") and url.split("?")[0].endswith("/" + key):
@@ -541,7 +543,8 @@ def _prune(storage: Storage, older_than: float, *, dry_run: bool, now: float | N
     listing = storage.list()
     referenced = set(doc["files"]) | {MANIFEST}
     live = live_references(storage, listing, doc, jobs) - referenced
-    retired = doc.get("retired") if isinstance(doc.get("retired"), dict) else {}
+    recorded = doc.get("retired")
+    retired: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
     now = time.time() if now is None else now
     plan = PrunePlan(live=sorted(live))
     plan.swept = storage.sweep(dry_run=dry_run)

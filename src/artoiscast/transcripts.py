@@ -218,7 +218,7 @@ def _read_vtt(path: Path, source: str, shown: str) -> list[tuple[float, float, s
     except Exception as exc:  # webvtt-py raises its own MalformedFileError and ValueErrors
         raise TranscriptError(f"malformed VTT ({exc})", path=shown) from exc
     return [(c.start_in_seconds + c.start_time.milliseconds / 1000, c.end_in_seconds + c.end_time.milliseconds / 1000,
-             c.raw_text) for c in captions]
+             c.raw_text) for c in captions.captions]
 
 
 def to_vtt(t: Transcript) -> bytes:

@@ -19,14 +19,14 @@ from artoiscast.errors import CatalogError, read_reason
 
 # The C loader (libyaml) where there is one: many times faster than the pure-Python one
 # (scripts/bench/feeds.py loads 10,000 episode files).
-_BaseLoader: type = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_BaseLoader: type[Any] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 MAX_ALIASES = 64
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 64  # mappings and lists inside each other; the catalog's own files go 3 deep
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """Safe loader that leaves timestamps as strings."""
 
 

@@ -117,7 +117,7 @@ def parse_max_volume(stderr: str) -> float | None:
 
 def decoded_seconds(plan: list[bs1770.Part], done: list[float]) -> float:
     """How far into the source the parts decoded: up to the first part that stopped short."""
-    for part, seconds in zip(plan, done):
+    for part, seconds in zip(plan, done, strict=False):
         if part.length is None or seconds < part.length - TRUNCATED_SLACK:
             return part.start + seconds
     return plan[-1].start + done[-1]

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from artoiscast.audio.run import bound, last_error_line, tool
 from artoiscast.errors import AudioError
+
+ByteOrder = Literal["little", "big"]  # int.from_bytes's byteorder
 
 
 @dataclass(frozen=True)
@@ -118,11 +122,11 @@ def probe(path: Path) -> Probe:
     return PendingProbe(path).result()
 
 
-def _chunks(head: bytes, order: str):  # type: ignore[no-untyped-def]
+def _chunks(head: bytes, order: ByteOrder) -> Iterator[tuple[bytes, int, int]]:
     """(id, declared size, offset of the body) of each chunk of a RIFF or IFF header."""
     pos = 12
     while pos + 8 <= len(head):
-        cid, n = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], order)  # type: ignore[arg-type]
+        cid, n = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], order)
         yield cid, n, pos + 8
         pos += 8 + n + (n & 1)
 
@@ -186,6 +190,7 @@ def declared_shortfall(path: Path, size: int) -> tuple[int, int] | None:
     aiff = head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC")
     if not (riff or aiff):
         return None
+    order: ByteOrder
     order, want = ("little", b"data") if riff else ("big", b"SSND")
     pos = 12
     while pos + 8 <= len(head):

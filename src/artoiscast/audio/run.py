@@ -157,7 +157,7 @@ class Pipeline:
         for thread in self._threads:
             thread.join()
         out = []
-        for i, (code, err) in enumerate(zip(codes, self.errs)):
+        for i, (code, err) in enumerate(zip(codes, self.errs, strict=False)):
             if scan is not None:
                 err.seek(0)
                 scan(i, err)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mutagen.id3 import (
     APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TCOP, TDES, TDRC, TGID, TIT2, TPE1, TPUB, TXXX, WFED, WXXX,
-    CTOCFlags, ID3NoHeaderError,
+    CTOCFlags, Frame, ID3NoHeaderError,
 )
 from mutagen.mp3 import MP3, HeaderNotFoundError
 from PIL import Image
@@ -50,11 +50,11 @@ class TagData:
 
 def cover_jpeg(path: Path, size: int = 600) -> bytes:
     """A small square RGB JPEG of ``path`` for APIC (deterministic bytes)."""
-    with Image.open(path) as im:
-        im = im.convert("RGB")
+    with Image.open(path) as opened:
+        im = opened.convert("RGB")
         side = min(im.size)
         left, top = (im.width - side) // 2, (im.height - side) // 2
-        im = im.crop((left, top, left + side, top + side)).resize((size, size), Image.LANCZOS)
+        im = im.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.LANCZOS)
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=85, optimize=True)
         return buf.getvalue()
@@ -62,8 +62,8 @@ def cover_jpeg(path: Path, size: int = 600) -> bytes:
 
 def mp3_length(mp3: Path) -> float:
     """Length in seconds of an MP3 we encoded (its Xing header's frame count, as ffprobe reports it)."""
-    try:
-        return float(MP3(mp3).info.length)
+    try:  # mutagen types FileType.info as None; MP3 sets it on load (or raises)
+        return float(MP3(mp3).info.length)  # type: ignore[attr-defined]
     except (HeaderNotFoundError, OSError) as exc:
         raise AudioError(f"cannot read the encoded MP3 ({exc})", path=mp3) from exc
 
@@ -105,10 +105,10 @@ def write_tags(mp3: Path, data: TagData, *, version: int = 3) -> None:
         tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
                       sub_frames=[TIT2(encoding=enc, text="Chapitres")]))
         end_ms = int(round(data.duration * 1000))
-        for i, (cid, ch) in enumerate(zip(ids, data.chapters)):
+        for i, (cid, ch) in enumerate(zip(ids, data.chapters, strict=True)):
             start = int(round(ch.start * 1000))
             stop = int(round(data.chapters[i + 1].start * 1000)) if i + 1 < len(data.chapters) else end_ms
-            subs = [TIT2(encoding=enc, text=ch.title)]
+            subs: list[Frame] = [TIT2(encoding=enc, text=ch.title)]
             if ch.url:
                 subs.append(WXXX(encoding=enc, desc="chapter url", url=ch.url))
             tags.add(CHAP(element_id=cid, start_time=start, end_time=stop,

@@ -209,7 +209,7 @@ def load_episodes_in_two(root: Path, folders: Sequence[Path], podcast: Podcast |
     loaded: list[Episode | None] = in_two(functools.partial(_load_clean, root=root, podcast=podcast, themes=themes),
                                           folders, at_least=PARALLEL_FILES)
     out: list[Episode] = []
-    for folder, ep in zip(folders, loaded):
+    for folder, ep in zip(folders, loaded, strict=True):
         if ep is None:  # with problems: again here, its errors in folder order
             ep = _load_episode(root, folder, podcast, themes, errors, files_errors)
         if ep is not None:

@@ -125,7 +125,7 @@ def validate(model: type[BaseModel], data: Any, shown: str, errors: list[Artoisc
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errs = [dict(err) for err in exc.errors(include_url=False)]
+        errs: list[dict[str, Any]] = [dict(err) for err in exc.errors(include_url=False)]
         meant = _suggestions(model, errs)
         # a misspelt key is one problem, not two: drop "missing" for the key it was meant to be
         dropped = {loc[:-1] + (key,) for loc, key in meant.items()}

@@ -181,7 +181,7 @@ def episode_script(doc: dict[str, Any], show: str, host: str, max_chars: int = M
     fixed = sum(len(t) + 1 for t in [*intro, outro, *(s.title for s in sections)])
     texts = [summary] + [s.body for s in sections]
     shares = share_budget([len(t) for t in texts], max_chars - fixed)
-    texts = [cut_text(t, n) if len(t) > n else t for t, n in zip(texts, shares)]
+    texts = [cut_text(t, n) if len(t) > n else t for t, n in zip(texts, shares, strict=True)]
 
     def say(text: str, chapter: str | None = None, *, by_host: bool) -> list[Segment]:
         if not text:
@@ -192,7 +192,7 @@ def episode_script(doc: dict[str, Any], show: str, host: str, max_chars: int = M
 
     out = say(" ".join(t for t in intro if t), "Introduction", by_host=True)
     out += say(texts[0], by_host=False)
-    for section, body in zip(sections, texts[1:]):
+    for section, body in zip(sections, texts[1:], strict=True):
         out += say(section.title, section.title, by_host=True)
         out += say(body, by_host=False)
     return out + say(outro, by_host=True)
@@ -261,7 +261,7 @@ def timeline(segments: list[Segment], frames: list[int], offset: int) -> tuple[l
     cues: list[Cue] = []
     chapters: list[tuple[float, str]] = []
     pos = offset
-    for seg, n in zip(segments, frames):
+    for seg, n in zip(segments, frames, strict=True):
         start, end = (pos + LEAD * RATE) / RATE, (pos + n - TAIL * RATE) / RATE
         if seg.chapter:
             chapters.append((0.0 if not chapters else pos / RATE, seg.chapter))

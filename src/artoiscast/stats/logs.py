@@ -173,7 +173,7 @@ def _parse_cloudfront(fmt: LogFormat, line: str) -> Hit | None:
     values = line.split("\t")
     if len(values) != len(fmt.fields):
         return None
-    v = dict(zip(fmt.fields, values))
+    v = dict(zip(fmt.fields, values, strict=True))
     if not (_cf_date.fullmatch(v["date"]) and _cf_time.fullmatch(v["time"]) and v["c-ip"]
             and re.fullmatch("[0-9]{3}", v["sc-status"]) and _number.fullmatch(v["sc-bytes"])):
         return None

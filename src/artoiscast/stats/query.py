@@ -22,7 +22,8 @@ class Filters:
     feed: str | None = None
 
     def sql(self, *, anomalies: bool = False) -> tuple[str, list[Any]]:
-        parts, params = ["true"], []
+        parts: list[str] = ["true"]
+        params: list[date | str] = []
         if self.since:
             parts.append("day >= ?")
             params.append(self.since)
@@ -106,7 +107,7 @@ def grouped(con: Any, by: str, f: Filters) -> tuple[list[str], list[list[Any]]]:
     base = con.execute(f"""SELECT {col} AS key, count(*) AS downloads, count(DISTINCT (day, listener)) AS listeners
         FROM downloads WHERE {where} GROUP BY 1 ORDER BY {order}""", params).fetchall()
     columns = [by, "downloads", "listeners"]
-    rows = [[k.isoformat() if isinstance(k, date) else k, int(n), int(lst)] for k, n, lst in base]
+    rows: list[list[Any]] = [[k.isoformat() if isinstance(k, date) else k, int(n), int(lst)] for k, n, lst in base]
     if by != "episode" or not rows:
         return columns, rows
     per_feed = con.execute(f"""SELECT slug, coalesce(feed, partner, '-') AS f, count(*) FROM downloads WHERE {where}

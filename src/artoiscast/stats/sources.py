@@ -141,7 +141,7 @@ def _format(head: bytes, stream: tuple[Any, ...] | None) -> tuple[LogFormat, boo
     """The stream's format (remembered, or detected from its first lines) and whether one was found."""
     if stream is not None and stream[5]:
         return (LogFormat("cloudfront", tuple(stream[6].split())) if stream[5] == "cloudfront"
-                else LogFormat(stream[5])), True  # type: ignore[arg-type]
+                else LogFormat(stream[5])), True
     lines = head.decode("utf-8", "replace").split("\n")[:50]
     for line in lines:
         if line.startswith("#Fields:"):

@@ -249,9 +249,9 @@ def _overrides(fields: Iterable[str], environ: Mapping[str, str],
         sources[name] = where
 
     for name in fields:
-        raw = environ.get(ENV_PREFIX + name.upper())
-        if raw is not None:
-            take(name, raw, _from_env(name))
+        env = environ.get(ENV_PREFIX + name.upper())
+        if env is not None:
+            take(name, env, _from_env(name))
     opts = dict(options)
     to = opts.pop("to", None)
     if to:

@@ -15,6 +15,7 @@ so a dead publish never blocks the next one.
 
 from __future__ import annotations
 
+import builtins
 import errno
 import fcntl
 import hashlib
@@ -272,7 +273,7 @@ class LocalStorage:
                 stage.rmdir()  # only when empty
         self._stage = None
 
-    def sweep(self, *, dry_run: bool = False) -> list[str]:
+    def sweep(self, *, dry_run: bool = False) -> builtins.list[str]:  # `list` here is the method above
         """Delete the temporaries of killed publishes: everything in the staging folders but the lock's own
         files, and the ``.<name>.<pid>.part`` files older versions left inside the folder. Lock held."""
         found: list[Path] = []

@@ -24,6 +24,7 @@ The show's lock is :class:`~artoiscast.storage.s3lock.S3Lock`.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -100,7 +101,7 @@ def _progress(key: str, callback: Progress) -> Any:
     """An s3transfer subscriber telling ``callback(key, n)`` of each ``n`` bytes sent."""
     from s3transfer.subscribers import BaseSubscriber
 
-    class _Progress(BaseSubscriber):  # type: ignore[misc]
+    class _Progress(BaseSubscriber):
         def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
             callback(key, bytes_transferred)
 
@@ -301,7 +302,7 @@ class S3Storage:
         finally:
             held.release()
 
-    def sweep(self, *, dry_run: bool = False) -> list[str]:
+    def sweep(self, *, dry_run: bool = False) -> builtins.list[str]:  # `list` here is the method above
         """Abort the unfinished multipart uploads under the prefix (killed publishes'; billed until aborted).
 
         With the lock held, and before this publish starts its own, every one of them is a dead

@@ -29,7 +29,8 @@ from click.testing import CliRunner
 from artoiscast.build import build
 from artoiscast.cli import cli
 from artoiscast.errors import StorageError
-from artoiscast.publish import prune, publish
+from artoiscast.prune import prune
+from artoiscast.publish import publish
 from artoiscast.storage.local import LocalStorage
 from artoiscast.storage.s3 import S3Storage
 from conftest import write_episode

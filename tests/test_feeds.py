@@ -499,7 +499,7 @@ def test_op3_prefix_goes_before_every_enclosure_and_changes_nothing_else(built_c
     it, the linter finds nothing, and prune still sees the media a feed references."""
     from artoiscast.build import build
     from artoiscast.lint import lint_site
-    from artoiscast.publish import references
+    from artoiscast.prune import references
 
     root = tmp_path / "show"
     shutil.copytree(built_catalog, root, symlinks=True)  # with the ingest cache: no audio work

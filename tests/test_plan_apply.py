@@ -18,7 +18,8 @@ from artoiscast.check import check
 from artoiscast.cli import cli
 from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList, UsageError
 from artoiscast.progress import NULL, Job
-from artoiscast.publish import apply_plan, parse_age, plan_publish, publish
+from artoiscast.prune import parse_age
+from artoiscast.publish import apply_plan, plan_publish, publish
 from artoiscast.site import embed_snippet
 from artoiscast.storage.local import LocalStorage, folder_of
 

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from artoiscast.cli import cli
 from artoiscast.config import StorageSettings
 from artoiscast.errors import StorageError
-from artoiscast.publish import check_guids, parse_age, prune, publish
+from artoiscast.prune import parse_age, prune
+from artoiscast.publish import check_guids, publish
 from artoiscast.storage.base import resolve_settings
 from artoiscast.storage.local import LocalStorage
 

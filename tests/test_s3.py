@@ -23,7 +23,8 @@ from artoiscast.build import build
 from artoiscast.cli import cli
 from artoiscast.errors import StorageError
 from artoiscast.mediatypes import cache_control, content_type
-from artoiscast.publish import prune, publish
+from artoiscast.prune import prune
+from artoiscast.publish import publish
 from artoiscast.storage.s3 import S3Storage
 from conftest import write_episode
 from s3server import SeaweedS3

@@ -375,7 +375,7 @@ def prune(root: Path, older_than: str, dry_run: bool, **overrides: Any) -> None:
       artoiscast prune --older-than 30d --dry-run
     """
     from artoiscast.catalog import load_catalog
-    from artoiscast.publish import parse_age, prune as prune_store
+    from artoiscast.prune import parse_age, prune as prune_store
 
     age = parse_age(older_than)
     _check_storage_options(overrides)

@@ -28,12 +28,12 @@ from typing import Any
 from artoiscast import feeds as feedmod
 from artoiscast import stamp, workspace
 from artoiscast.artwork import FeedArt, episode_art, feed_art
+from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Episode, load_catalog
 from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
 from artoiscast.feeds_fast import render_feeds_fast
 from artoiscast.ingest import IngestRecord, Tagger, ingest_all, media_key
 from artoiscast.ingest import file_sha256 as _file_sha256
-from artoiscast.built import BuiltEpisode
 from artoiscast.models import Chapter, MediaRecord
 from artoiscast.progress import NULL, Events
 from artoiscast.site import render_site, show_notes
@@ -44,6 +44,7 @@ from artoiscast.transcripts import (
     load_transcript,
     side_files,
 )
+from artoiscast.values import with_slash
 
 MANIFEST = "manifest.json"
 SCHEDULE = "schedule.json"
@@ -154,7 +155,7 @@ def _build(
 def _base_url(catalog: Catalog, override: str | None) -> str:
     """The base URL of every published link: ``override`` (``--base-url``) or the catalog's, ending in /."""
     base = override or catalog.podcast.base_url
-    return base if base.endswith("/") else base + "/"
+    return with_slash(base)
 
 
 def _ingest(catalog: Catalog, root: Path, jobs: int | None, events: Events,

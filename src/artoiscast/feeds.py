@@ -24,11 +24,10 @@ from lxml import etree
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import PARIS, Catalog, Feed, Location, UpdateFrequency, podcast_guid
 from artoiscast.rss import (
-    ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, NSMAP, PODCAST, TRANSCRIPT_TYPES, prefixed,
+    ATOM, CONTENT, HTTP_URL, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, NSMAP, PODCAST, TRANSCRIPT_TYPES, prefixed,
 )
 
 GENERATOR = "artoiscast"
-_URL = re.compile(r"^https?://\S+$")
 
 
 def _it(tag: str) -> str:
@@ -166,7 +165,7 @@ def _category(channel: etree._Element, feed: Feed) -> None:
 
 def _absolute(url: str | None) -> str | None:
     """Only absolute http(s) URLs go into href/img attributes (a bare file name would not resolve)."""
-    return url if url and _URL.match(url) else None
+    return url if url and HTTP_URL.match(url) else None
 
 
 def _person(parent: etree._Element, name: str, role: str, href: str | None = None, img: str | None = None) -> None:

@@ -26,8 +26,9 @@ from artoiscast.audio import loudness
 from artoiscast.audio.tags import TagData, cover_jpeg, mp3_length, write_tags
 from artoiscast.catalog import Catalog, Episode
 from artoiscast.config import AudioSettings
-from artoiscast.models import Chapter
 from artoiscast.errors import ArtoiscastError, AudioError, read_reason, write_error
+from artoiscast.models import Chapter
+from artoiscast.parallel import cores
 from artoiscast.progress import NULL, Events, Job
 
 PIPELINE_VERSION = 4  # bump when the normalisation method changes: everything re-encodes
@@ -234,7 +235,7 @@ def ingest_all(
     settings = catalog.podcast.audio
     records: dict[str, IngestRecord] = {}
     errors: list[ArtoiscastError] = []
-    workers = max(1, jobs or loudness.cores())
+    workers = max(1, jobs or cores())
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

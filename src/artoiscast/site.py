@@ -29,6 +29,7 @@ from artoiscast.errors import CatalogError
 from artoiscast.models import Chapter
 from artoiscast.templating import environment
 from artoiscast.transcripts import fmt_time, markdown_html_fast
+from artoiscast.values import with_slash
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
@@ -127,7 +128,7 @@ def embed_snippet(catalog: Catalog, theme: str, count: int, base_url: str | None
     if theme not in catalog.themes:
         raise CatalogError(f'"{theme}" is not a theme (one of: {", ".join(catalog.themes)})', field="theme")
     base = base_url or catalog.podcast.base_url
-    return theme_embed(base if base.endswith("/") else base + "/", theme, catalog.feeds[theme].title, count)
+    return theme_embed(with_slash(base), theme, catalog.feeds[theme].title, count)
 
 
 def _oembed(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> bytes:

@@ -68,6 +68,11 @@ def http_url_value(text: Any, field: str, path: str | None = None) -> str:
     return text
 
 
+def with_slash(url: str) -> str:
+    """``url`` ending with ``/``: a base URL is a folder (everything published is joined to it)."""
+    return url if url.endswith("/") else url + "/"
+
+
 def base_url_problem(text: Any) -> tuple[str | None, str]:
     """(problem or None, the base URL ending with ``/``): an absolute http(s) URL without a
     query or fragment; a missing final slash is added, as the catalog does for ``base_url``."""
@@ -77,7 +82,7 @@ def base_url_problem(text: Any) -> tuple[str | None, str]:
     parts = urlsplit(text)
     if parts.query or parts.fragment or text.endswith(("?", "#")):
         return f"{show_value(text)} has a query or fragment (the base URL is a folder: {BASE_URL_HINT})", text
-    return None, text if text.endswith("/") else text + "/"
+    return None, with_slash(text)
 
 
 def prefix_problem(text: Any) -> str | None:

@@ -33,8 +33,9 @@ from pathlib import Path
 
 from artoiscast.audio import bs1770
 from artoiscast.audio.probe import PendingProbe, Probe, pcm_header, probe
-from artoiscast.audio.run import Pipeline, Progress, cores, last_error_line, tool, write_failure
+from artoiscast.audio.run import Pipeline, Progress, last_error_line, tool, write_failure
 from artoiscast.errors import AudioError
+from artoiscast.parallel import cores
 
 __all__ = ["AudioError", "Encoder", "Loudness", "MeasureJob", "PendingProbe", "Probe", "normalise", "pcm_header",
            "probe"]

@@ -87,12 +87,6 @@ def bound(cmd: list[str]) -> list[str]:
     return [*_pdeathsig(), *cmd]
 
 
-def cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class Pipeline:

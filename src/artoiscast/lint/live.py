@@ -18,8 +18,9 @@ from urllib.request import Request, urlopen
 
 from lxml import etree
 
-from artoiscast.rss import unprefixed
 from artoiscast.lint.rules import NS, Finding, item_label, lint_feeds
+from artoiscast.rss import unprefixed
+from artoiscast.values import with_slash
 
 _TIMEOUT = 15.0
 
@@ -53,8 +54,7 @@ def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 
     Range request), each artwork (downloaded: size, shape, mode, format) and each transcript
     and chapters file (200, CORS, Content-Type). Returns the findings.
     """
-    if not base.endswith("/"):
-        base += "/"
+    base = with_slash(base)
     found: list[Finding] = []
     pub_url = f"{base}feeds/publisher.xml"
     feeds: dict[str, bytes] = {}

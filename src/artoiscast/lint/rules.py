@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from artoiscast.apple import CATEGORIES
-from artoiscast.rss import ATOM, CONTENT, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, PODCAST, unprefixed
+from artoiscast.rss import ATOM, CONTENT, HTTP_URL, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, PODCAST, unprefixed
 
 NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 ENCLOSURE_TYPES = {"audio/mpeg"}
@@ -266,7 +266,7 @@ def _persons_locations(f: _Feed, where: str, el: etree._Element) -> None:
         if not name or len(name) > 128:
             f.error(where, "person", "podcast:person needs a name of 1-128 characters")
         for attr in ("href", "img"):
-            if p.get(attr) is not None and not re.match(r"^https?://\S+$", p.get(attr)):
+            if p.get(attr) is not None and not HTTP_URL.match(p.get(attr)):
                 f.error(where, "person", f"podcast:person {attr}={p.get(attr)!r} is not an absolute URL")
     for loc in el.findall("podcast:location", NS):
         name = (loc.text or "").strip()

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from artoiscast.errors import StorageError, StorageSettingsError
 from artoiscast.storage.base import Changed, ObjectInfo, Progress, Upload, register
@@ -49,6 +49,8 @@ CORS_RULES = [{
 }]
 ATTEMPTS = 3  # tries per request once the endpoint has answered (boto3's standard retry mode)
 TIMEOUTS = (5.0, 20.0)  # connect, read: the defaults of config.StorageSettings (not imported: pydantic is slow)
+
+T = TypeVar("T")
 
 
 def explain(exc: Exception, endpoint: str, *, answered: bool = False,
@@ -218,14 +220,23 @@ class S3Storage:
     def get_tagged(self, key: str) -> tuple[bytes | None, str | None]:
         """The object's bytes and ETag, or (None, None)."""
         full = self._key(key)
+
+        def fetch() -> tuple[bytes, str | None]:
+            resp = self.client.get_object(Bucket=self.bucket, Key=full)
+            return resp["Body"].read(), resp.get("ETag")
+
+        return self._unless_missing(fetch) or (None, None)
+
+    def _unless_missing(self, call: Callable[[], T]) -> T | None:
+        """``call()``'s answer, or None when the object is not there; any other failure of boto
+        becomes our StorageError (one mapping for every read)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            resp = self.client.get_object(Bucket=self.bucket, Key=full)
-            return resp["Body"].read(), resp.get("ETag")
+            return call()
         except ClientError as exc:
             if self._missing(exc):
-                return None, None
+                return None
             raise self._error(exc) from exc
         except BotoCoreError as exc:
             raise self._error(exc) from exc
@@ -270,16 +281,9 @@ class S3Storage:
         return out
 
     def stat(self, key: str) -> ObjectInfo | None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
-            if self._missing(exc):
-                return None
-            raise self._error(exc) from exc
-        except BotoCoreError as exc:
-            raise self._error(exc) from exc
+        head = self._unless_missing(lambda: self.client.head_object(Bucket=self.bucket, Key=self._key(key)))
+        if head is None:
+            return None
         return ObjectInfo(key, int(head["ContentLength"]), modified=head["LastModified"].timestamp(),
                           sha256=head.get("Metadata", {}).get("sha256"))
 

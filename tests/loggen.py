@@ -307,3 +307,13 @@ def volume(path: Path, lines: int, *, start: date = date(2026, 1, 1), days: int 
                 f.write(f'{ip} - - [{when}] "GET /{ep.media}?feed=all HTTP/1.1" {status} {sent} "-" '
                         f'"{rnd.choice(agents)}"\n')
     return path
+
+
+def show_root(tmp_path: Path) -> Path:
+    """A show folder with only ``build/site/manifest.json`` (:func:`manifest`): what stats reads."""
+    import json
+
+    root = tmp_path / "show"
+    (root / "build" / "site").mkdir(parents=True)
+    (root / "build" / "site" / "manifest.json").write_text(json.dumps(manifest()), encoding="utf-8")
+    return root

@@ -16,15 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp import web
+from chromium import launched
 
 from artoiscast import serve
 from artoiscast.build import build
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="run the README's test command (installs playwright)")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required", "--mute-audio"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 EPISODE = "erbm-melanie-delots"  # the one with chapters and a transcript (conftest.make_catalog)
 
@@ -82,12 +80,8 @@ def servers(built_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture(scope="module")
 def browser(servers: Servers) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs Debian's chromium")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with launched("--autoplay-policy=no-user-gesture-required", "--mute-audio") as b:
         yield b
-        b.close()
 
 
 def media_requests(urls: list[str], base: str) -> list[dict[str, list[str]]]:

@@ -23,15 +23,13 @@ from typing import Any
 import pytest
 from lxml import etree
 from lxml import html as lhtml
+from chromium import launched
 from reportdata import HOSTILE_APP, HOSTILE_DETAIL, HOSTILE_EPISODE, HOSTILE_PARTNER, HOSTILE_SVG, empty_data, make_data
 
 from artoiscast.errors import WriteError
 from artoiscast.stats import report
 from artoiscast.stats.report import ReportFolderError, clean, render_report, sanitise_svg, write_report
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SRC = Path(report.__file__).resolve().parents[2]
 
@@ -328,12 +326,8 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="run the READ
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs Debian's chromium")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with launched() as b:
         yield b
-        b.close()
 
 
 def open_report(browser: Any, path: Path, width: int) -> tuple[Any, list[str], list[str]]:

@@ -22,10 +22,7 @@ NOW = datetime(2026, 11, 5, 12, tzinfo=timezone.utc)  # two days after the scena
 
 @pytest.fixture
 def show(tmp_path: Path) -> Path:
-    root = tmp_path / "show"
-    (root / "build" / "site").mkdir(parents=True)
-    (root / "build" / "site" / "manifest.json").write_text(json.dumps(loggen.manifest()), encoding="utf-8")
-    return root
+    return loggen.show_root(tmp_path)
 
 
 def count(root: Path, inputs: list[str], now: datetime = NOW, **kw: object) -> engine.Result:

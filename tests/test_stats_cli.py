@@ -17,15 +17,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import make_catalog
 
+SRC = Path(__file__).resolve().parents[1] / "src"
+
 from artoiscast.cli import cli
 
 
 @pytest.fixture
 def show(tmp_path: Path) -> Path:
-    root = tmp_path / "show"
-    (root / "build" / "site").mkdir(parents=True)
-    (root / "build" / "site" / "manifest.json").write_text(json.dumps(loggen.manifest()), encoding="utf-8")
-    return root
+    return loggen.show_root(tmp_path)
 
 
 def stats(root: Path, *args: str) -> object:
@@ -258,3 +257,27 @@ def test_memory_limit_refused_or_too_small_is_one_line_and_the_next_run_counts(s
     again = stats(show, str(log), "--format", "json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["totals"]["downloads"] == 10
+
+
+def test_an_unreadable_log_or_a_full_disk_is_one_line_and_nothing_is_counted_twice(show: Path) -> None:
+    """As root without its read-anything capability: a log that cannot be read is one line
+    naming it (exit 2); the database is untouched, and the next readable run counts it once.
+    On a disk too small for the database: one line, exit 1, no traceback."""
+    from hostile import cli as artoiscast, on_small_disk, run, unprivileged
+
+    log = loggen.write_combined(loggen.scenario(), show / "x.log")
+    log.chmod(0o000)
+    done = run(unprivileged(artoiscast("stats", "--root", show, log)), env={"PYTHONPATH": str(SRC)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: {log}: cannot be read (permission denied: let the user "
+                                                "running artoiscast read it)"], done.stderr
+    log.chmod(0o644)
+    res = stats(show, str(log), "--format", "json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["totals"]["downloads"] == 10
+    for size in (4096, 16384):  # the database cannot be created; its first commit cannot be written
+        full = run(on_small_disk(show / "tiny", size, artoiscast("stats", "--root", show, log,
+                                                                 "--db", show / "tiny" / "s.duckdb")),
+                   env={"PYTHONPATH": str(SRC)})
+        errors = [line for line in full.stderr.splitlines() if line.startswith("error: ")]
+        assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr
+        assert len(errors) == 1 and "disk full, free some space, then run it again" in errors[0], full.stderr

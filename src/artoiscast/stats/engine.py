@@ -80,8 +80,7 @@ def open_db(path: Path, memory_limit: str = MEMORY_LIMIT) -> Any:
     try:
         con = duckdb.connect(str(path))
     except duckdb.Error as exc:
-        raise ArtoiscastError(f"cannot be opened ({str(exc).splitlines()[0]}): is another stats running?",
-                              path=str(path)) from exc
+        raise ArtoiscastError(f"cannot be opened ({_duck_reason(exc)})", path=str(path)) from exc
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(SCHEMA)
     con.execute(MACROS)
@@ -458,7 +457,7 @@ def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path
         raise ArtoiscastError(f"ran out of memory under --memory-limit {memory_limit} ({_first_line(exc)}): "
                               "give a larger one, e.g. --memory-limit 2GB", path=str(db)) from exc
     except duckdb.Error as exc:
-        raise ArtoiscastError(f"DuckDB failed: {_first_line(exc)}", path=str(db)) from exc
+        raise ArtoiscastError(f"DuckDB failed: {_duck_reason(exc)}", path=str(db)) from exc
     finally:
         con.close()
     return Result(data, columns, table, report)
@@ -467,6 +466,17 @@ def run(root: Path, inputs: list[str], *, db: Path | None = None, manifest: Path
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def _duck_reason(exc: BaseException) -> str:
+    """DuckDB's first line, with what to do where it is known: another run holds the file, or
+    the disk is full (what was read before stays: each region is committed with its cursor)."""
+    text = _first_line(exc)
+    if "lock" in text.lower():
+        return f"{text}: is another stats running?"
+    if "No space left" in text:
+        return f"{text}: disk full, free some space, then run it again"
+    return text
 
 
 def _check_filters(con: Any, f: query.Filters) -> None:

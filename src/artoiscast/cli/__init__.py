@@ -306,7 +306,7 @@ def storage_options(f: Any) -> Any:
 
 @cli.command(name="publish")
 @root_option
-@click.option("--dry-run", is_flag=True, help="Print the plan (new, changed, kept, stale) and change nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (new, changed, kept, unreferenced) and change nothing.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel encodes (default: cores).")
 @click.option("--allow-removed", multiple=True, metavar="SLUG",
               help="Accept that published episode SLUG (its guid) leaves the feeds: removed, renamed "
@@ -346,14 +346,14 @@ def publish_cmd(root: Path, dry_run: bool, jobs: int | None, allow_removed: tupl
     verb = "would upload" if dry_run else "uploaded"
     out.print(f"{verb} {len(plan.uploads)} objects ({plan.upload_bytes / 1e6:.1f} MB) to {storage.describe()}: "
               f"{len(plan.new)} new, {len(plan.changed)} changed; {len(plan.kept)} unchanged; "
-              f"{len(plan.stale)} from earlier builds kept")
+              f"{len(plan.unreferenced)} unreferenced from earlier builds kept")
     if plan.swept:
         out.print(f"removed {len(plan.swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
     if dry_run:
         for key in plan.uploads:
             out.print(f"  {'new' if key in plan.new else 'changed'}  {key}")
-        for key in plan.stale:
-            out.print(f"  stale  {key}  (kept; prune deletes it after its grace period)")
+        for key in plan.unreferenced:
+            out.print(f"  unreferenced  {key}  (kept; prune deletes it after its grace period)")
 
 
 @cli.command()
@@ -386,7 +386,7 @@ def prune(root: Path, older_than: str, dry_run: bool, **overrides: Any) -> None:
     verb = "would delete" if dry_run else "deleted"
     live = f" ({len(plan.live)} of them only by a live feed or page)" if plan.live else ""
     out.print(f"{verb} {len(plan.delete)} objects ({plan.delete_bytes / 1e6:.1f} MB) from {storage.describe()}; "
-              f"{len(plan.young)} unreferenced but younger than {older_than} kept; {plan.referenced} referenced{live}")
+              f"{len(plan.in_grace)} unreferenced but younger than {older_than} kept; {plan.referenced} referenced{live}")
     if plan.swept:
         verb = "would remove" if dry_run else "removed"
         out.print(f"{verb} {len(plan.swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")

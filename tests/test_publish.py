@@ -25,20 +25,20 @@ OLD = {"files": {}, "episodes": {"a": {"guid": "g-a"}, "b": {"guid": "g-b"}}}
 
 def test_guard_allows_the_same_episodes_and_new_ones() -> None:
     new = {"files": {}, "episodes": {"a": {"guid": "g-a"}, "b": {"guid": "g-b"}, "c": {"guid": "g-c"}}}
-    assert check_guids(new, OLD, where="m") == []
-    assert check_guids(new, {"files": {}}, where="m") == []
+    assert check_guids(new, OLD, shown="m") == []
+    assert check_guids(new, {"files": {}}, shown="m") == []
 
 
 def test_guard_names_each_broken_episode_and_the_option_that_accepts_it() -> None:
     new = {"files": {}, "episodes": {"a": {"guid": "g-other"}, "b2": {"guid": "g-b"}}}
-    errors = check_guids(new, OLD, where="public/manifest.json")
+    errors = check_guids(new, OLD, shown="public/manifest.json")
     assert [e.field for e in errors] == ["episodes.a", "episodes.b"]
     assert "--allow-guid-change a" in errors[0].line() and "g-a" in errors[0].line()
     assert "would move to episode b2" in errors[1].line() and "--allow-guid-change b" in errors[1].line()
-    assert check_guids(new, OLD, where="m", allow_guid_change=["a", "b"]) == []
-    gone = check_guids({"files": {}, "episodes": {"a": {"guid": "g-a"}}}, OLD, where="m")
+    assert check_guids(new, OLD, shown="m", allow_guid_change=["a", "b"]) == []
+    gone = check_guids({"files": {}, "episodes": {"a": {"guid": "g-a"}}}, OLD, shown="m")
     assert len(gone) == 1 and "--allow-removed b" in gone[0].line()
-    assert check_guids({"files": {}, "episodes": {"a": {"guid": "g-a"}}}, OLD, where="m", allow_removed=["b"]) == []
+    assert check_guids({"files": {}, "episodes": {"a": {"guid": "g-a"}}}, OLD, shown="m", allow_removed=["b"]) == []
 
 
 def test_a_local_publish_resumes_without_copying_again(built_catalog: Path, tmp_path: Path) -> None:

@@ -117,10 +117,10 @@ def test_postponing_a_published_episode_is_refused_until_allowed(root: Path) -> 
 
 def test_without_a_schedule_the_guard_still_names_postponing() -> None:
     old = {"files": {}, "episodes": {"a": {"guid": "g-a"}}}
-    (gone,) = check_guids({"files": {}, "episodes": {}}, old, where="m")
+    (gone,) = check_guids({"files": {}, "episodes": {}}, old, shown="m")
     assert "removed, renamed or postponed to a future date" in gone.line() and "--allow-removed a" in gone.line()
-    (later,) = check_guids({"files": {}, "episodes": {}}, old, where="m",
+    (later,) = check_guids({"files": {}, "episodes": {}}, old, shown="m",
                            scheduled={"g-a": "2031-06-01T18:30:00+02:00"})
     assert "postponed to 2031-06-01 18:30" in later.line() and "--allow-removed a" in later.line()
-    assert check_guids({"files": {}, "episodes": {}}, old, where="m", scheduled={"g-a": "2031-06-01T00:00:00+02:00"},
+    assert check_guids({"files": {}, "episodes": {}}, old, shown="m", scheduled={"g-a": "2031-06-01T00:00:00+02:00"},
                        allow_removed=["a"]) == []

@@ -32,12 +32,12 @@ def check_catalog(root: Path, *, files: bool = True) -> Catalog:
     if files:
         problems += feed_art(catalog).errors
     for ep in catalog.episodes:
-        where = f"episodes/{ep.slug}"
+        folder = f"episodes/{ep.slug}"
         checks: list[Callable[[], object]] = []
         if ep.chapters:
-            checks.append(functools.partial(load_chapters, ep.chapters, None, f"{where}/{ep.chapters.name}"))
+            checks.append(functools.partial(load_chapters, ep.chapters, None, f"{folder}/{ep.chapters.name}"))
         if ep.transcript:
-            checks.append(functools.partial(load_transcript, ep.transcript, None, f"{where}/{ep.transcript.name}"))
+            checks.append(functools.partial(load_transcript, ep.transcript, None, f"{folder}/{ep.transcript.name}"))
         if files and ep.image:
             checks.append(functools.partial(episode_art, ep))
         for run in checks:

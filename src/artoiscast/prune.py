@@ -138,10 +138,10 @@ def prune(storage: Storage, older_than: float, *, dry_run: bool = False, now: fl
 
 def _prune(storage: Storage, older_than: float, *, dry_run: bool, now: float | None, jobs: int) -> PrunePlan:
     data = storage.get(MANIFEST)
-    where = f"{storage.describe()}/{MANIFEST}"
+    shown = f"{storage.describe()}/{MANIFEST}"
     if data is None:
-        raise StorageError("nothing published here (no manifest.json): nothing to prune", path=where)
-    doc = read_manifest(data, where)
+        raise StorageError("nothing published here (no manifest.json): nothing to prune", path=shown)
+    doc = read_manifest(data, shown)
     listing = storage.list()
     referenced = set(doc["files"]) | {MANIFEST}
     live = live_references(storage, listing, doc, jobs) - referenced

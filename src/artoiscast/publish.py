@@ -99,7 +99,7 @@ class Plan:
         return sum(self.sizes[k] for k in self.uploads)
 
 
-def read_manifest(data: bytes | None, where: str) -> dict[str, Any]:
+def read_manifest(data: bytes | None, shown: str) -> dict[str, Any]:
     if data is None:
         return {"files": {}, "episodes": {}}
     try:
@@ -108,7 +108,7 @@ def read_manifest(data: bytes | None, where: str) -> dict[str, Any]:
             raise ValueError("no files")
         return doc
     except ValueError as exc:
-        raise StorageError(f"manifest.json is not a valid manifest ({exc})", path=where) from exc
+        raise StorageError(f"manifest.json is not a valid manifest ({exc})", path=shown) from exc
 
 
 SCHEDULE = "schedule.json"  # build.SCHEDULE: beside the built site, never published
@@ -135,7 +135,7 @@ def _when(date: str) -> str:
     return dt.date().isoformat() if (dt.hour, dt.minute, dt.second) == (0, 0, 0) else dt.strftime("%Y-%m-%d %H:%M")
 
 
-def check_guids(new: dict[str, Any], old: dict[str, Any], *, where: str, allow_removed: Iterable[str] = (),
+def check_guids(new: dict[str, Any], old: dict[str, Any], *, shown: str, allow_removed: Iterable[str] = (),
                 allow_guid_change: Iterable[str] = (),
                 scheduled: dict[str, str] | None = None) -> list[ArtoiscastError]:
     """Every way the build would break a published episode's identity, one error per slug.
@@ -158,24 +158,24 @@ def check_guids(new: dict[str, Any], old: dict[str, Any], *, where: str, allow_r
                 errors.append(PublishRefused(
                     f"guid would change from {guid} to {new_eps[slug].get('guid')}: apps would list the episode twice "
                     f"(set guid: {guid} in its episode.yaml, or publish with --allow-guid-change {slug})",
-                    path=where, field=f"episodes.{slug}"))
+                    path=shown, field=f"episodes.{slug}"))
         elif slug not in new_eps and guid in slug_of:
             if slug not in change_ok:
                 errors.append(PublishRefused(
                     f"published guid {guid} would move to episode {slug_of[guid]} (renamed?): the old media URL "
                     f"stays until prune (publish with --allow-guid-change {slug} to accept)",
-                    path=where, field=f"episodes.{slug}"))
+                    path=shown, field=f"episodes.{slug}"))
         elif slug not in new_eps and slug not in removed_ok and guid in later:
             errors.append(PublishRefused(
                 f"published episode is postponed to {_when(later[guid])} (its date moved into the future): it would "
                 f"leave every feed until then; set its date back, or publish with --allow-removed {slug} to take it "
-                f"out until then", path=where, field=f"episodes.{slug}"))
+                f"out until then", path=shown, field=f"episodes.{slug}"))
         elif slug not in new_eps and slug not in removed_ok:
             errors.append(PublishRefused(
                 f"published guid {guid} is gone from the build (episode removed, renamed or postponed to a future "
                 f"date): restore it, "
                 f"or keep the guid by setting guid: {guid} in the renamed episode.yaml, or drop it with "
-                f"--allow-removed {slug}", path=where, field=f"episodes.{slug}"))
+                f"--allow-removed {slug}", path=shown, field=f"episodes.{slug}"))
     return errors
 
 
@@ -288,9 +288,9 @@ class _Reading:
 
 def _make_plan(r: _Reading, old_bytes: bytes | None, tag: str | None, listing: dict[str, ObjectInfo]) -> Plan:
     """Refuse a broken guid, then plan from the published manifest and the listing given."""
-    where = f"{r.storage.describe()}/{MANIFEST}"
-    old = read_manifest(old_bytes, where)
-    refused = check_guids(r.new, old, where=where, allow_removed=r.allow_removed,
+    shown = f"{r.storage.describe()}/{MANIFEST}"
+    old = read_manifest(old_bytes, shown)
+    refused = check_guids(r.new, old, shown=shown, allow_removed=r.allow_removed,
                           allow_guid_change=r.allow_guid_change, scheduled=r.scheduled)
     if refused:
         raise ErrorList(refused)

@@ -73,31 +73,31 @@ def load_chapters(path: Path, duration: float | None, shown: str) -> list[Chapte
         raise TranscriptError("must be a non-empty list of {start, title}", path=shown)
     out: list[Chapter] = []
     for i, item in enumerate(data):
-        where = f"[{i}]"
+        field = f"[{i}]"
         if not isinstance(item, dict):
-            raise TranscriptError("each chapter is a mapping {start, title}", path=shown, field=where)
+            raise TranscriptError("each chapter is a mapping {start, title}", path=shown, field=field)
         unknown = set(item) - {"start", "title", "url", "image"}
         if unknown:
-            raise TranscriptError(f"unknown key {sorted(unknown)[0]!r} (use start, title, url, image)", path=shown, field=where)
+            raise TranscriptError(f"unknown key {sorted(unknown)[0]!r} (use start, title, url, image)", path=shown, field=field)
         try:
             start = parse_time(item.get("start"))
         except ValueError as exc:
-            raise TranscriptError(f"start: {exc}", path=shown, field=where) from None
+            raise TranscriptError(f"start: {exc}", path=shown, field=field) from None
         title = str(item.get("title") or "").strip()
         if not title:
-            raise TranscriptError("title: required field is missing", path=shown, field=where)
+            raise TranscriptError("title: required field is missing", path=shown, field=field)
         if out and start <= out[-1].start:
             raise TranscriptError(f"start {fmt_time(start)} is not after the previous chapter ({fmt_time(out[-1].start)})",
-                                  path=shown, field=where)
+                                  path=shown, field=field)
         if duration is not None and start >= duration:
             raise TranscriptError(f"start {fmt_time(start)} is after the end of the audio ({fmt_time(duration)})",
-                                  path=shown, field=where)
+                                  path=shown, field=field)
         links = {}
         for key in ("url", "image"):  # the same rule as every URL of the catalog: http(s) only
             value = item.get(key)
             problem = http_url_problem(value.strip() if isinstance(value, str) else value) if value is not None else None
             if problem:
-                raise TranscriptError(f"{key}: {problem}", path=shown, field=where)
+                raise TranscriptError(f"{key}: {problem}", path=shown, field=field)
             links[key] = value.strip() if isinstance(value, str) else None
         out.append(Chapter(start, title, links["url"], links["image"]))
     return out
@@ -152,16 +152,16 @@ def load_transcript(path: Path, duration: float | None, shown: str) -> Transcrip
         if m and not m.group(0).startswith("<"):
             body = body[m.end():]
         text = html.unescape(" ".join(_TAG.sub("", body).split()))
-        where = f"cue {i} ({fmt_time(start)})"
+        field = f"cue {i} ({fmt_time(start)})"
         if end < start:
-            raise TranscriptError(f"ends ({fmt_time(end)}) before it starts", path=shown, field=where)
+            raise TranscriptError(f"ends ({fmt_time(end)}) before it starts", path=shown, field=field)
         if cues and start < cues[-1].start:
             raise TranscriptError(f"starts before the previous cue ({fmt_time(cues[-1].start)})",
-                                  path=shown, field=where)
+                                  path=shown, field=field)
         if duration is not None and start > duration + 0.5:
-            raise TranscriptError(f"starts after the end of the audio ({fmt_time(duration)})", path=shown, field=where)
+            raise TranscriptError(f"starts after the end of the audio ({fmt_time(duration)})", path=shown, field=field)
         if not text:
-            raise TranscriptError("has no text", path=shown, field=where)
+            raise TranscriptError("has no text", path=shown, field=field)
         cues.append(Cue(start, end, speaker, text))
     if not cues:
         raise TranscriptError("no cues", path=shown)

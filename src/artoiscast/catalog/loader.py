@@ -24,7 +24,6 @@ from artoiscast.catalog.files import (
     episode_folders,
     listing,
     named_file,
-    rel,
     root_file,
     side_file,
 )
@@ -39,6 +38,7 @@ from artoiscast.catalog.records import (
 from artoiscast.catalog.schema import Category, EpisodeDoc, FeedDef, Podcast
 from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
 from artoiscast.parallel import in_two
+from artoiscast import paths
 from artoiscast.paths import Unsafe, list_folder, safe_file
 from artoiscast.yamlio import load_yaml
 
@@ -72,7 +72,7 @@ def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[Art
 
 def _read(root: Path, path: Path, model: type[BaseModel], errors: list[ArtoiscastError], shown: str | None = None) -> Any:
     """``path`` validated as ``model`` (``shown``: the path as reported), or None with its errors added."""
-    shown = shown or rel(root, path)
+    shown = shown or paths.shown(path, root)
     try:
         data = load_yaml(path, shown)
     except ArtoiscastError as exc:
@@ -114,7 +114,7 @@ def load_catalog(root: Path, *, check_files: bool = True, fast: bool = True) -> 
     feeds_unread = len(errors) > n_errors  # feeds/ is there but cannot be read
     for file_name in sorted(n for n in feed_entries or {} if n.endswith(".yaml")):
         path = feed_dir / file_name
-        name, shown = path.stem, rel(root, path)
+        name, shown = path.stem, paths.shown(path, root)
         if not SLUG_RE.match(name) or name in RESERVED_FEEDS:
             errors.append(CatalogError(f'"{name}" is not a usable feed name (a-z, 0-9, -; not all/publisher)', path=shown))
             continue
@@ -236,16 +236,16 @@ def _load_episode(
     errors: list[ArtoiscastError],
     files_errors: list[ArtoiscastError],
 ) -> Episode | None:
-    shown = f"{rel(root, folder)}/episode.yaml"
+    shown = f"{paths.shown(folder, root)}/episode.yaml"
     if not SLUG_RE.match(folder.name):
         errors.append(CatalogError(
             f'folder name "{folder.name}" is not a valid slug (lower-case a-z, 0-9 and -, at most 80 characters)',
-            path=rel(root, folder)))
+            path=paths.shown(folder, root)))
         return None
     try:  # one directory read, not a stat per optional file
         entries = list_folder(folder) or {}
     except Unsafe as exc:  # not the same as empty: not "episode.yaml: missing"
-        errors.append(CatalogError(exc.reason, path=rel(root, folder)))
+        errors.append(CatalogError(exc.reason, path=paths.shown(folder, root)))
         return None
     if "episode.yaml" not in entries:
         errors.append(CatalogError("missing (every episode folder needs one)", path=shown))

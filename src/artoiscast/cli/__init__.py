@@ -77,7 +77,7 @@ class Bars:
 
     def __init__(self) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), _Amount(), console=err,
-                                 transient=True)
+                                 transient=True, disable=not err.is_terminal)  # a log gets no blank lines
 
     def start(self, total: float | None, label: str, *, unit: str = "") -> Job:
         return _Bar(self.progress, self.progress.add_task(label, total=total, unit=unit))

@@ -347,8 +347,7 @@ def publish_cmd(root: Path, dry_run: bool, jobs: int | None, allow_removed: tupl
     out.print(f"{verb} {len(plan.uploads)} objects ({plan.upload_bytes / 1e6:.1f} MB) to {storage.describe()}: "
               f"{len(plan.new)} new, {len(plan.changed)} changed; {len(plan.kept)} unchanged; "
               f"{len(plan.unreferenced)} unreferenced from earlier builds kept")
-    if plan.swept:
-        out.print(f"removed {len(plan.swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
+    _print_swept(plan.swept, dry_run)
     if dry_run:
         for key in plan.uploads:
             out.print(f"  {'new' if key in plan.new else 'changed'}  {key}")
@@ -387,13 +386,19 @@ def prune(root: Path, older_than: str, dry_run: bool, **overrides: Any) -> None:
     live = f" ({len(plan.live)} of them only by a live feed or page)" if plan.live else ""
     out.print(f"{verb} {len(plan.delete)} objects ({plan.delete_bytes / 1e6:.1f} MB) from {storage.describe()}; "
               f"{len(plan.in_grace)} unreferenced but younger than {older_than} kept; {plan.referenced} referenced{live}")
-    if plan.swept:
-        verb = "would remove" if dry_run else "removed"
-        out.print(f"{verb} {len(plan.swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
     if dry_run:
         for key in plan.delete:
             out.print(f"  delete  {key}")
-        for item in plan.swept:
+    _print_swept(plan.swept, dry_run)
+
+
+def _print_swept(swept: list[str], dry_run: bool) -> None:
+    """What publish or prune cleared (or would clear) of the leftovers of killed publishes."""
+    if swept:
+        verb = "would remove" if dry_run else "removed"
+        out.print(f"{verb} {len(swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
+    if dry_run:
+        for item in swept:
             out.print(f"  leftover  {item}")
 
 

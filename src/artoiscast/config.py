@@ -1,5 +1,7 @@
 """Settings: how the show is encoded, stored and measured (``audio:``, ``storage:`` and
-``analytics:`` in ``podcast.yaml``), as typed models with their defaults in one place.
+``analytics:`` in ``podcast.yaml``), how listeners can support it (``funding:``, in
+``podcast.yaml`` and ``episode.yaml``) and the directories' ownership proofs (``txt:``), as
+typed models with their defaults in one place.
 
 No audio, no network, no catalog: the catalog reads these from ``podcast.yaml``; ``ingest``,
 ``storage`` and ``feeds`` read them. Each field's docstring is its documentation.
@@ -9,8 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from artoiscast.rss import MARKUP_OPEN
 from artoiscast.values import http_url_problem, prefix_problem
 
 
@@ -101,3 +104,49 @@ class AnalyticsSettings(Strict):
     prefix: PrefixUrl | None = None
     """A measurement service's redirect prefix (OP3: ``https://op3.dev/e/``) put before every
     enclosure URL of every feed (see ``feeds.enclosure_base``)."""
+
+
+FUNDING_TEXT_MAX = 128  # characters of podcast:funding's text before aggregators may cut it
+FUNDING_MAX = 8  # support links per show or per episode
+TXT_VALUE_MAX = 4000  # characters of a podcast:txt value before aggregators may cut it
+TXT_MAX = 16  # podcast:txt records of the show
+
+
+class FundingLink(Strict):
+    """One ``podcast:funding`` support link (``funding:`` in podcast.yaml, and per episode in
+    episode.yaml): shown by apps beside the episode, and on the show's pages and embeds."""
+
+    url: HttpUrl
+    """Where a listener goes to support the show: an absolute http(s) URL (https recommended)."""
+    text: str = Field(min_length=1)
+    """The link's text, as apps and the pages show it (plain text, at most 128 characters)."""
+
+    @field_validator("text")
+    @classmethod
+    def _text_len(cls, v: str) -> str:
+        if len(v) > FUNDING_TEXT_MAX:
+            raise ValueError(f"is {len(v)} characters; apps may cut it after {FUNDING_TEXT_MAX} (shorten it)")
+        return v
+
+
+class TxtRecord(Strict):
+    """One channel ``podcast:txt`` record (``txt:`` in podcast.yaml): an ownership proof a
+    directory asks the producer to put in the feed, carried exactly as given."""
+
+    purpose: Literal["verify", "applepodcastsverify"]
+    """``verify`` (a token a directory or platform gave, instead of an e-mail in the feed) or
+    ``applepodcastsverify`` (the code Apple Podcasts Connect gives)."""
+    value: str = Field(min_length=1)
+    """The token, exactly as given: at most 4000 characters, one line, no markup."""
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: str) -> str:
+        if len(v) > TXT_VALUE_MAX:
+            raise ValueError(f"is {len(v)} characters; aggregators may cut it after {TXT_VALUE_MAX} "
+                             "(paste the token alone)")
+        if "\n" in v or "\r" in v:
+            raise ValueError("holds a line break (a verification token is one line: paste the token alone)")
+        if MARKUP_OPEN.search(v):
+            raise ValueError("holds markup (a verification token is plain text: paste the token alone)")
+        return v

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -19,38 +18,11 @@ import webvtt
 
 from artoiscast.errors import TranscriptError, read_reason
 from artoiscast.models import Chapter, Cue, Transcript
-from artoiscast.values import http_url_problem, show_value
+from artoiscast.values import http_url_problem, parse_time
 from artoiscast.yamlio import load_yaml
 
 _VOICE = re.compile(r"^<v(?:\.[^ >]+)*\s+([^>]+)>")
 _TAG = re.compile(r"</?[a-z][^>]*>")
-_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d{1,3})?)$")
-MAX_TIME = 100 * 3600.0  # no episode is longer: a start beyond is a typo (and 1e308 s would not format)
-
-
-def parse_time(value: Any) -> float:
-    """``HH:MM:SS(.mmm)``, ``MM:SS`` or a number of seconds -> seconds, from 0 to MAX_TIME.
-
-    Raises ValueError saying what is wrong: not a time (``.nan`` included), negative, or
-    longer than any episode (``inf``, ``1e308``).
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"{show_value(value)} is not a time (use HH:MM:SS.mmm or seconds)")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        m = _TIME.match(str(value).strip())
-        if not m:
-            raise ValueError(f"{show_value(str(value))} is not a time (use HH:MM:SS.mmm or seconds)")
-        h, mnt, s = m.groups()
-        seconds = int(h or 0) * 3600 + int(mnt) * 60 + float(s)
-    if math.isnan(seconds):
-        raise ValueError(f"{show_value(value)} is not a time (use HH:MM:SS.mmm or seconds)")
-    if seconds < 0:
-        raise ValueError(f"{show_value(value)} is negative (the first chapter starts at 0)")
-    if seconds > MAX_TIME:
-        raise ValueError(f"{show_value(value)} is longer than any episode (at most {MAX_TIME / 3600:.0f} hours)")
-    return seconds
 
 
 def fmt_time(seconds: float, sep: str = ".") -> str:

@@ -29,6 +29,7 @@ from artoiscast.catalog.files import (
 )
 from artoiscast.catalog.messages import validate
 from artoiscast.catalog.records import (
+    SOUNDBITE_RECOMMENDED,
     Catalog,
     Episode,
     Feed,
@@ -49,7 +50,7 @@ RESERVED_FEEDS = {"all", "publisher"}
 
 def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[ArtoiscastError]:
     """Advice ``artoiscast check`` prints (``--strict`` fails on it): episodes sharing a bare date,
-    an unpinned publisher guid."""
+    an unpinned publisher guid, soundbites outside the recommended length, a season named two ways."""
     out: list[ArtoiscastError] = []
     if podcast.publisher_guid is None:
         derived = podcast_guid(f"{podcast.base_url}feeds/publisher.xml")
@@ -67,6 +68,28 @@ def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[Art
                 f"{day.isoformat()} is also the date of {len(group) - 1} other episode(s): published at "
                 f"{ep.published:%H:%M} Paris time, in slug order (give each a time to set their order, e.g. "
                 f"date: {day.isoformat()}T10:00)", path=f"episodes/{ep.slug}/episode.yaml", field="date"))
+    return out + _tag_warnings(episodes)
+
+
+def _tag_warnings(episodes: Sequence[Episode]) -> list[ArtoiscastError]:
+    """Soundbites shorter or longer than the namespace recommends (apps still play them), and a
+    season number given two names (apps would group its episodes under either)."""
+    out: list[ArtoiscastError] = []
+    low, high = SOUNDBITE_RECOMMENDED
+    names: dict[int, tuple[str, str]] = {}  # season -> (name, slug that gave it first)
+    for ep in sorted(episodes, key=lambda e: e.slug):
+        shown = f"episodes/{ep.slug}/episode.yaml"
+        for i, sb in enumerate(ep.soundbites):
+            if not low <= sb.duration <= high:
+                out.append(CatalogError(
+                    f"{sb.duration:g} s: the namespace recommends {low:g} to {high:g} s for a soundbite "
+                    f"(apps may skip it)", path=shown, field=f"soundbites[{i}].duration"))
+        if ep.season is not None and ep.season_name is not None:
+            first = names.setdefault(ep.season, (ep.season_name, ep.slug))
+            if first[0] != ep.season_name:
+                out.append(CatalogError(
+                    f'"{ep.season_name}" names season {ep.season}, which episodes/{first[1]} calls "{first[0]}" '
+                    f"(give every episode of a season the same name)", path=shown, field="season_name"))
     return out
 
 

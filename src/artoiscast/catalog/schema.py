@@ -107,6 +107,13 @@ class Podcast(Strict):
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
+    moved_to: BaseUrl | None = None
+    """The show has moved: the base URL of its new home. Every feed then carries
+    ``itunes:new-feed-url`` (its counterpart there), ``serve`` answers 301 for every feed URL,
+    and ``publish`` to S3 writes the feeds as website redirects (see Leaving artoiscast)."""
+    previous_urls: list[HttpUrl] = Field(default_factory=list)
+    """Where the show's feed was before it came here (``import`` writes it): the old host should
+    answer 301 from there to ``feeds/all.xml``; ``guid`` stays the old feed's ``podcast:guid``."""
 
 
 class FeedDef(Strict):

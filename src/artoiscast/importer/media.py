@@ -100,11 +100,13 @@ def finish_episode(planned: Any, audio: Path, into: Path, *, host: str | None, o
     item, slug, stage = planned.item, planned.slug, audio.parent
     duration = _duration(audio)  # AudioError: not audio ffmpeg can open (an HTML error page...)
     if item.chapters and (data := _side(item.chapters.url, warnings, f"{slug}: chapters")) is not None:
-        text = write.chapters_yaml(data)
-        if text is None:
+        chapters = write.chapters_list(data)
+        if not chapters:
             warnings.append(f"{slug}: chapters: {item.chapters.url}: not JSON chapters (not imported)")
-        else:
-            (stage / "chapters.yaml").write_text(text, encoding="utf-8")
+        for late in [c for c in chapters if c["start"] >= duration]:
+            warnings.append(f"{slug}: chapters: {late['title']!r} starts after the end of the audio (left out)")
+        if chapters := [c for c in chapters if c["start"] < duration]:
+            (stage / "chapters.yaml").write_text(write.dump(chapters), encoding="utf-8")
             _keep_timed(stage / "chapters.yaml", duration, "chapters", warnings, slug)
     if not (stage / "chapters.yaml").exists() and audio.suffix == ".mp3" and (text := id3_chapters(audio)):
         (stage / "chapters.yaml").write_text(text, encoding="utf-8")

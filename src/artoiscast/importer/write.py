@@ -212,7 +212,7 @@ def episode_doc(item: FeedItem, *, theme_list: list[str], audio: str, own: bool,
         doc["location"] = place_doc(item.location)
     doc["summary"] = summary
     notes = notes_markdown(notes_html) if notes_html else ""
-    if notes and plain_text(notes_html) != plain_text(item.summary):  # not the summary again
+    if notes and " ".join(notes.split()) != " ".join(summary.split()):  # not the summary again
         doc["notes"] = notes
     doc["audio"] = audio
     for key in ("season", "episode"):
@@ -226,13 +226,13 @@ def episode_doc(item: FeedItem, *, theme_list: list[str], audio: str, own: bool,
     return doc
 
 
-def chapters_yaml(data: bytes) -> str | None:
-    """Podcasting 2.0 JSON chapters -> ``chapters.yaml`` text (None when unusable: not JSON, no
-    chapter with a start and a title). Only http(s) links are kept; times ascend."""
+def chapters_list(data: bytes) -> list[dict[str, Any]]:
+    """Podcasting 2.0 JSON chapters -> the ``chapters.yaml`` list (empty when unusable: not JSON,
+    no chapter with a start and a title). Only http(s) links are kept; times ascend."""
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError):
-        return None
+        return []
     items = doc.get("chapters") if isinstance(doc, dict) else None
     out: list[dict[str, Any]] = []
     for ch in items if isinstance(items, list) else []:
@@ -248,7 +248,7 @@ def chapters_yaml(data: bytes) -> str | None:
             if isinstance(ch.get(src), str) and not http_url_problem(ch[src]):
                 entry[key] = ch[src]
         out.append(entry)
-    return dump(out) if out else None
+    return out
 
 
 def _vtt_time(seconds: float) -> str:

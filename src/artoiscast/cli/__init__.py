@@ -435,8 +435,11 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, folder: Path | N
         raise ArtoiscastError("nothing published here yet (run artoiscast publish)", path=str(folder))
     log = access_log or root / "build" / "access.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    moved = server.published_move(folder)  # a moved show: its feed URLs answer 301
     server.run(folder, host=host, port=port, access_log=log, verbose=bool(ctx.obj and ctx.obj.get("verbose")),
-               on_ready=lambda url: out.print(f"serving {folder} at {url} (access log {log}); Ctrl-C stops"))
+               on_ready=lambda url: out.print(f"serving {folder} at {url} (access log {log}); Ctrl-C stops"
+                                              + (f"; feeds/*.xml answer 301 to {moved}feeds/" if moved else "")),
+               moved_to=moved)
 
 
 # ---------------------------------------------------------------- embed

@@ -1,0 +1,118 @@
+"""Moving a show out (``moved_to``): every feed carries ``itunes:new-feed-url`` in both
+renderers, ``serve`` answers 301 for every feed URL and podcatchers (feedparser, podcastparser)
+end up at the new feed; S3 stores the feeds as website redirects. Moving in
+(``previous_urls``): the ``all`` feed names itself and keeps its guid."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import feedparser
+import podcastparser
+from lxml import etree
+
+from artoiscast.build import build
+from artoiscast.catalog import load_catalog
+from conftest import make_catalog
+from test_feeds import _published, assert_fast_is_plain
+from test_import import serve_folder
+
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+
+
+def with_lines(root: Path, *lines: str) -> Path:
+    with (root / "podcast.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("".join(line + "\n" for line in lines))
+    return root
+
+
+def test_new_feed_url_in_both_renderers(tmp_path: Path) -> None:
+    moved = load_catalog(with_lines(make_catalog(tmp_path / "a", with_audio=False), 'moved_to: "https://new.example"'),
+                         check_files=False)
+    came = load_catalog(with_lines(make_catalog(tmp_path / "b", with_audio=False),
+                                   'previous_urls: ["https://old.example/rss"]'), check_files=False)
+    plain = load_catalog(make_catalog(tmp_path / "c", with_audio=False), check_files=False)
+    for cat, expected in [
+        (moved, {n: f"https://new.example/feeds/{n}.xml" for n in ("all", "economy", "energy")}),
+        (came, {"all": "https://a.example/feeds/all.xml", "economy": None, "energy": None}),
+        (plain, {"all": None, "economy": None, "energy": None}),
+    ]:
+        published = _published(cat, [])
+        items = {name: [pe for pe in published if feed.takes(pe.episode)] for name, feed in cat.feeds.items()}
+        feeds = assert_fast_is_plain(cat, items)  # the fast renderer gives the same bytes
+        assert {n: etree.fromstring(x).findtext(f"channel/{ITUNES}new-feed-url") for n, x in feeds.items()} == expected
+
+
+def test_a_bad_moved_to_is_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from artoiscast.cli import cli
+
+    root = with_lines(make_catalog(tmp_path / "a", with_audio=False), 'moved_to: "javascript:alert(1)"')
+    res = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+    assert res.exit_code == 2 and "podcast.yaml: moved_to:" in res.stderr and "Traceback" not in res.output
+
+
+def test_moved_show_serve_301_and_podcatchers_follow(tmp_path: Path, tools: None) -> None:
+    new_site = tmp_path / "new-site"
+    server, new_base = serve_folder(new_site)  # the new home
+    try:
+        new_root = make_catalog(tmp_path / "new")
+        build(new_root, base_url=new_base, out=new_site)
+        old = with_lines(make_catalog(tmp_path / "old"), f'moved_to: "{new_base}"')
+        build(old)
+        proc = subprocess.Popen([sys.executable, "-m", "artoiscast", "serve", "--root", str(old), "--port", "0",
+                                 "--dir", str(old / "build" / "site")], stdout=subprocess.PIPE, text=True)
+        try:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            assert f"feeds/*.xml answer 301 to {new_base}feeds/" in line
+            old_base = re.search(r"at (http://\S+/)", line).group(1)  # type: ignore[union-attr]
+            parsed = feedparser.parse(f"{old_base}feeds/energy.xml")
+            assert parsed.status == 301 and parsed.href == f"{new_base}feeds/energy.xml" and parsed.entries
+            with urllib.request.urlopen(f"{old_base}feeds/all.xml") as resp:
+                assert resp.geturl() == f"{new_base}feeds/all.xml"
+                assert podcastparser.parse(resp.geturl(), resp)["episodes"]
+            old_feed = podcastparser.parse("old", (old / "build/site/feeds/all.xml").open("rb"))
+            assert old_feed["new_url"] == f"{new_base}feeds/all.xml"  # what an app reading a cached copy follows
+            with urllib.request.urlopen(f"{old_base}index.html") as resp:  # only the feeds move
+                assert resp.status == 200
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    finally:
+        server.shutdown()
+
+
+def test_moved_show_on_s3_stores_feeds_as_website_redirects(s3server, tmp_path: Path, tools: None,  # type: ignore[no-untyped-def]
+                                                             monkeypatch) -> None:
+    from artoiscast.publish import publish
+    from artoiscast.storage.s3 import S3Storage
+
+    for name, value in s3server.env.items():
+        monkeypatch.setenv(name, value)
+    s3server.make_bucket("moved")
+    root = with_lines(make_catalog(tmp_path / "old"), 'moved_to: "https://new.example/"')
+    build(root)
+    storage = S3Storage("moved", endpoint_url=s3server.endpoint, path_style=True)
+    sent: dict[str, str | None] = {}  # SeaweedFS stores objects but not their website redirect: read the wire
+
+    def record(request, **_: object) -> None:  # type: ignore[no-untyped-def]
+        if request.method == "PUT":
+            key = request.url.split("/moved/", 1)[1].split("?", 1)[0]
+            sent[key] = request.headers.get("x-amz-website-redirect-location")
+
+    import boto3
+
+    storage._session = boto3.session.Session()  # every client the storage makes hears the hook
+    storage._session.events.register("before-send.s3", record)
+    plan = publish(root / "build" / "site", storage)
+    for key in ("feeds/all.xml", "feeds/energy.xml", "feeds/publisher.xml"):
+        assert sent[key] in (f"https://new.example/{key}", f"https://new.example/{key}".encode()), key
+    media = next(k for k in plan.uploads if k.endswith(".mp3"))
+    assert sent[media] is None and sent["index.html"] is None
+    assert any("website redirects to https://new.example/feeds/" in n and "add a 301 rule for feeds/*.xml" in n
+               for n in plan.notes), plan.notes

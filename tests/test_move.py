@@ -80,6 +80,7 @@ def test_moved_show_serve_301_and_podcatchers_follow(tmp_path: Path, tools: None
             assert old_feed["new_url"] == f"{new_base}feeds/all.xml"  # what an app reading a cached copy follows
             with urllib.request.urlopen(f"{old_base}index.html") as resp:  # only the feeds move
                 assert resp.status == 200
+            check_live_reports_redirects_and_guids(tmp_path, old_base, new_base)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -116,3 +117,32 @@ def test_moved_show_on_s3_stores_feeds_as_website_redirects(s3server, tmp_path: 
     assert sent[media] is None and sent["index.html"] is None
     assert any("website redirects to https://new.example/feeds/" in n and "add a 301 rule for feeds/*.xml" in n
                for n in plan.notes), plan.notes
+
+
+def check_live_reports_redirects_and_guids(tmp_path: Path, old_base: str, new_base: str) -> None:
+    """``check --live``: the moved show's feeds are reached through a 301 (reported); a catalog that
+    came from elsewhere is told which old URL does not lead to it, and which guid differs."""
+    from click.testing import CliRunner
+
+    from artoiscast.cli import cli
+    from artoiscast.lint import probe_live
+
+    (moved,) = [f for f in probe_live(old_base) if f.rule == "live-redirect"]  # then the new host's own URLs
+    assert (moved.feed, moved.level) == ("feeds/publisher.xml", "warning")
+    assert moved.message == (f"{old_base}feeds/publisher.xml -> 301 {new_base}feeds/publisher.xml: redirected "
+                             "(apps follow it and update the URL)")
+    here = with_lines(make_catalog(tmp_path / "in", with_audio=False),
+                      f'previous_urls: ["{old_base}feeds/all.xml", "{new_base}feeds/energy.xml"]')
+    with (here / "feeds" / "energy.yaml").open("a") as fh:
+        fh.write('guid: "11111111-1111-5111-8111-111111111111"\n')
+    res = CliRunner().invoke(cli, ["check", "--catalog-only", "--live", new_base, "--root", str(here)])
+    lines = [ln for ln in res.stderr.splitlines() if "live-previous" in ln or "live-guid" in ln or "live-redirect" in ln]
+    assert lines == [
+        "warning: feeds/energy.xml: channel: live-guid: the published podcast:guid eb92f505-d446-5acf-89c8-beafc9f2b9ad "
+        "differs from the catalog's 11111111-1111-5111-8111-111111111111: apps and indexes would take this publish "
+        "for another show (pin the published one as guid)",
+        f"warning: podcast.yaml: previous URL {new_base}feeds/energy.xml: live-previous: {new_base}feeds/energy.xml: "
+        f"does not lead to {new_base}feeds/all.xml (have the old host answer 301 there)",
+        f"warning: podcast.yaml: previous URL {new_base}feeds/energy.xml: live-guid: serves podcast:guid "
+        "eb92f505-d446-5acf-89c8-beafc9f2b9ad, not the catalog's 280ae253-4f31-5072-ace9-84d33e389796",
+    ], res.stderr

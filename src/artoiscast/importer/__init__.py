@@ -215,6 +215,9 @@ def import_feed(source: str, into: Path, *, themes: dict[str, str] | None = None
     guids, slugs, known_themes = _known(into) if into.is_dir() else (set(), set(), set())
     report = ImportReport(into, show.title, created=fresh and not dry_run, redirects=fetched.redirects)
     report.warnings.extend(show.warnings)
+    if show.new_feed_url and show.new_feed_url != show.url:
+        report.warnings.append(f"channel: itunes:new-feed-url says the show moved to {show.new_feed_url} "
+                               "(import from there if it is newer)")
     if not themes:
         report.warnings.append(f"no --themes: every episode goes to the theme {DEFAULT_THEME!r} "
                                "(edit the episodes' themes and feeds/ to split them)")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
+import re
 import threading
 from pathlib import Path
 
@@ -20,9 +22,46 @@ from artoiscast.importer.fetch import Download, download_all
 from conftest import make_catalog
 
 
+class Recorder:
+    """An Events (and its one Job) that records what the downloads report."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[float | None, str, str]] = []
+        self.advanced = 0.0
+        self.finished = False
+
+    def start(self, total: float | None, label: str, *, unit: str = "") -> Recorder:
+        self.jobs.append((total, label, unit))
+        return self
+
+    def advance(self, n: float = 1) -> None:
+        self.advanced += n
+
+    def done(self) -> None:
+        self.finished = True
+
+
 class Quiet(http.server.SimpleHTTPRequestHandler):
+    """A static host that answers "Range: bytes=N-" with 206, as podcast hosts do."""
+
     def log_message(self, *args: object) -> None:
         pass
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        rng = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
+        path = Path(self.translate_path(self.path))
+        if not rng or not path.is_file():
+            return super().send_head()
+        data = path.read_bytes()
+        start = int(rng.group(1))
+        if start >= len(data):
+            self.send_error(416)
+            return None
+        self.send_response(206)
+        self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        self.send_header("Content-Length", str(len(data) - start))
+        self.end_headers()
+        return io.BytesIO(data[start:])
 
 
 def serve_folder(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -101,6 +140,19 @@ def test_round_trip_files_chapters_and_transcripts(source, imported) -> None:  #
     assert sorted(p.name for p in ep.iterdir()) == sorted(p.name for p in (root / "episodes").iterdir())  # page URLs kept
 
 
+def test_cli_import_then_publish_gives_the_same_show(source, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The whole move as a producer types it: import, then publish from the new folder."""
+    root, base = source
+    into = tmp_path / "imported"
+    res = CliRunner().invoke(cli, ["import", f"{base}feeds/all.xml", "--into", str(into),
+                                   "--owner-email", "rene@artoiscast.example"])
+    assert res.exit_code == 0 and f"created {into}: 3 imported, 0 already there, 0 failed" in res.stdout, res.output
+    res = CliRunner().invoke(cli, ["publish", "--root", str(into)])
+    assert res.exit_code == 0, res.output
+    published = into / "public" / "feeds" / "all.xml"
+    assert sorted(entries(published)) == sorted(entries(root / "build/site/feeds/all.xml"))
+
+
 def test_reimport_adds_only_new_items(source, imported) -> None:  # type: ignore[no-untyped-def]
     (_, base), (into, _) = source, imported
     before = sorted((into / "episodes").iterdir())
@@ -138,11 +190,14 @@ def test_downloads_resume_check_sizes_and_report_failures(tmp_path: Path) -> Non
         out = tmp_path / "out"
         out.mkdir()
         (out / "a.bin.part").write_bytes(b"A" * 100_000)  # a killed earlier run
+        events = Recorder()
         done = download_all([
             Download(f"{base}a.bin", out / "a.bin", 300_000, "a"),
             Download(f"{base}missing.bin", out / "m.bin", 10, "m"),
             Download(f"{base}b.bin", out / "b.bin", 999, "b"),
-        ], pause=0)
+        ], pause=0, events=events)
+        assert events.jobs == [(200_000 + 10 + 999, "downloading", "B")] and events.finished
+        assert events.advanced == 200_000 + 1000  # the rest of a.bin, all of b.bin
         assert (out / "a.bin").read_bytes() == b"A" * 300_000 and not (out / "a.bin.part").exists()
         assert done[0].error is None and done[0].warning is None
         assert done[1].error is not None and "404" in done[1].error and not (out / "m.bin").exists()

@@ -170,14 +170,22 @@ def _get(d: Download, job: object) -> str | None:
     return None
 
 
+def _remaining(d: Download) -> int | None:
+    """Bytes still to fetch for ``d`` (its declared length less a ``.part`` already there)."""
+    if d.length is None:
+        return None
+    part = d.dest.with_name(d.dest.name + ".part")
+    return max(0, d.length - (part.stat().st_size if part.exists() else 0))
+
+
 def download_all(todo: Sequence[Download], *, events: Events = NULL, workers: int = 4, tries: int = 3,
                  pause: float = 0.5) -> list[Outcome]:
     """Download every file of ``todo`` (``workers`` at a time), each tried ``tries`` times with a
     growing pause; a file already at its ``dest`` is skipped. Returns one :class:`Outcome` per
     download, in order; never raises for one file's failure. Progress in bytes on ``events``."""
     todo = list(todo)
-    known = [d.length for d in todo if not d.dest.exists()]
-    total = sum(n for n in known if n) if all(known) else None
+    known = [_remaining(d) for d in todo if not d.dest.exists()]
+    total = sum(n for n in known if n) if all(n is not None for n in known) else None
     job = events.start(total, "downloading", unit="B")
 
     def one(d: Download) -> Outcome:

@@ -161,6 +161,7 @@ def test_careless_feed_latin1_duplicates_relative_urls_missing_lengths_and_a_404
         ("Doublon", "g1", enclosure(base, "e2.mp3", site), "1"),
         ("Perdu", "g3", f'<enclosure url="{base}nothing.mp3" length="12" type="audio/mpeg"/>', "1"),
         ("Sans date", "g4", enclosure(base, "e2.mp3", site), "1"),
+        ("Fichier", "g5", '<enclosure url="file:///etc/passwd" length="1e999" type="audio/mpeg"/>', "1"),
     ], start=1)).replace("Thu, 04 Jan 2025 10:00:00 +0100", "hier")
     feed(site, "latin1.xml", f"<title>Caf\u00e9 de l'Artois</title><description>D\u00e9j\u00e0</description>"
          f'<itunes:image href="{COVER}"/>{items}', encoding="iso-8859-1")
@@ -169,6 +170,8 @@ def test_careless_feed_latin1_duplicates_relative_urls_missing_lengths_and_a_404
     assert "created " in out and "1 imported, 0 already there, 1 failed" in out
     assert "error: perdu: " in err and "nothing.mp3: HTTP 404" in err and "Traceback" not in err
     assert "is given twice in the feed" in err and "no readable pubDate" in err
+    assert "item g5: enclosure: 'file:///etc/passwd' is not an http(s) URL (dropped)" in err
+    assert "item 5 (Fichier): no usable enclosure (not imported)" in err
     docs = imported(tmp_path / "m")
     assert list(docs) == ["ete-a-lievin"] and "title: Été à Liévin" in docs["ete-a-lievin"]
     assert "season" not in docs["ete-a-lievin"]  # an unbelievable number is left out

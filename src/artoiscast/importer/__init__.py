@@ -107,6 +107,20 @@ def validated(model: type[BaseModel], doc: dict[str, Any], where: str, warnings:
     raise FeedError("cannot be made valid", path=where)
 
 
+def _same_show(into: Path, show: FeedShow, warnings: list[str]) -> None:
+    """A warning when the folder holds another show than the feed (its guid differs)."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load((into / "podcast.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return
+    guid = str(doc.get("guid")) if isinstance(doc, dict) and doc.get("guid") else None
+    if guid and guid != write.feed_guid(show):
+        warnings.append(f"podcast.yaml: guid {guid} is not the feed's podcast:guid {write.feed_guid(show)}: "
+                        "its items are added to another show")
+
+
 def _base_url(show: FeedShow, base_url: str | None) -> str:
     from artoiscast.values import base_url_value
 
@@ -223,11 +237,13 @@ def import_feed(source: str, into: Path, *, themes: dict[str, str] | None = None
                                "(edit the episodes' themes and feeds/ to split them)")
     base = _base_url(show, base_url) if fresh else ""
     report.planned, report.skipped = _plan(show, guids, slugs, themes, DEFAULT_THEME, report.warnings)
+    if not fresh:
+        _same_show(into, show, report.warnings)
     if dry_run:
         return report
     into.mkdir(parents=True, exist_ok=True)
     into = into.resolve()
-    for sub in ("episodes", STAGING, "feeds"):
+    for sub in ("episodes", STAGING, "feeds", "podcast.yaml", "cover.png"):
         _inside(into / sub, into)
     new_themes = sorted({t for p in report.planned for t in p.themes} - known_themes)
     if fresh:
@@ -245,6 +261,8 @@ def import_feed(source: str, into: Path, *, themes: dict[str, str] | None = None
         _inside(into / "episodes" / p.slug, into)
         assert p.item.enclosure is not None
         name = write.audio_name(p.item.enclosure.url, p.item.enclosure.type)
+        for path in (stage / name, stage / f"{name}.part"):
+            _inside(path, into)  # a link left in .import/ must not send the download elsewhere
         todo.append(Download(p.item.enclosure.url, stage / name, p.item.length, p.slug))
     outcomes = download_all(todo, events=events, workers=workers)
     from artoiscast.importer.media import finish_episode

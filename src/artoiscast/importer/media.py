@@ -98,6 +98,9 @@ def finish_episode(planned: Any, audio: Path, into: Path, *, host: str | None, o
     from artoiscast.importer import validated
 
     item, slug, stage = planned.item, planned.slug, audio.parent
+    for name in ("chapters.yaml", "episode.yaml", "image.png", "transcript.vtt", "transcript.srt", "transcript.txt"):
+        if (stage / name).is_symlink():  # left in .import/ by someone else: never written through
+            (stage / name).unlink()
     duration = _duration(audio)  # AudioError: not audio ffmpeg can open (an HTML error page...)
     if item.chapters and (data := _side(item.chapters.url, warnings, f"{slug}: chapters")) is not None:
         chapters = write.chapters_list(data)

@@ -47,14 +47,26 @@ def test_new_feed_url_in_both_renderers(tmp_path: Path) -> None:
         assert {n: etree.fromstring(x).findtext(f"channel/{ITUNES}new-feed-url") for n, x in feeds.items()} == expected
 
 
-def test_a_bad_moved_to_is_one_line(tmp_path: Path) -> None:
+def test_a_bad_moved_to_is_one_line_and_a_guid_of_the_new_url_is_advice(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from artoiscast.cli import cli
 
-    root = with_lines(make_catalog(tmp_path / "a", with_audio=False), 'moved_to: "javascript:alert(1)"')
+    for n, line in enumerate(['moved_to: "javascript:alert(1)"', 'moved_to: "https://artoiscast.example"']):
+        root = with_lines(make_catalog(tmp_path / str(n), with_audio=False), line)
+        res = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
+        assert res.exit_code == 2 and "podcast.yaml: moved_to" in res.stderr and "Traceback" not in res.output
+        assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    root = make_catalog(tmp_path / "in", with_audio=False)
+    text = (root / "podcast.yaml").read_text(encoding="utf-8")  # the guid of the new URL, not the old feed's
+    (root / "podcast.yaml").write_text(text.replace("280ae253-4f31-5072-ace9-84d33e389796",
+                                                    "936fd1ca-9c69-53fd-a69a-651cb118ae9a"), encoding="utf-8")
+    with_lines(root, 'previous_urls: ["https://old.example/rss"]')
     res = CliRunner().invoke(cli, ["check", "--catalog-only", "--root", str(root)])
-    assert res.exit_code == 2 and "podcast.yaml: moved_to:" in res.stderr and "Traceback" not in res.output
+    assert res.exit_code == 0, res.output
+    assert ("warning: podcast.yaml: guid: is derived from this base_url, not from the feed the show came from: "
+            "apps and indexes would see a new show (keep the old feed's podcast:guid; without one, its URL's: "
+            'guid: "a29cd87a-ad9f-570b-9c58-4762f39d9c67")') in res.stderr
 
 
 def test_moved_show_serve_301_and_podcatchers_follow(tmp_path: Path, tools: None) -> None:

@@ -115,6 +115,12 @@ class Podcast(Strict):
     """Where the show's feed was before it came here (``import`` writes it): the old host should
     answer 301 from there to ``feeds/all.xml``; ``guid`` stays the old feed's ``podcast:guid``."""
 
+    @model_validator(mode="after")
+    def _not_moved_to_itself(self) -> Podcast:
+        if self.moved_to is not None and self.moved_to == self.base_url:
+            raise ValueError("moved_to is base_url itself: give the new host's base URL (a feed cannot redirect to itself)")
+        return self
+
 
 class FeedDef(Strict):
     title: str = Field(min_length=1, max_length=255)

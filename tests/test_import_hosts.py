@@ -205,6 +205,8 @@ def test_refused_sources_are_one_line(host, tmp_path: Path) -> None:  # type: ig
     ]:
         code, out, err = run(source, "--into", str(tmp_path / "x"))
         assert code == code_ and len(err.strip().splitlines()) == 1 and words in err, (source, err)
+    code, out, err = run(f"{base}anchor.xml", "--into", str(tmp_path / "x"), "--themes", "Économie=../economy")
+    assert code == 2 and "write CATEGORY=THEME" in err and not (tmp_path / "x").exists(), err
     outside = tmp_path / "outside"
     outside.mkdir()
     (tmp_path / "y").mkdir()

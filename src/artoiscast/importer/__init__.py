@@ -12,6 +12,7 @@ next run to resume, and is reported.
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,6 +223,10 @@ def import_feed(source: str, into: Path, *, themes: dict[str, str] | None = None
     show = parse_feed(fetched.data, fetched.url if "://" in source else source)
     _check_lock(show, owner_email)
     themes = themes or {}
+    for theme in themes.values():
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,79}$", theme) or theme in ("all", "publisher"):
+            raise UsageError(f"{theme[:40]!r} is not a theme name (a-z, 0-9 and -; not all or publisher)",
+                             field="--themes")
     into = Path(into)
     if into.exists() and not into.is_dir():
         raise UsageError("is a file, not a folder", path=str(into))

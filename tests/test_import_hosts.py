@@ -205,11 +205,13 @@ def test_refused_sources_are_one_line(host, tmp_path: Path) -> None:  # type: ig
     ]:
         code, out, err = run(source, "--into", str(tmp_path / "x"))
         assert code == code_ and len(err.strip().splitlines()) == 1 and words in err, (source, err)
-    code, out, err = run(f"{base}anchor.xml", "--into", str(tmp_path / "x"), "--themes", "Économie=../economy")
+    feed(site, "tiny.xml", f"<title>T</title><description>D</description><item><title>Un</title><guid>u1</guid>"
+         f"<pubDate>Wed, 05 Mar 2025 10:00:00 +0000</pubDate>{enclosure(base, 'e1.mp3', site)}</item>")
+    code, out, err = run(f"{base}tiny.xml", "--into", str(tmp_path / "x"), "--themes", "Économie=../economy")
     assert code == 2 and "write CATEGORY=THEME" in err and not (tmp_path / "x").exists(), err
     outside = tmp_path / "outside"
     outside.mkdir()
     (tmp_path / "y").mkdir()
     (tmp_path / "y" / "episodes").symlink_to(outside)
-    code, out, err = run(f"{base}anchor.xml", "--into", str(tmp_path / "y"))
+    code, out, err = run(f"{base}tiny.xml", "--into", str(tmp_path / "y"))
     assert code == 2 and "leads out of" in err and list(outside.iterdir()) == [], err

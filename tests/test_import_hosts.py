@@ -116,7 +116,7 @@ def test_castopod_style_podcast_tags(host, tmp_path: Path) -> None:  # type: ign
 <podcast:person role="Cover Art Designer">Zoé</podcast:person>
 <podcast:location geo="geo:50.43,2.83" osm="R123">Lens</podcast:location>
 <podcast:soundbite startTime="0.5" duration="1.0">Un extrait</podcast:soundbite>
-<podcast:season>3</podcast:season><podcast:episode>7</podcast:episode>
+<podcast:season>3</podcast:season><podcast:episode>7</podcast:episode><itunes:image href="{base}guest.png"/>
 <podcast:chapters url="{base}ch.json" type="application/json+chapters"/>
 <podcast:transcript url="{base}t.srt" type="application/x-subrip" language="fr"/></item>""")
     code, out, err = run(f"{base}castopod.xml", "--into", str(tmp_path / "c"))
@@ -131,6 +131,7 @@ def test_castopod_style_podcast_tags(host, tmp_path: Path) -> None:  # type: ign
     ep = tmp_path / "c" / "episodes" / "avec-paul"
     assert (ep / "chapters.yaml").read_text() == "- start: 0.0\n  title: Intro\n- start: 1.0\n  title: Sujet\n"
     assert (ep / "transcript.srt").exists()
+    assert "image: image.png" in doc and (ep / "image.png").stat().st_size > 0  # its own art, made 1400 px
     assert "Après la fin" in err and "javascript" not in (ep / "chapters.yaml").read_text()
     show = (tmp_path / "c" / "podcast.yaml").read_text(encoding="utf-8")
     assert "guid: 6c3b4d0f-1ad6-5a6e-9c3d-2f6b8b1c4e55" in show and "host: Anne Hôte" in show

@@ -138,6 +138,22 @@ def test_castopod_style_podcast_tags(host, tmp_path: Path) -> None:  # type: ign
     assert "category:\n    text: News\n    sub: Politics" in show
 
 
+def test_a_saved_feed_file_lives_at_its_self_link(host, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A feed saved to a file: relative URLs resolve against its atom:link self, which also gives
+    the guid (the namespace's UUIDv5 of that URL) and previous_urls."""
+    site, base = host
+    feed(site, "saved.xml", f'<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="self" href="{base}saved.xml"/>'
+         f"<title>Saved</title><description>D</description><item><title>Un</title><guid>s1</guid>"
+         f'<pubDate>Wed, 05 Mar 2025 10:00:00 +0000</pubDate><enclosure url="e1.mp3" type="audio/mpeg"/></item>')
+    code, out, err = run(str(site / "saved.xml"), "--into", str(tmp_path / "s"), "--base-url", "https://saved.example")
+    assert code == 0 and "1 imported" in out, err
+    from artoiscast.catalog import podcast_guid
+
+    show = (tmp_path / "s" / "podcast.yaml").read_text(encoding="utf-8")
+    assert f"guid: {podcast_guid(f'{base}saved.xml')}\n" in show and f"previous_urls:\n- {base}saved.xml\n" in show
+    assert "base_url: https://saved.example/\n" in show
+
+
 def test_libsyn_style_dest_id_and_id3_chapters(host, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     site, base = host
     feed(site, "libsyn.xml", f"""

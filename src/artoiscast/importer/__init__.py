@@ -221,6 +221,8 @@ def import_feed(source: str, into: Path, *, themes: dict[str, str] | None = None
     (unreachable) or :class:`UsageError` (bad options, a link out of ``into``)."""
     fetched = fetch_feed(source)
     show = parse_feed(fetched.data, fetched.url if "://" in source else source)
+    if "://" not in source and show.self_url:  # a saved copy: it lives at its self link (URLs, guid)
+        show = parse_feed(fetched.data, show.self_url)
     _check_lock(show, owner_email)
     themes = themes or {}
     for theme in themes.values():

@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from artoiscast.errors import ArtoiscastError
-from artoiscast.rss import CONTENT, ITUNES, PODCAST
+from artoiscast.rss import ATOM, CONTENT, ITUNES, PODCAST
 from artoiscast.values import http_url_problem
 
 MAX_NUMBER = 100_000  # a season, episode number or duration (hours) beyond this is not believed
@@ -109,6 +109,7 @@ class FeedShow:
     persons: list[Person]
     location: Place | None
     publisher_guid: str | None  # podcast:publisher's feedGuid
+    self_url: str | None  # atom:link rel=self: where the feed says it lives
     items: list[FeedItem]
     warnings: list[str]
 
@@ -329,6 +330,8 @@ def parse_feed(data: bytes, url: str) -> FeedShow:
         persons=_persons(ch, urls, "channel"),
         location=_place(ch),
         publisher_guid=_publisher(ch),
+        self_url=next((h for a in ch.findall(f"{{{ATOM}}}link") if a.get("rel") == "self"
+                       and (h := a.get("href")) and not http_url_problem(h)), None),
         items=items,
         warnings=warnings,
     )

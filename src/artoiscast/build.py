@@ -313,7 +313,10 @@ def manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, byte
             # audio_offset + 60 * bitrate * 1000 / 8 bytes (or the whole file when shorter)
             "bitrate": kbps, "audio_offset": id3_size(media) if isinstance(media, Path) else 0,
         }
-    return {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
+    doc = {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
+    if catalog.podcast.moved_to:  # the show has left: publish makes each feed a redirect there
+        doc["moved_to"] = catalog.podcast.moved_to
+    return doc
 
 
 def write_schedule(out: Path, manifest: bytes, scheduled: list[Episode]) -> None:

@@ -151,6 +151,19 @@ def feed_url(base_url: str, name: str) -> str:
     return f"{base_url}feeds/{name}.xml"
 
 
+def new_feed_url(catalog: Catalog, name: str, base_url: str) -> str | None:
+    """The feed's ``itunes:new-feed-url``: with ``moved_to`` (the show has left), the same feed at
+    the new home, which apps and Apple follow (with the 301 that ``serve`` and S3 give); with
+    ``previous_urls`` (the show came from elsewhere), the ``all`` feed names itself, as Apple asks
+    of the new feed in a move; else None."""
+    show = catalog.podcast
+    if show.moved_to:
+        return feed_url(show.moved_to, name)
+    if show.previous_urls and name == "all":
+        return feed_url(base_url, name)
+    return None
+
+
 def publisher_guid(catalog: Catalog) -> str:
     """The publisher feed's guid: ``publisher_guid`` of podcast.yaml, pinned like the feeds'
     guids; without it, derived from the catalog's public URL (never the demo's local one), which
@@ -260,6 +273,8 @@ def channel_tree(
     _category(ch, feed)
     _sub(ch, _it("explicit"), "true" if show.explicit else "false")
     _sub(ch, _it("type"), "episodic")
+    if moved := new_feed_url(catalog, feed.name, base_url):
+        _sub(ch, _it("new-feed-url"), moved)
     _sub(ch, _pc("guid"), str(feed.guid))
     _sub(ch, _pc("locked"), "yes", owner=show.owner.email if show.owner and show.owner.email else None)
     _sub(ch, _pc("medium"), "podcast")

@@ -363,8 +363,22 @@ def apply_plan(plan: Plan, *, events: Events = NULL, on_upload: Callable[[str, i
                 _upload(r, lock, plan, on_upload=_both(on_upload, job.advance))
             finally:
                 job.done()
-    plan.notes = list(getattr(r.storage, "notes", []))
+    plan.notes = list(getattr(r.storage, "notes", [])) + moved_notes(r.new, r.storage)
     return plan
+
+
+def moved_notes(new: dict[str, Any], storage: Storage) -> list[str]:
+    """What to configure so that a moved show's feed URLs answer 301 (``moved_to`` in podcast.yaml)."""
+    moved = new.get("moved_to")
+    if not moved:
+        return []
+    where = storage.describe()
+    if getattr(storage, "website_redirects", False):
+        return [f"{where}: the feeds are stored as website redirects to {moved}feeds/ "
+                "(x-amz-website-redirect-location): readers get a 301 only through the bucket's website endpoint; "
+                f"behind a CDN or the REST endpoint, add a 301 rule for feeds/*.xml to {moved}feeds/ there"]
+    return [f"{where}: artoiscast serve answers 301 for feeds/*.xml to {moved}feeds/; any other web server "
+            "serving this folder needs that rule too (the feeds carry itunes:new-feed-url meanwhile)"]
 
 
 def _both(hook: Callable[[str, int], None] | None, advance: Callable[[float], None]) -> Callable[[str, int], None]:
@@ -412,7 +426,9 @@ def _upload(r: _Reading, lock: Lock, plan: Plan, *, on_upload: Callable[[str, in
                                cache_control=cache_control(MANIFEST), sha256=hashlib.sha256(r.out_bytes).hexdigest())
                 on_upload(MANIFEST, len(r.out_bytes))
             continue
-        batch = [Upload(k, build_dir / k, content_type(k), cache_control(k), sha[k], plan.sizes[k])
+        moved = r.new.get("moved_to")
+        batch = [Upload(k, build_dir / k, content_type(k), cache_control(k), sha[k], plan.sizes[k],
+                        redirect=moved + k if moved and name == "feeds" else None)
                  for k in uploads if phase(k) == ph]
         if batch:  # a phase starts only when the one before is all stored
             storage.put_many(batch, jobs=jobs, on_progress=on_upload)

@@ -57,6 +57,12 @@ def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[Art
         out.append(CatalogError(
             f'not set: the publisher feed\'s guid is derived from base_url and would change with it (pin it: '
             f'publisher_guid: "{derived}")', path="podcast.yaml", field="publisher_guid"))
+    if podcast.previous_urls and podcast.guid == podcast_guid(f"{podcast.base_url}feeds/all.xml"):
+        old = podcast_guid(podcast.previous_urls[0])  # moved in, yet the guid is the new URL's: a new show to apps
+        out.append(CatalogError(
+            f"is derived from this base_url, not from the feed the show came from: apps and indexes would see a "
+            f'new show (keep the old feed\'s podcast:guid; without one, its URL\'s: guid: "{old}")',
+            path="podcast.yaml", field="guid"))
     shared: dict[date, list[Episode]] = {}
     for ep in episodes:
         if not isinstance(ep.doc.date, datetime):

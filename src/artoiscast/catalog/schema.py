@@ -169,6 +169,19 @@ class Podcast(Strict):
         if sum(t.purpose == "applepodcastsverify" for t in v) > 1:
             raise ValueError("holds more than one applepodcastsverify (Apple gives one code per show: keep the latest)")
         return v
+    moved_to: BaseUrl | None = None
+    """The show has moved: the base URL of its new home. Every feed then carries
+    ``itunes:new-feed-url`` (its counterpart there), ``serve`` answers 301 for every feed URL,
+    and ``publish`` to S3 writes the feeds as website redirects (see Leaving artoiscast)."""
+    previous_urls: list[HttpUrl] = Field(default_factory=list)
+    """Where the show's feed was before it came here (``import`` writes it): the old host should
+    answer 301 from there to ``feeds/all.xml``; ``guid`` stays the old feed's ``podcast:guid``."""
+
+    @model_validator(mode="after")
+    def _not_moved_to_itself(self) -> Podcast:
+        if self.moved_to is not None and self.moved_to == self.base_url:
+            raise ValueError("moved_to is base_url itself: give the new host's base URL (a feed cannot redirect to itself)")
+        return self
 
 
 class FeedDef(Strict):

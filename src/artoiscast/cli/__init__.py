@@ -435,8 +435,11 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, folder: Path | N
         raise ArtoiscastError("nothing published here yet (run artoiscast publish)", path=str(folder))
     log = access_log or root / "build" / "access.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    moved = server.published_move(folder)  # a moved show: its feed URLs answer 301
     server.run(folder, host=host, port=port, access_log=log, verbose=bool(ctx.obj and ctx.obj.get("verbose")),
-               on_ready=lambda url: out.print(f"serving {folder} at {url} (access log {log}); Ctrl-C stops"))
+               on_ready=lambda url: out.print(f"serving {folder} at {url} (access log {log}); Ctrl-C stops"
+                                              + (f"; feeds/*.xml answer 301 to {moved}feeds/" if moved else "")),
+               moved_to=moved)
 
 
 # ---------------------------------------------------------------- embed
@@ -462,7 +465,7 @@ def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
 
 
 # the commands of their own modules register on ``cli`` when imported
-from artoiscast.cli import demo as _demo, stats as _stats  # noqa: E402, F401
+from artoiscast.cli import demo as _demo, importer as _importer, stats as _stats  # noqa: E402, F401
 
 
 def main() -> None:

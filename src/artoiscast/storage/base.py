@@ -46,6 +46,7 @@ class Upload:
     cache_control: str
     sha256: str
     size: int
+    redirect: str | None = None  # a moved show's feed: where a store with website redirects sends readers (301)
 
 
 Progress = Callable[[str, int], None]  # (key, bytes just sent)

@@ -78,8 +78,8 @@ def source(tmp_path_factory: pytest.TempPathFactory, tools: None):  # type: igno
     """The test catalog built for, and served at, a local base URL: (catalog root, base URL)."""
     root = make_catalog(tmp_path_factory.mktemp("src") / "show")
     text = (root / "podcast.yaml").read_text(encoding="utf-8")  # a locked feed names its owner: the proof asked for
-    (root / "podcast.yaml").write_text(text.replace('owner: {name: "René Lavergne"}',
-                                                    'owner: {name: "René Lavergne", email: "rene@artoiscast.example"}'))
+    owner = next(line for line in text.splitlines() if line.startswith("owner:"))
+    (root / "podcast.yaml").write_text(text.replace(owner, 'owner: {name: "René Lavergne", email: "rene@artoiscast.example"}'))
     server, base = serve_folder(root / "build" / "site")
     build(root, base_url=base)
     yield root, base

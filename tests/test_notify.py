@@ -309,6 +309,8 @@ def test_the_queue_keeps_only_what_the_settings_still_name(tmp_path: Path, hub: 
     ('notify: {podcast_index_endpoint: "ftp://x.example/"}',
      'podcast.yaml: notify.podcast_index_endpoint: "ftp://x.example/" is not an http(s) URL'),
     ('notify: {podping: {token_env: "A B"}}', 'podcast.yaml: notify.podping.token_env: "A B" has the wrong form'),
+    ('notify: {websub: ["https://me:secret@hub.example/"]}',
+     "podcast.yaml: notify.websub: hub 1 holds a user name or password, which every feed would publish"),
     ("notify: {timeout: 0}", "podcast.yaml: notify.timeout: Input should be greater than 0"),
     ("notify: {websubs: []}", "podcast.yaml: notify.websubs: unknown key (did you mean 'websub'?)"),
 ])

@@ -10,6 +10,7 @@ No audio, no network, no catalog: the catalog reads these from ``podcast.yaml``;
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -189,6 +190,9 @@ class NotifySettings(Strict):
         for i, hub in enumerate(hubs):
             if hub in hubs[:i]:
                 raise ValueError(f'"{hub}" is given twice (keep one)')
+            if "@" in urlsplit(hub).netloc:  # every feed names its hubs: a password there would be public
+                raise ValueError(f"hub {i + 1} holds a user name or password, which every feed would publish "
+                                 "(give the hub's public address)")
         return hubs
 
     @property

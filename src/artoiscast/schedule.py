@@ -218,7 +218,7 @@ def show_folder(root: Path) -> Path:
         raise UsageError("the path holds a control character, which no unit or crontab can hold (rename it)",
                          field="--root")
     if not (folder / "podcast.yaml").is_file():
-        raise CatalogError("not found: this is not a show folder (give --root, or run artoiscast init)",
+        raise CatalogError("not found: this is not a show folder (give --root the folder holding podcast.yaml)",
                            path=str(folder / "podcast.yaml"))
     return folder
 

@@ -1,5 +1,5 @@
-"""Settings: how the show is encoded, stored and measured (``audio:``, ``storage:`` and
-``analytics:`` in ``podcast.yaml``), how listeners can support it (``funding:``, in
+"""Settings: how the show is encoded, stored, measured and announced (``audio:``, ``storage:``,
+``analytics:`` and ``notify:`` in ``podcast.yaml``), how listeners can support it (``funding:``, in
 ``podcast.yaml`` and ``episode.yaml``) and the directories' ownership proofs (``txt:``), as
 typed models with their defaults in one place.
 
@@ -10,6 +10,7 @@ No audio, no network, no catalog: the catalog reads these from ``podcast.yaml``;
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -150,3 +151,51 @@ class TxtRecord(Strict):
         if MARKUP_OPEN.search(v):
             raise ValueError("holds markup (a verification token is plain text: paste the token alone)")
         return v
+
+
+PODCAST_INDEX_PUBNOTIFY = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+PODPING_CLOUD = "https://podping.cloud/"
+
+
+class PodpingSettings(Strict):
+    """``notify.podping:`` in podcast.yaml: announce each changed feed on Podping (through a
+    podping.cloud front end, which needs a token); the feeds then carry ``podcast:podping``."""
+
+    endpoint: HttpUrl = PODPING_CLOUD
+    """The podping.cloud front end: each changed feed is sent as ``GET <endpoint>?url=<feed URL>``."""
+    token_env: str = Field(default="PODPING_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)
+    """The environment variable holding the token (sent as the ``Authorization`` header); the
+    token itself never goes in the catalog."""
+
+
+class NotifySettings(Strict):
+    """``notify:`` in podcast.yaml: whom ``publish`` tells when a feed changed, so that apps
+    know at once instead of at their next poll. Nothing is told unless named here."""
+
+    websub: list[HttpUrl] = Field(default_factory=list, max_length=10)
+    """WebSub (PubSubHubbub) hubs: every feed names them (``atom:link rel="hub"``) and each is
+    sent ``hub.mode=publish`` for each changed feed."""
+    podcast_index: bool = False
+    """Tell the Podcast Index (``hub/pubnotify?url=<feed URL>``, no key needed) about each changed feed."""
+    podcast_index_endpoint: HttpUrl = PODCAST_INDEX_PUBNOTIFY
+    """The Podcast Index's pubnotify address (another one only for a test or a mirror)."""
+    podping: PodpingSettings | None = None
+    """Podping, when set (``podping: {}`` takes the defaults)."""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    """Seconds each ping may take; a ping that fails is kept and sent again at the next publish."""
+
+    @field_validator("websub")
+    @classmethod
+    def _distinct(cls, hubs: list[str]) -> list[str]:
+        for i, hub in enumerate(hubs):
+            if hub in hubs[:i]:
+                raise ValueError(f'"{hub}" is given twice (keep one)')
+            if "@" in urlsplit(hub).netloc:  # every feed names its hubs: a password there would be public
+                raise ValueError(f"hub {i + 1} holds a user name or password, which every feed would publish "
+                                 "(give the hub's public address)")
+        return hubs
+
+    @property
+    def any(self) -> bool:
+        """Whether anyone is to be told at all."""
+        return bool(self.websub or self.podcast_index or self.podping)

@@ -23,7 +23,7 @@ from lxml import etree
 
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import (
-    PARIS, Catalog, Episode, Feed, FundingLink, Location, Podcast, UpdateFrequency, podcast_guid,
+    PARIS, Catalog, Episode, Feed, FundingLink, Location, NotifySettings, Podcast, UpdateFrequency, podcast_guid,
 )
 from artoiscast.rss import (
     ATOM, CONTENT, HTTP_URL, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, NSMAP, PODCAST, TRANSCRIPT_TYPES, prefixed,
@@ -248,7 +248,7 @@ def channel_tree(
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = _sub(rss, "channel")
     self_url = feed_url(base_url, feed.name)
-    _sub(ch, f"{{{ATOM}}}link", href=self_url, rel="self", type="application/rss+xml")
+    _self_and_hubs(ch, show.notify, self_url)
     _sub(ch, "title", plain_html(feed.title))
     link = base_url if feed.name == "all" else f"{base_url}themes/{feed.name}/"
     _sub(ch, "link", link)
@@ -299,7 +299,23 @@ def channel_tree(
     _funding(ch, show.funding)
     _proofs(ch, show)
     _trailers(ch, items, enclosure_base(base_url, show.analytics.prefix), feed.name)
+    _podping(ch, show.notify)
     return rss
+
+
+def _self_and_hubs(ch: etree._Element, notify: NotifySettings, self_url: str) -> None:
+    """The feed's own URL (``atom:link rel="self"``, WebSub's topic) and one ``atom:link rel="hub"``
+    per hub of ``notify.websub``, which ``publish`` tells of each change (see :mod:`artoiscast.notify`)."""
+    _sub(ch, f"{{{ATOM}}}link", href=self_url, rel="self", type="application/rss+xml")
+    for hub in notify.websub:
+        _sub(ch, f"{{{ATOM}}}link", href=hub, rel="hub")
+
+
+def _podping(ch: etree._Element, notify: NotifySettings) -> None:
+    """``podcast:podping usesPodping="true"``, only when Podping is set: apps that follow Podping
+    may then stop polling the feed, so it must never claim it falsely."""
+    if notify.podping is not None:
+        _sub(ch, _pc("podping"), usesPodping="true")
 
 
 def feed_image(feed: Feed, *, base_url: str, art: dict[str, str]) -> str:
@@ -399,7 +415,7 @@ def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], bu
     show = catalog.podcast
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = _sub(rss, "channel")
-    _sub(ch, f"{{{ATOM}}}link", href=feed_url(base_url, "publisher"), rel="self", type="application/rss+xml")
+    _self_and_hubs(ch, show.notify, feed_url(base_url, "publisher"))
     _sub(ch, "title", plain_html(show.author))
     _sub(ch, "link", base_url)
     _sub(ch, "description", truncate_bytes(plain_html(show.description)))
@@ -412,4 +428,5 @@ def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], bu
     _sub(ch, _pc("medium"), "publisher")
     for f in catalog.feeds.values():
         _sub(ch, _pc("remoteItem"), feedGuid=str(f.guid), feedUrl=feed_url(base_url, f.name), medium="podcast")
+    _podping(ch, show.notify)
     return to_bytes(rss)

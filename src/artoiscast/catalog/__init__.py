@@ -3,8 +3,8 @@ validated by :func:`load_catalog` into a :class:`Catalog`. Reads only; never wri
 
 ``schema``: the YAML documents (pydantic); ``messages``: a validation error as one line with a
 fix; ``files``: where side files may be; ``records``: what the loader returns; ``loader``: the
-loading. Settings (``audio:``, ``storage:``, ``analytics:``, ``funding:``, ``txt:``) are typed in
-:mod:`artoiscast.config`.
+loading. Settings (``audio:``, ``storage:``, ``analytics:``, ``notify:``, ``funding:``, ``txt:``) are typed
+in :mod:`artoiscast.config`.
 """
 
 from artoiscast.catalog.loader import load_catalog
@@ -35,6 +35,8 @@ from artoiscast.config import (
     AudioSettings,
     FundingLink,
     HttpUrl,
+    NotifySettings,
+    PodpingSettings,
     PrefixUrl,
     StorageSettings,
     TxtRecord,
@@ -46,7 +48,7 @@ from artoiscast.values import (  # the checks the CLI options share
 
 __all__ = [
     "PARIS", "AllFeed", "AnalyticsSettings", "AudioSettings", "BaseUrl", "Catalog", "Category", "Episode",
-    "EpisodeDoc", "Feed", "FeedDef", "FundingLink", "Guest", "HttpUrl", "Location", "Owner", "Podcast", "PrefixUrl",
-    "Soundbite", "StorageSettings", "TxtRecord", "UpdateFrequency", "base_url_value", "http_url_value",
-    "load_catalog", "podcast_guid", "soundbite_problems", "spread_same_day",
+    "EpisodeDoc", "Feed", "FeedDef", "FundingLink", "Guest", "HttpUrl", "Location", "NotifySettings", "Owner",
+    "PodpingSettings", "Podcast", "PrefixUrl", "Soundbite", "StorageSettings", "TxtRecord", "UpdateFrequency",
+    "base_url_value", "http_url_value", "load_catalog", "podcast_guid", "soundbite_problems", "spread_same_day",
 ]

@@ -20,6 +20,7 @@ from artoiscast.config import (
     AudioSettings,
     FundingLink,
     HttpUrl,
+    NotifySettings,
     StorageSettings,
     Strict,
     TxtRecord,
@@ -160,6 +161,7 @@ class Podcast(Strict):
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
+    notify: NotifySettings = NotifySettings()
     funding: FundingLinks = Field(default_factory=list)  # podcast:funding support links (config.FundingLink)
     txt: Annotated[list[TxtRecord], _at_most(TXT_MAX, "records")] = Field(default_factory=list)  # ownership proofs
 

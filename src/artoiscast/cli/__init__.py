@@ -193,6 +193,8 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
         data: dict[str, Any] = {s: r.to_json() | {"cached": r.cached} for s, r in records.items()}
         data.update({s: {"slug": s, "error": line} for s, line in failed.items()})
         click.echo(json.dumps(dict(sorted(data.items())), indent=1))
+    elif not catalog.episodes:
+        out.print("no episodes yet: nothing to ingest (add one with artoiscast new AUDIO --title ...)")
     else:
         audio = catalog.podcast.audio
         table = Table(title=f"target {audio.target:g} LUFS +/-{audio.tolerance:g}, true peak <= {audio.true_peak:g} dBTP")

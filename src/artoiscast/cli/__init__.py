@@ -73,7 +73,8 @@ class _Bar:
 
 class Bars:
     """The CLI's :class:`~artoiscast.progress.Events`: one rich bar per job on stderr, gone when
-    done (and all of them when the ``with`` ends). Any command that runs a long job passes one."""
+    done (and all of them when the ``with`` ends). Any command that runs a long job passes one.
+    Only on a terminal: piped or logged, stderr holds the errors and warnings alone."""
 
     def __init__(self) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), _Amount(), console=err,

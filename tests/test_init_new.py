@@ -369,22 +369,27 @@ def test_a_scheduled_episode_says_so_and_stays_out_of_the_feeds(show: Path, reco
     assert feedparser.parse((show / "build" / "site" / "feeds" / "all.xml").read_bytes()).entries == []
 
 
-@pytest.mark.parametrize("case", ["text", "folder", "missing", "link-out", "device"])
+@pytest.mark.parametrize("case", ["text", "folder", "missing", "link-out", "link-moved", "device", "silent"])
 def test_new_refuses_what_is_not_a_recording_in_one_line(show: Path, tmp_path: Path, case: str, tools: None) -> None:
     target = {"text": tmp_path / "notes.mp3", "folder": tmp_path, "missing": tmp_path / "absent.wav",
-              "link-out": tmp_path / "rec" / "link.wav", "device": Path("/dev/zero")}[case]
+              "link-out": tmp_path / "rec" / "link.wav", "link-moved": tmp_path / "link.wav",
+              "device": Path("/dev/zero"), "silent": tmp_path / "silence.wav"}[case]
     if case == "text":
         target.write_text("ceci n'est pas un son\n")
-    if case == "link-out":
-        target.parent.mkdir()
+    if case.startswith("link"):
+        target.parent.mkdir(exist_ok=True)
         os.symlink(speech(tmp_path / "outside.wav", "Bonjour."), target)
-    res = run("new", str(target), "--root", str(show), "--title", "Essai")
+    if case == "silent":
+        subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", str(target), "trim", "0", "3"], check=True)
+    res = run("new", str(target), "--root", str(show), "--title", "Essai", *(["--move"] if case == "link-moved" else []))
     assert res.exit_code == 2, res.output
     [line] = res.stderr.splitlines()
     reason = {"text": "not a readable audio file", "folder": "is a folder, not a recording", "missing": "not found",
-              "link-out": "is a link out of its folder", "device": "is not a regular file"}[case]
+              "link-out": "is a link out of its folder", "link-moved": "is a link: --move would move the link",
+              "device": "is not a regular file", "silent": "the audio is silent"}[case]
     assert line.startswith(f"error: {target}: ") and reason in line, line
     assert list((show / "episodes").iterdir()) == []
+    assert case in ("folder", "missing", "device") or target.exists()
 
 
 def test_new_options_are_judged_before_anything_is_read(tmp_path: Path, recording: Path) -> None:

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from artoiscast.artwork import artwork_problem, is_placeholder
+from artoiscast.catalog.files import CATALOG
 from artoiscast.catalog.loader import RESERVED_FEEDS, SLUG_RE
 from artoiscast.catalog.records import podcast_guid
 from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList, UsageError, read_reason, write_error
+from artoiscast.paths import Unsafe, safe_file
 from artoiscast.scaffold import documents
 from artoiscast.scaffold.cover import placeholder_png
 from artoiscast.scaffold.prompt import Prompt
@@ -150,7 +152,7 @@ class _Asker:
         return default
 
 
-def _ask(folder: Path, given: ShowAnswers, prompt: Prompt | None) -> tuple[documents.ShowDoc, list[str], Path | None]:
+def _ask(folder: Path, shown: Path, given: ShowAnswers, prompt: Prompt | None) -> tuple[documents.ShowDoc, list[str], Path | None]:
     asker = _Asker(prompt)
     title = asker.one("--title", "Title of the show", given.title, None, lambda v: text_problem(v, "show's title"))
     author = asker.one("--author", "Author (the person or organisation who publishes it)", given.author, None,
@@ -182,10 +184,15 @@ def _ask(folder: Path, given: ShowAnswers, prompt: Prompt | None) -> tuple[docum
         if problem:
             asker.errors.append(UsageError(problem, path="--artwork"))
     elif existing is not None:
-        problem = artwork_file_problem(existing)
+        try:  # the catalog's own rule for its files: inside the folder, no link out
+            safe_file(folder, existing.name, folder, scope=CATALOG, missing="is a broken link")
+            problem = artwork_problem(existing.read_bytes(), existing.suffix)
+            if problem:
+                problem += " (replace it, or remove it and init draws a placeholder)"
+        except Unsafe as exc:
+            problem = exc.reason
         if problem:
-            asker.errors.append(CatalogError(f"{problem} (replace it, or remove it and init draws a placeholder)",
-                                             path=existing.name))
+            asker.errors.append(CatalogError(problem, path=str(shown / existing.name)))
     elif prompt is not None:
         answer = prompt.ask("Cover image (a square JPEG or PNG of 1400 to 3000 px; empty: draw a placeholder)", "",
                             lambda v: artwork_file_problem(Path(v).expanduser()) if v.strip() else None).strip()
@@ -301,7 +308,7 @@ def init_show(folder: Path, given: ShowAnswers | None = None, prompt: Prompt | N
     shown = folder
     folder = Path(os.path.abspath(folder))
     _refuse_a_show(folder, shown)
-    show, themes, artwork = _ask(folder, given, prompt)
+    show, themes, artwork = _ask(folder, shown, given, prompt)
     files, placeholders = _plan(show, themes, artwork, folder)
     clash = [rel for rel in files if rel != ".gitignore" and os.path.lexists(folder / rel)]
     if clash:

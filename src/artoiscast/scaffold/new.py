@@ -39,6 +39,7 @@ SUFFIXES = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".o
 FORMATS = {"wav": ".wav", "flac": ".flac", "mp3": ".mp3", "aiff": ".aiff", "mov,mp4,m4a,3gp,3g2,mj2": ".m4a",
            "matroska,webm": ".mka"}
 CHUNK = 1 << 20
+SILENT = -69.0  # LUFS: under it, ingest refuses the audio as silent
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,10 @@ def _channels(root: Path) -> int:
 # ---------------------------------------------------------------- the recording
 
 
-def recording(path: Path) -> Path:
+def recording(path: Path, *, move: bool = False) -> Path:
     """``path`` when it is a recording ``new`` may take: a readable regular file (a symlink only
-    to a file in its own folder). Raises AudioError naming it."""
+    to a file in its own folder, and not to be moved: that would move the link). Raises
+    AudioError naming it."""
     shown = str(path)
     try:
         path.lstat()
@@ -169,6 +171,9 @@ def recording(path: Path) -> Path:
             raise AudioError("is a broken link or a link loop (give the recording itself)", path=shown) from None
         if not real.is_relative_to(path.parent.resolve()):
             raise AudioError("is a link out of its folder (give the recording itself)", path=shown)
+        if move:
+            raise AudioError("is a link: --move would move the link, not the recording (give the file itself, or "
+                             "copy it without --move)", path=shown)
     if path.is_dir():
         raise AudioError("is a folder, not a recording (give an audio file)", path=shown)
     if not path.is_file():
@@ -225,12 +230,16 @@ def _measure(source: Path, shown: str, info: Probe, channels: int, events: Event
         done[0] = seconds
 
     try:
-        return loudness.measure_before(source, channels=channels, declared=info.duration, rate=info.sample_rate,
-                                       on_progress=report)
+        before = loudness.measure_before(source, channels=channels, declared=info.duration, rate=info.sample_rate,
+                                         on_progress=report)
     except AudioError as exc:
         raise AudioError(exc.reason, path=shown) from None
     finally:
         job.done()
+    if before.integrated <= SILENT:  # ingest would refuse it: say so now
+        raise AudioError(f"the audio is silent (integrated loudness below {SILENT:g} LUFS): give the recording itself",
+                         path=shown)
+    return before
 
 
 def new_episode(root: Path, audio: Path, *, title: str, themes: list[str] | None = None,
@@ -271,7 +280,7 @@ def new_episode(root: Path, audio: Path, *, title: str, themes: list[str] | None
     if errors:
         raise ErrorList(errors)
     title = title.strip()
-    source = recording(audio)
+    source = recording(audio, move=move)
     try:
         info = probe(source)
     except AudioError as exc:

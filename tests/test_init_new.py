@@ -25,9 +25,10 @@ from artoiscast.catalog import PARIS, load_catalog, podcast_guid
 from artoiscast.catalog.loader import SLUG_RE
 from artoiscast.catalog.schema import EpisodeDoc, FeedDef, Podcast
 from artoiscast.cli import cli
+from artoiscast.errors import ErrorList
 from artoiscast.scaffold import documents
 from artoiscast.scaffold.cover import placeholder_png
-from artoiscast.scaffold.init import init_show
+from artoiscast.scaffold.init import ShowAnswers, init_show
 from artoiscast.scaffold.new import episode_slug, new_episode, parse_guest
 from artoiscast.scaffold.prompt import Check, CheckMany, split_many
 
@@ -100,6 +101,14 @@ def test_init_asks_each_question_and_asks_again_after_a_bad_answer(tmp_path: Pat
         "culture.png", "culture.yaml", "sport.png", "sport.yaml"]
     assert (result.folder / "episodes").is_dir()
     assert {"/build/", "/public/", "/.venv/"} <= set((result.folder / ".gitignore").read_text().splitlines())
+
+
+def test_options_are_judged_before_any_question(tmp_path: Path) -> None:
+    prompt = Scripted()
+    with pytest.raises(ErrorList) as caught:
+        init_show(tmp_path / "x", ShowAnswers(base_url="javascript:alert(1)", themes=["ok", "Pas-ok"]), prompt)
+    assert [e.path for e in caught.value.errors] == ["--base-url", "--theme"]
+    assert prompt.asked == [] and not (tmp_path / "x").exists()
 
 
 def test_init_in_a_terminal_asks_with_click_and_again_after_a_bad_answer(tmp_path: Path) -> None:

@@ -150,7 +150,8 @@ class FeedArt:
 
 def feed_art(catalog: Catalog) -> FeedArt:
     """Every feed's artwork checked with :func:`check_artwork` (in the catalog's feed order),
-    every problem gathered in ``errors``. Returns the FeedArt."""
+    every problem gathered in ``errors``, and each placeholder of ``init`` still in place in
+    ``placeholders`` (advice). Returns the FeedArt."""
     art = FeedArt()
     for feed in catalog.feeds.values():
         try:

@@ -133,7 +133,8 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
     """Validate the whole catalog, lint the built feeds, and print every problem, one per line.
 
     The catalog's advice comes first, as `warning:` lines (episodes sharing a bare date,
-    an unpinned publisher_guid, a soundbite outside 15-120 s, a season named two ways). The feeds in build/site/feeds are linted when present
+    an unpinned publisher_guid, a soundbite outside 15-120 s, a season named two ways, a
+    placeholder cover from init). The feeds in build/site/feeds are linted when present
     (Apple, PSP-1, Podcasting 2.0): one line per finding on stderr, as errors are,
     `error: feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`. With --live the catalog is
     optional. Exit 0 when all is well, 1 on a feed error (or a warning with --strict),

@@ -129,81 +129,89 @@ def default_description(title: str, author: str, language: str) -> str:
 # ---------------------------------------------------------------- asking
 
 
-class _Asker:
-    """Takes each answer from its option, else asks the prompt, else (``--yes``) its default; an
-    option that is wrong, or a required answer missing with ``--yes``, is an error naming the option."""
+@dataclass(frozen=True)
+class _Question:
+    key: str  # the ShowAnswers field
+    option: str
+    text: str
+    check: Callable[[str], str | None]
+    required: bool = True  # with --yes: an error when missing (else its default)
 
-    def __init__(self, prompt: Prompt | None) -> None:
-        self.prompt = prompt
-        self.errors: list[ArtoiscastError] = []
 
-    def one(self, option: str, question: str, given: str | None, default: str | None,
-            check: Callable[[str], str | None]) -> str:
-        if given is not None:
-            problem = check(given.strip())
-            if problem:
-                self.errors.append(UsageError(problem, path=option))
-            return given.strip()
-        if self.prompt is not None:
-            return self.prompt.ask(question, default, check).strip()
-        if default is None:
-            self.errors.append(UsageError(f'missing (--yes asks nothing: give {option} "...")', path=option))
-            return ""
-        return default
+QUESTIONS = (
+    _Question("title", "--title", "Title of the show", lambda v: text_problem(v, "show's title")),
+    _Question("author", "--author", "Author (the person or organisation who publishes it)",
+              lambda v: text_problem(v, "author's name")),
+    _Question("language", "--language", "Language of the episodes (ISO 639 code)", _language_problem, False),
+    _Question("description", "--description", "Description (what the show is about, shown in apps)",
+              lambda v: text_problem(v, "description", 4000), False),
+    _Question("base_url", "--base-url", "Base URL (where the show will be published, https://...)",
+              lambda v: base_url_answer(v)[0]),
+    _Question("email", "--email", "Owner's e-mail (Apple asks for one; empty: none for now)", _email_problem, False),
+)
+THEMES = "Themes, one feed each (names: a-z, 0-9, -; separated by commas)"
+COVER = "Cover image (a square JPEG or PNG of 1400 to 3000 px; empty: draw a placeholder)"
+
+
+def _defaults(answers: dict[str, str]) -> dict[str, str]:
+    language = answers.get("language") or "fr"
+    return {"language": "fr", "email": "",
+            "description": default_description(answers.get("title") or "?", answers.get("author") or "?", language)}
+
+
+def _existing_cover(folder: Path, shown: Path) -> tuple[Path | None, str | None]:
+    """The cover already in ``folder`` (``cover.png``...), and what is wrong with it."""
+    existing = next((folder / n for n in COVERS if os.path.lexists(folder / n)), None)
+    if existing is None:
+        return None, None
+    try:  # the catalog's own rule for its files: inside the folder, no link out
+        safe_file(folder, existing.name, folder, scope=CATALOG, missing="is a broken link")
+        problem = artwork_problem(existing.read_bytes(), existing.suffix)
+    except Unsafe as exc:
+        return existing, exc.reason
+    return existing, problem and f"{problem} (replace it, or remove it and init draws a placeholder)"
 
 
 def _ask(folder: Path, shown: Path, given: ShowAnswers, prompt: Prompt | None) -> tuple[documents.ShowDoc, list[str], Path | None]:
-    asker = _Asker(prompt)
-    title = asker.one("--title", "Title of the show", given.title, None, lambda v: text_problem(v, "show's title"))
-    author = asker.one("--author", "Author (the person or organisation who publishes it)", given.author, None,
-                       lambda v: text_problem(v, "author's name"))
-    language = asker.one("--language", "Language of the episodes (ISO 639 code)", given.language, "fr",
-                         _language_problem)
-    description = asker.one("--description", "Description (what the show is about, shown in apps)",
-                            given.description, default_description(title or "?", author or "?", language),
-                            lambda v: text_problem(v, "description", 4000))
-    base_url = asker.one("--base-url", "Base URL (where the show will be published, https://...)", given.base_url, None,
-                         lambda v: base_url_answer(v)[0])
-    email = asker.one("--email", "Owner's e-mail (Apple asks for one; empty: none for now)", given.email, "",
-                      _email_problem)
-    if given.themes:
-        problem = theme_problem(given.themes)
-        if problem:
-            asker.errors.append(UsageError(problem, path="--theme"))
-        themes = list(given.themes)
-    elif prompt is not None:
-        themes = prompt.ask_many("Themes, one feed each (names: a-z, 0-9, -; separated by commas)", None, theme_problem)
-    else:
-        themes = []
-        asker.errors.append(UsageError("missing (--yes asks nothing: give --theme NAME, once per theme)",
-                                       path="--theme"))
-    artwork = given.artwork
-    existing = next((folder / n for n in COVERS if os.path.lexists(folder / n)), None)
-    if artwork is not None:
-        problem = artwork_file_problem(artwork)
-        if problem:
-            asker.errors.append(UsageError(problem, path="--artwork"))
-    elif existing is not None:
-        try:  # the catalog's own rule for its files: inside the folder, no link out
-            safe_file(folder, existing.name, folder, scope=CATALOG, missing="is a broken link")
-            problem = artwork_problem(existing.read_bytes(), existing.suffix)
+    """Every answer: the options judged first (all their problems at once, before anything is
+    asked), then the prompt asked for the others, or (``--yes``) their defaults."""
+    errors: list[ArtoiscastError] = []
+    answers: dict[str, str] = {}
+    for q in QUESTIONS:
+        value = getattr(given, q.key)
+        if value is not None:
+            answers[q.key] = value.strip()
+            problem = q.check(answers[q.key])
             if problem:
-                problem += " (replace it, or remove it and init draws a placeholder)"
-        except Unsafe as exc:
-            problem = exc.reason
-        if problem:
-            asker.errors.append(CatalogError(problem, path=str(shown / existing.name)))
-    elif prompt is not None:
-        answer = prompt.ask("Cover image (a square JPEG or PNG of 1400 to 3000 px; empty: draw a placeholder)", "",
-                            lambda v: artwork_file_problem(Path(v).expanduser()) if v.strip() else None).strip()
-        artwork = Path(answer).expanduser() if answer else None
-    if asker.errors:
-        raise ErrorList(asker.errors)
-    base = base_url_answer(base_url)[1]
-    cover = existing.name if existing is not None and artwork is None else \
+                errors.append(UsageError(problem, path=q.option))
+        elif prompt is None and q.required:
+            errors.append(UsageError(f'missing (--yes asks nothing: give {q.option} "...")', path=q.option))
+    if given.themes and (problem := theme_problem(given.themes)):
+        errors.append(UsageError(problem, path="--theme"))
+    elif not given.themes and prompt is None:
+        errors.append(UsageError("missing (--yes asks nothing: give --theme NAME, once per theme)", path="--theme"))
+    artwork = given.artwork
+    existing, problem = _existing_cover(folder, shown) if artwork is None else (None, None)
+    if problem:
+        errors.append(CatalogError(problem, path=str(shown / existing.name) if existing else None))
+    if artwork is not None and (problem := artwork_file_problem(artwork)):
+        errors.append(UsageError(problem, path="--artwork"))
+    if errors:
+        raise ErrorList(errors)
+    for q in QUESTIONS:
+        if q.key not in answers:
+            default = _defaults(answers).get(q.key)
+            answers[q.key] = prompt.ask(q.text, default, q.check).strip() if prompt is not None else default or ""
+    themes = list(given.themes) or (prompt.ask_many(THEMES, None, theme_problem) if prompt is not None else [])
+    if artwork is None and existing is None and prompt is not None:
+        answer = prompt.ask(COVER, "", lambda v: artwork_file_problem(Path(v).expanduser()) if v.strip() else None)
+        artwork = Path(answer.strip()).expanduser() if answer.strip() else None
+    base = base_url_answer(answers["base_url"])[1]
+    cover = existing.name if existing is not None else \
         f"cover.{'png' if artwork is None or artwork.suffix.lower() == '.png' else 'jpg'}"
-    show = documents.ShowDoc(title, description, author, language, base, cover, podcast_guid(f"{base}feeds/all.xml"),
-                             podcast_guid(f"{base}feeds/publisher.xml"), email or None)
+    show = documents.ShowDoc(answers["title"], answers["description"], answers["author"], answers["language"], base,
+                             cover, podcast_guid(f"{base}feeds/all.xml"), podcast_guid(f"{base}feeds/publisher.xml"),
+                             answers["email"] or None)
     return show, themes, artwork
 
 

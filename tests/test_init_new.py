@@ -418,3 +418,10 @@ def test_new_options_are_judged_before_anything_is_read(tmp_path: Path, recordin
     outside = run("new", str(recording), "--root", str(tmp_path), "--title", "Essai")
     assert outside.exit_code == 2 and outside.stderr.startswith("error: podcast.yaml: not found: this is no show's folder")
     shutil.rmtree(root)
+
+
+def test_new_reads_no_feed_file_linked_out_of_the_show(show: Path, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere.yaml").write_text("themes: [secret]\n")
+    os.symlink(tmp_path / "elsewhere.yaml", show / "feeds" / "evil.yaml")
+    res = run("new", str(tmp_path / "absent.wav"), "--root", str(show), "--title", "Essai", "--theme", "secret")
+    assert res.stderr == "error: --theme: \"secret\" is not a theme of any feed (one of: culture)\n"

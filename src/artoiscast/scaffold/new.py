@@ -22,11 +22,13 @@ from slugify import slugify
 
 from artoiscast.audio import loudness
 from artoiscast.audio.probe import Probe, probe
+from artoiscast.catalog.files import CATALOG
 from artoiscast.catalog.messages import validate
 from artoiscast.catalog.records import PARIS
 from artoiscast.catalog.schema import EpisodeDoc, Guest
 from artoiscast.config import AudioSettings
 from artoiscast.errors import ArtoiscastError, AudioError, CatalogError, ErrorList, UsageError, read_reason, write_error
+from artoiscast.paths import Unsafe, safe_file
 from artoiscast.progress import NULL, Events
 from artoiscast.scaffold import documents
 from artoiscast.scaffold.init import text_problem
@@ -118,6 +120,10 @@ def catalog_themes(root: Path) -> list[str]:
                            path="podcast.yaml")
     themes: set[str] = set()
     for path in sorted((root / "feeds").glob("*.yaml")):
+        try:  # the catalog's rule: a link out of the folder is never read (check says so)
+            safe_file(root / "feeds", path.name, root, scope=CATALOG, missing="")
+        except Unsafe:
+            continue
         doc = load_yaml(path, f"feeds/{path.name}")
         found = doc.get("themes") if isinstance(doc, dict) else None
         themes.update(t for t in found or [] if isinstance(t, str))

@@ -150,6 +150,22 @@ def test_the_written_yaml_shows_every_field_the_schema_takes(show: Path) -> None
     assert pinned == str(podcast_guid("https://radio.example.org/feeds/culture.xml"))  # the recipe, pinned
 
 
+def uncommented(text: str) -> dict[str, object]:
+    """The "Optional fields" block of a written file, its examples uncommented, as YAML."""
+    block = text.split("# Optional fields", 1)[1].split("\n", 1)[1]
+    return dict(yaml.safe_load("\n".join(line.removeprefix("# ") for line in block.splitlines())))
+
+
+def test_every_commented_example_is_valid_once_uncommented(show: Path) -> None:
+    base = yaml.safe_load((show / "podcast.yaml").read_text())
+    Podcast.model_validate(base | uncommented((show / "podcast.yaml").read_text()))
+    text = documents.episode_yaml(documents.EpisodeText("T", datetime(2025, 1, 1, 10, 0), ["culture"], "audio.wav",
+                                                        "note", ["culture"]))
+    doc = yaml.safe_load(text) | {"summary": "Écrit."} | uncommented(text)
+    assert set(EpisodeDoc.model_fields) - set(doc) == {"guests"}  # shown in its own commented block
+    EpisodeDoc.model_validate(doc)
+
+
 def test_the_demo_catalog_could_have_been_made_by_init(tmp_path: Path) -> None:
     """init given the demo show's answers writes a podcast.yaml that loads to the demo's own values
     for every field init asks (and its guids, derived by the same recipe), and feeds whose pinned

@@ -110,6 +110,10 @@ explicit: false        # true if the show has explicit content (itunes:explicit)
 #   path: public
 # analytics:
 #   prefix: "https://op3.dev/e/"       # an enclosure prefix counting downloads (OP3; see the README)
+# funding:                             # podcast:funding: support links, in every feed and page footer
+#   - {{ url: "https://example.org/soutenir", text: "Soutenir l'émission" }}
+# txt:                                 # podcast:txt: ownership proofs a directory gives, carried as given
+#   - {{ purpose: verify, value: "..." }}              # or purpose: applepodcastsverify (Apple's code)
 """
 
 
@@ -197,10 +201,16 @@ audio: {scalar(ep.audio)}   # {ep.audio_note}
 # chapters: chapters.yaml      # [{{start: "00:01:30", title: "..."}}] (chapters.yaml is found by itself)
 # image: image.jpg             # the episode's own artwork: square RGB JPEG or PNG, 1400 to 3000 px
 # season: 1                    # podcast:season / itunes:season (1 or more)
+# season_name: "..."           # the season's name (podcast:season name; needs season)
 # episode: 1                   # its number (itunes:episode)
+# episode_display: "Bonus 1"   # shown instead of the number (podcast:episode display; needs episode)
 # type: full                   # full, trailer or bonus
 # explicit: false              # true if the episode has explicit content
 # language: fr                 # only when it differs from the show's
 # guid: "..."                  # default: derived from the show's guid and this folder's name; set it
 #                              # only to keep an old guid after renaming the folder
+# funding:                     # this episode's own support links (podcast:funding)
+#   - {{ url: "https://example.org/soutenir", text: "Soutenir l'émission" }}
+# soundbites:                  # podcast:soundbite: highlights (start, duration in seconds, 15 to 120; title)
+#   - {{ start: "00:01:30", duration: 45, title: "..." }}
 """

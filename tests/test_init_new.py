@@ -199,7 +199,7 @@ def test_yes_without_a_required_answer_names_each_option(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("option", "value", "reason"), [
     ("--base-url", "javascript:alert(1)", '"javascript:alert(1)" is not an http(s) URL'),
-    ("--base-url", 'https://radio.example.org/"><script>alert(1)</script>', "is not an http(s) URL"),
+    ("--base-url", 'https://radio.example.org/"><script>alert(1)</script>', "holds markup"),
     ("--base-url", "http://radio.example.org/", "is not https"),
     ("--base-url", "https://radio.example.org/?a=1", "has a query or fragment"),
     ("--email", "<b>@x.org", "is not an e-mail address"),

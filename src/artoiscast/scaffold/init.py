@@ -33,6 +33,7 @@ from artoiscast.values import base_url_problem, show_value
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")  # as podcast.yaml's language
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")  # the catalog's owner.email, without markup
+MARKUP = '<>"`'
 COVERS = ("cover.png", "cover.jpg", "cover.jpeg")  # a cover already in the folder is taken as the show's
 TMP = ".artoiscast-tmp"
 
@@ -79,10 +80,14 @@ def text_problem(value: str, what: str, limit: int = 255) -> str | None:
 
 def base_url_answer(value: str) -> tuple[str | None, str]:
     """(problem or None, the base URL with its final ``/``): the catalog's rules for ``base_url``
-    (absolute, no ``javascript:``, markup or query), and https, which apps and directories want."""
+    (absolute http(s), no ``javascript:``, query or fragment), no character of markup (``<``,
+    ``>``, ``"``, a backtick: no URL holds them unescaped, RFC 3986), and https, which apps and
+    directories want."""
     problem, url = base_url_problem(value)
     if problem:
         return problem, value
+    if any(c in MARKUP for c in value):
+        return f"{show_value(value)} holds markup (no URL holds < > \" or ` unescaped: give the show's address)", value
     if not url.lower().startswith("https://"):
         return f"{show_value(value)} is not https (apps and directories want https: give e.g. https://example.org/)", value
     return None, url

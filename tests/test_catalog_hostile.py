@@ -419,10 +419,9 @@ def test_a_misspelt_nested_key_is_one_line_with_a_suggestion(root: Path, rel: st
 def test_no_podcast_yaml_says_what_to_write(tmp_path: Path) -> None:
     code, err = invoke("check", "--root", tmp_path)
     assert (code, err) == (2, [
-        "error: podcast.yaml: not found (create it with title, description, author, base_url, artwork and guid: see the "
-        "README's catalog section, or --root the catalog folder)"])
-    src = Path(__file__).resolve().parents[1] / "src"
-    assert not [p for p in src.rglob("*.py") if "artoiscast init" in p.read_text(encoding="utf-8")]
+        "error: podcast.yaml: not found (start a show here with artoiscast init, or --root the catalog folder; the "
+        "README's catalog section says what podcast.yaml holds)"])
+    assert "init" in cli.commands  # the command it names exists
 
 
 # ---------------------------------------------------------------- characters no feed can carry

@@ -30,6 +30,10 @@ FORBIDDEN = {
     "artoiscast.schedule": AUDIO + PIPELINE + STORAGE + ["artoiscast.feeds", "artoiscast.site", "artoiscast.deploy"],
     "artoiscast.catalog": AUDIO + PIPELINE + STORAGE + ["artoiscast.feeds", "artoiscast.site", "artoiscast.transcripts",
                                                        "lxml", "jinja2"],
+    # init writes YAML and a picture: no audio; new probes and measures, and never encodes or tags
+    "artoiscast.scaffold.init": ["artoiscast.audio", "mutagen", "artoiscast.feeds", "artoiscast.site"] + PIPELINE + STORAGE,
+    "artoiscast.scaffold.new": ["mutagen", "artoiscast.audio.tags", "artoiscast.feeds", "artoiscast.site"] + PIPELINE
+    + STORAGE,
 }
 
 

@@ -88,6 +88,28 @@ def artwork_problem(data: bytes, suffix: str) -> str | None:
     return None
 
 
+PLACEHOLDER_KEY = "artoiscast-placeholder"
+"""The PNG text chunk that marks a cover drawn by ``artoiscast init`` (:func:`is_placeholder`)."""
+
+
+def is_placeholder(data: bytes) -> bool:
+    """Is ``data`` the placeholder cover ``artoiscast init`` drew (a PNG carrying the
+    ``PLACEHOLDER_KEY`` text chunk)? Read from the header alone; any other image, or bytes that
+    are no image, is not."""
+    try:
+        im = open_image(data)
+    except BadImage:
+        return False
+    with im:
+        return im.format == "PNG" and PLACEHOLDER_KEY in im.info
+
+
+def placeholder_warning(shown: str, name: str) -> CatalogError:
+    """The advice ``check`` gives (``--strict`` fails on it) for a placeholder still in place."""
+    return CatalogError(f'"{name}" is the placeholder cover from init: replace it with your own (a square RGB JPEG '
+                        f'or PNG of {_MIN} to {_MAX} px)', path=shown, field="artwork")
+
+
 def check_artwork(path: Path, shown: str, field: str) -> tuple[bytes, str]:
     """Artwork must pass :func:`artwork_problem`. Returns (bytes, ext). Raises CatalogError
     naming ``shown`` and ``field``."""
@@ -123,11 +145,13 @@ class FeedArt:
     files: dict[str, bytes] = field(default_factory=dict)  # published art path -> image bytes
     errors: list[ArtoiscastError] = field(default_factory=list)  # one per feed whose artwork failed
     cover: Path | None = None  # the show's artwork (feed ``all``), when it passed: the MP3s' cover
+    placeholders: list[ArtoiscastError] = field(default_factory=list)  # advice: init's placeholder still in place
 
 
 def feed_art(catalog: Catalog) -> FeedArt:
     """Every feed's artwork checked with :func:`check_artwork` (in the catalog's feed order),
-    every problem gathered in ``errors``. Returns the FeedArt."""
+    every problem gathered in ``errors``, and each placeholder of ``init`` still in place in
+    ``placeholders`` (advice). Returns the FeedArt."""
     art = FeedArt()
     for feed in catalog.feeds.values():
         try:
@@ -137,6 +161,8 @@ def feed_art(catalog: Catalog) -> FeedArt:
             continue
         art.paths[feed.name] = art_path(feed.name, data, ext)
         art.files[art.paths[feed.name]] = data
+        if is_placeholder(data):
+            art.placeholders.append(placeholder_warning(feed_file(feed), feed.artwork.name))
         if feed.name == "all":
             art.cover = feed.artwork
     return art

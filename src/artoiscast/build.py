@@ -254,18 +254,19 @@ def feed_items(catalog: Catalog, episodes: dict[str, BuiltEpisode],
     return {name: [episodes[e.slug] for e in catalog.feed_episodes(feed, now)] for name, feed in catalog.feeds.items()}
 
 
-def build_time(catalog: Catalog, published: list[Episode]) -> datetime:
-    """SOURCE_DATE_EPOCH when set, else the newest published episode's date (never the wall clock)."""
+def build_time(catalog: Catalog, published: list[Episode]) -> datetime | None:
+    """SOURCE_DATE_EPOCH when set, else the newest published episode's date (never the wall clock);
+    None when nothing is published yet (a new show: the feeds then carry no ``lastBuildDate``)."""
     sde = os.environ.get("SOURCE_DATE_EPOCH")
     if sde and sde.strip().isdigit():
         return datetime.fromtimestamp(int(sde), tz=timezone.utc)
     if published:
         return max(e.published for e in published)
-    return datetime(2000, 1, 1, tzinfo=timezone.utc)
+    return None
 
 
 def render(catalog: Catalog, items: dict[str, list[BuiltEpisode]], base_url: str, art: FeedArt,
-           built: datetime) -> dict[str, bytes]:
+           built: datetime | None) -> dict[str, bytes]:
     """The feeds (one per feed, and the publisher feed) and the pages, by published path.
     ``items`` maps feed name -> its episodes, newest first."""
     # all feeds at once, each item serialised once: the bytes of feeds.render_feed, faster
@@ -293,7 +294,7 @@ def id3_size(path: Path) -> int:
     return 10 + size + (10 if head[5] & 0x10 else 0)
 
 
-def manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, bytes | Path],
+def manifest(catalog: Catalog, base: str, built: datetime | None, files: dict[str, bytes | Path],
              items: dict[str, list[BuiltEpisode]], published: dict[str, BuiltEpisode]) -> dict[str, Any]:
     """``manifest.json``'s content: every file of ``files`` (sha256, size) and every published
     episode (guid, media, length, duration, loudness, feeds, and where its audio starts)."""
@@ -313,7 +314,8 @@ def manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, byte
             # audio_offset + 60 * bitrate * 1000 / 8 bytes (or the whole file when shorter)
             "bitrate": kbps, "audio_offset": id3_size(media) if isinstance(media, Path) else 0,
         }
-    doc = {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
+    doc = {"version": 1, "base_url": base, "built": built.isoformat() if built else None, "episodes": episodes,
+           "files": listing}
     if catalog.podcast.moved_to:  # the show has left: publish makes each feed a redirect there
         doc["moved_to"] = catalog.podcast.moved_to
     return doc

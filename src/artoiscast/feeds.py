@@ -239,11 +239,12 @@ def channel_tree(
     *,
     base_url: str,
     art: dict[str, str],
-    built: datetime,
+    built: datetime | None,
 ) -> etree._Element:
     """The feed's ``<rss>`` element, its channel filled in and no item yet (``items``, the feed's
     published episodes newest first, only date its ``podcast:updateFrequency`` and give its
-    ``podcast:trailer``s). The items go in with :func:`add_item`."""
+    ``podcast:trailer``s). The items go in with :func:`add_item`. ``built`` None (a show with
+    nothing published yet): no ``lastBuildDate``, rather than a made-up one."""
     show = catalog.podcast
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = _sub(rss, "channel")
@@ -256,7 +257,8 @@ def channel_tree(
     _sub(ch, "language", show.language)
     if show.copyright:
         _sub(ch, "copyright", plain_html(show.copyright))
-    _sub(ch, "lastBuildDate", rfc2822(built))
+    if built is not None:
+        _sub(ch, "lastBuildDate", rfc2822(built))
     _sub(ch, "generator", GENERATOR)
     image_url = feed_image(feed, base_url=base_url, art=art)
     img = _sub(ch, "image")
@@ -349,7 +351,7 @@ def render_feed(
     *,
     base_url: str,
     art: dict[str, str],
-    built: datetime,
+    built: datetime | None,
 ) -> bytes:
     """One feed as UTF-8 RSS bytes. ``items`` newest first; ``art`` maps feed name -> art path.
 
@@ -410,8 +412,8 @@ def add_item(ch: etree._Element, pe: BuiltEpisode, ctx: ItemContext, *, feed_nam
     _sub(it, _pc("txt"), "false", purpose="ai-content")
 
 
-def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], built: datetime) -> bytes:
-    """The ``medium=publisher`` feed that lists all the show's feeds."""
+def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], built: datetime | None) -> bytes:
+    """The ``medium=publisher`` feed that lists all the show's feeds (``built``: as for :func:`channel_tree`)."""
     show = catalog.podcast
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = _sub(rss, "channel")
@@ -420,7 +422,8 @@ def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], bu
     _sub(ch, "link", base_url)
     _sub(ch, "description", truncate_bytes(plain_html(show.description)))
     _sub(ch, "language", show.language)
-    _sub(ch, "lastBuildDate", rfc2822(built))
+    if built is not None:
+        _sub(ch, "lastBuildDate", rfc2822(built))
     _sub(ch, "generator", GENERATOR)
     _sub(ch, _it("author"), plain_html(show.author))
     _sub(ch, _it("image"), href=base_url + art["all"])

@@ -55,7 +55,7 @@ def render_feeds_fast(
     *,
     base_url: str,
     art: dict[str, str],
-    built: datetime,
+    built: datetime | None,
 ) -> dict[str, bytes]:
     """Every feed named in ``items`` (feed name -> its episodes, newest first) as UTF-8 RSS bytes:
     for each, the bytes of ``render_feed(catalog, catalog.feeds[name], items[name], ...)``.

@@ -37,8 +37,8 @@ from artoiscast.audio.run import Pipeline, Progress, last_error_line, tool, writ
 from artoiscast.errors import AudioError
 from artoiscast.parallel import cores
 
-__all__ = ["AudioError", "Encoder", "Loudness", "MeasureJob", "PendingProbe", "Probe", "normalise", "pcm_header",
-           "probe"]
+__all__ = ["AudioError", "Encoder", "Loudness", "MeasureJob", "PendingProbe", "Probe", "measure_before", "normalise",
+           "pcm_header", "probe"]
 
 MP3_LOUDNESS_LOSS = 0.5  # LU lost by 128k MP3 encoding on speech (measured: scripts/bench/ingest.py)
 # The limiter runs at 2x: it leaves the MP3 the same true peak as 4x for much less CPU; the MP3
@@ -175,6 +175,31 @@ def measure_source(path: Path, *, channels: int, declared: float, rate: int = 0,
     """Integrated loudness and LRA of ``path`` as it will be encoded (see ``MeasureJob``)."""
     return MeasureJob(path, channels=channels, declared=declared, rate=rate, parts=parts, on_progress=on_progress,
                       check_length=check_length).result()
+
+
+def true_peak_cmd(path: Path) -> list[str]:
+    """ebur128 with true peak (4x oversampled) over the source's own channels, unmixed."""
+    return [tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
+            "-af", "ebur128=peak=true", "-f", "null", "-"]
+
+
+def measure_before(path: Path, *, channels: int, declared: float, rate: int = 0,
+                   on_progress: Progress | None = None) -> Loudness:
+    """The loudness "before" as ``ingest`` reports it, without encoding: integrated loudness and
+    LRA as mixed to the show's ``channels`` (``MeasureJob``, one part per core) and the source's
+    own true peak, measured at the same time. Raises AudioError as ``MeasureJob.result`` does."""
+    peak = Pipeline(None)
+    try:
+        peak.start(true_peak_cmd(path))
+        measured = MeasureJob(path, channels=channels, declared=declared, rate=rate, on_progress=on_progress).result()
+        [(code, stderr)] = peak.wait()
+    finally:
+        peak.__exit__()
+    found = parse_ebur128(stderr) if code == 0 else None
+    if found is None:
+        raise AudioError(f"cannot decode the audio ({last_error_line(stderr)}): the file is damaged, export it again",
+                         path=path)
+    return Loudness(measured.integrated, measured.lra, round(found.true_peak, 1))
 
 
 # ---------------------------------------------------------------- normalise + encode

@@ -7,6 +7,7 @@ witness of a cut file, since ffprobe sizes a WAV by the file rather than by its 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ class Probe:
     sample_rate: int
     codec: str
     estimated: bool = False  # duration guessed from the bitrate (an MP3 without a Xing header)
+    format: str = ""  # the container as ffprobe names it ("wav", "flac", "mov,mp4,m4a,3gp,3g2,mj2"...)
 
 
 def probe_cmd(path: Path) -> list[str]:
@@ -40,7 +42,8 @@ def parse_probe(out: str) -> Probe | None:
     for st in data.get("streams", []):
         if st.get("codec_type") == "audio":
             dur = st.get("duration") or fmt.get("duration") or 0
-            return Probe(float(dur), int(st.get("channels", 0)), int(st.get("sample_rate", 0)), st.get("codec_name", "?"))
+            return Probe(float(dur), int(st.get("channels", 0)), int(st.get("sample_rate", 0)), st.get("codec_name", "?"),
+                         format=str(fmt.get("format_name", "")))
     return None
 
 
@@ -98,7 +101,7 @@ class PendingProbe:
                              "WAV, FLAC, MP3, M4A, OGG, Opus or AIFF", path=path)
         info = parse_probe(stdout)
         if info is not None and "Estimating duration from bitrate" in stderr:
-            info = Probe(info.duration, info.channels, info.sample_rate, info.codec, estimated=True)
+            info = dataclasses.replace(info, estimated=True)
         if info is None:
             raise AudioError("the file has no audio stream (a picture or a video without sound?): give an audio file",
                              path=path)
@@ -163,7 +166,7 @@ def pcm_header(path: Path) -> Probe | None:
         align = int.from_bytes(fmt[12:14], "little")
         if tag not in (1, 3, 0xFFFE) or not (channels and rate and align):
             return None
-        return Probe(data // align / rate, channels, rate, "pcm")
+        return Probe(data // align / rate, channels, rate, "pcm", format="wav")
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
         for cid, n, at in _chunks(head, "big"):
             if cid == b"COMM" and n >= 18:
@@ -172,7 +175,7 @@ def pcm_header(path: Path) -> Probe | None:
                 kind = head[at + 18:at + 22] if head[8:12] == b"AIFC" else b"NONE"
                 if kind not in (b"NONE", b"sowt", b"fl32", b"FL32") or not (channels and rate and frames):
                     return None
-                return Probe(frames / rate, channels, rate, "pcm")
+                return Probe(frames / rate, channels, rate, "pcm", format="aiff")
     return None
 
 

@@ -14,8 +14,8 @@ from artoiscast.paths import Unsafe, found_file, list_folder, safe_file
 
 EPISODE_FOLDER = "episode folder"
 CATALOG = "catalog folder"
-NO_PODCAST = ("not found (create it with title, description, author, base_url, artwork and guid: see the README's "
-              "catalog section, or --root the catalog folder)")
+NO_PODCAST = ("not found (start a show here with artoiscast init, or --root the catalog folder; the README's catalog "
+              "section says what podcast.yaml holds)")
 
 
 def side_file(folder: Path, rel: str, shown: str, field: str, errors: list[ArtoiscastError]) -> Path | None:

@@ -6,11 +6,12 @@ and the parts they share. Validation only: no files are read here.
 from __future__ import annotations
 
 import difflib
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from artoiscast.apple import CATEGORIES
 from artoiscast.config import (
@@ -235,6 +236,14 @@ class EpisodeDoc(Strict):
     @classmethod
     def _date(cls, v: Any) -> Any:
         return parse_date(v)  # only dates and date-times: 20250619 is not seconds since 1970
+
+    @field_validator("title", "summary", "recorded", "host", "notes")
+    @classmethod
+    def _not_todo(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # ``artoiscast new`` writes "TODO: ..." where only the producer knows what to say
+        if v is not None and re.match(r"TODO(:|$)", v):
+            raise ValueError(f"still a TODO (write the episode's {info.field_name}, then run artoiscast check)")
+        return v
 
     @field_validator("summary")
     @classmethod

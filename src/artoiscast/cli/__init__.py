@@ -73,7 +73,8 @@ class _Bar:
 
 class Bars:
     """The CLI's :class:`~artoiscast.progress.Events`: one rich bar per job on stderr, gone when
-    done (and all of them when the ``with`` ends). Any command that runs a long job passes one."""
+    done (and all of them when the ``with`` ends). Any command that runs a long job passes one.
+    Only on a terminal: piped or logged, stderr holds the errors and warnings alone."""
 
     def __init__(self) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), _Amount(), console=err,
@@ -132,7 +133,8 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
     """Validate the whole catalog, lint the built feeds, and print every problem, one per line.
 
     The catalog's advice comes first, as `warning:` lines (episodes sharing a bare date,
-    an unpinned publisher_guid, a soundbite outside 15-120 s, a season named two ways). The feeds in build/site/feeds are linted when present
+    an unpinned publisher_guid, a soundbite outside 15-120 s, a season named two ways, a
+    placeholder cover from init). The feeds in build/site/feeds are linted when present
     (Apple, PSP-1, Podcasting 2.0): one line per finding on stderr, as errors are,
     `error: feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`. With --live the catalog is
     optional. Exit 0 when all is well, 1 on a feed error (or a warning with --strict),
@@ -193,6 +195,8 @@ def ingest(root: Path, as_json: bool, jobs: int | None) -> None:
         data: dict[str, Any] = {s: r.to_json() | {"cached": r.cached} for s, r in records.items()}
         data.update({s: {"slug": s, "error": line} for s, line in failed.items()})
         click.echo(json.dumps(dict(sorted(data.items())), indent=1))
+    elif not catalog.episodes:
+        out.print("no episodes yet: nothing to ingest (add one with artoiscast new AUDIO --title ...)")
     else:
         audio = catalog.podcast.audio
         table = Table(title=f"target {audio.target:g} LUFS +/-{audio.tolerance:g}, true peak <= {audio.true_peak:g} dBTP")
@@ -516,7 +520,8 @@ def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
 
 # the commands of their own modules register on ``cli`` when imported
 from artoiscast.cli import (  # noqa: E402, F401
-    demo as _demo, importer as _importer, schedule as _schedule, stats as _stats)
+    demo as _demo, importer as _importer, scaffold as _scaffold, schedule as _schedule, stats as _stats,
+)
 
 
 def main() -> None:

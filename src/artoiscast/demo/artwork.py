@@ -7,9 +7,9 @@ Pillow's built-in font has no accented capitals).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from artoiscast.demo.source import read_mapping, read_show, words, write_atomic
+from artoiscast.drawing import font as _font, wrap as _wrap
 from artoiscast.errors import CatalogError
 from artoiscast.paths import shown
 
@@ -45,29 +45,6 @@ def _inside(root: Path, target: Path, name: str) -> Path:
     if not target.resolve().is_relative_to(root.resolve()):
         raise CatalogError(f'"{target}" leaves the catalog (use a name beside the file)', path=name, field="artwork")
     return target
-
-
-def _wrap(draw: Any, text: str, font: Any, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
-            lines[-1] += f" {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf")
-
-
-def _font(size: int) -> Any:
-    """DejaVu Sans Bold when installed (Pillow's built-in font has no accented capitals)."""
-    from PIL import ImageFont
-
-    for path in FONTS:
-        if Path(path).is_file():
-            return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size=size)
 
 
 def render(palette: str, show: str, feed_title: str) -> bytes:

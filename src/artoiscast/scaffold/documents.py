@@ -114,6 +114,12 @@ explicit: false        # true if the show has explicit content (itunes:explicit)
 #   - {{ url: "https://example.org/soutenir", text: "Soutenir l'émission" }}
 # txt:                                 # podcast:txt: ownership proofs a directory gives, carried as given
 #   - {{ purpose: verify, value: "..." }}              # or purpose: applepodcastsverify (Apple's code)
+# notify:                              # whom publish tells at once when a feed changed (see the README)
+#   websub: ["https://pubsubhubbub.appspot.com/"]     # WebSub hubs, named in every feed (atom:link rel=hub)
+#   podcast_index: true                # the Podcast Index's hub/pubnotify
+#   podping: {{ token_env: PODPING_TOKEN }}           # Podping (podping.cloud), the token from that variable
+# previous_urls: ["https://old-host.example/feed.xml"]  # the feed's old URLs, when the show came from elsewhere
+# moved_to: "https://new-host.example/"               # only when the show LEAVES: its new base URL (redirects)
 """
 
 

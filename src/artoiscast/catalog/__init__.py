@@ -3,7 +3,7 @@ validated by :func:`load_catalog` into a :class:`Catalog`. Reads only; never wri
 
 ``schema``: the YAML documents (pydantic); ``messages``: a validation error as one line with a
 fix; ``files``: where side files may be; ``records``: what the loader returns; ``loader``: the
-loading. Settings (``audio:``, ``storage:``, ``analytics:``) are typed in :mod:`artoiscast.config`.
+loading. Settings (``audio:``, ``storage:``, ``analytics:``, ``transcribe:``) are typed in :mod:`artoiscast.config`.
 """
 
 from artoiscast.catalog.loader import load_catalog
@@ -33,6 +33,7 @@ from artoiscast.config import (
     HttpUrl,
     PrefixUrl,
     StorageSettings,
+    TranscribeSettings,
 )
 from artoiscast.values import (  # the checks the CLI options share
     base_url_value,
@@ -42,6 +43,6 @@ from artoiscast.values import (  # the checks the CLI options share
 __all__ = [
     "PARIS", "AllFeed", "AnalyticsSettings", "AudioSettings", "BaseUrl", "Catalog", "Category", "Episode",
     "EpisodeDoc", "Feed", "FeedDef", "Guest", "HttpUrl", "Location", "Owner", "Podcast", "PrefixUrl",
-    "StorageSettings", "UpdateFrequency", "base_url_value", "http_url_value", "load_catalog", "podcast_guid",
+    "StorageSettings", "TranscribeSettings", "UpdateFrequency", "base_url_value", "http_url_value", "load_catalog", "podcast_guid",
     "spread_same_day",
 ]

@@ -17,8 +17,10 @@ from artoiscast.config import (
     AnalyticsSettings,
     AudioSettings,
     HttpUrl,
+    LANGUAGE,
     StorageSettings,
     Strict,
+    TranscribeSettings,
 )
 from artoiscast.values import base_url_problem, parse_date
 
@@ -93,7 +95,7 @@ class Podcast(Strict):
     author: str = NonEmpty
     host: str | None = None
     owner: Owner | None = None
-    language: str = Field(default="fr", pattern=r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")
+    language: str = Field(default="fr", pattern=LANGUAGE)
     base_url: BaseUrl
     link: HttpUrl | None = None
     copyright: str | None = None
@@ -107,6 +109,7 @@ class Podcast(Strict):
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
+    transcribe: TranscribeSettings = TranscribeSettings()
 
 
 class FeedDef(Strict):
@@ -133,13 +136,16 @@ class EpisodeDoc(Strict):
     notes: str | None = None
     audio: str = NonEmpty
     transcript: str | None = None
+    # a person has checked the (generated) transcript: the feeds mark it human, podcast:txt ai-content false,
+    # and artoiscast transcribe never rewrites it
+    transcript_reviewed: bool = False
     chapters: str | None = None
     image: str | None = None
     season: int | None = Field(default=None, ge=1)
     episode: int | None = Field(default=None, ge=1)
     type: Literal["full", "trailer", "bonus"] = "full"
     explicit: bool = False
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")
+    language: str | None = Field(default=None, pattern=LANGUAGE)
     guid: str | None = Field(default=None, min_length=1, max_length=255)
 
     @field_validator("date", mode="before")

@@ -457,7 +457,7 @@ def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
 
 
 # the commands of their own modules register on ``cli`` when imported
-from artoiscast.cli import demo as _demo, stats as _stats  # noqa: E402, F401
+from artoiscast.cli import demo as _demo, stats as _stats, transcribe as _transcribe  # noqa: E402, F401
 
 
 def main() -> None:

@@ -224,6 +224,24 @@ def test_a_rerun_does_nothing_and_changed_audio_is_transcribed_again(show: Path)
     assert vtt.read_bytes() != first[0] and len(load_transcript(vtt, None, "t").cues) >= 1
 
 
+def test_a_run_killed_between_the_record_and_the_transcript_is_finished_by_the_next(show: Path) -> None:
+    """The record is written first: killed before the transcript, the old (generated) transcript
+    is still there, named by the record as the one it replaces. It is neither a person's nor up to
+    date: the next run writes it, and until then the feed still marks it generated."""
+    from artoiscast.transcribe.record import sha256_of
+
+    folder = show / "episodes" / MACHINE
+    vtt = folder / "transcript.vtt"
+    data = json.loads((folder / RECORD).read_bytes())
+    data |= {"output_sha256": "0" * 64, "previous_sha256": sha256_of(vtt)}  # as a killed run leaves it
+    (folder / RECORD).write_text(json.dumps(data))
+    outcomes, errors = _run(show, MACHINE)
+    assert errors == [] and outcomes[MACHINE].action == "transcribed"
+    record = read(folder)
+    assert record is not None and record.output_sha256 == sha256_of(vtt)
+    assert _run(show, MACHINE)[0][MACHINE].action == "up to date"
+
+
 def test_a_transcript_a_person_wrote_or_edited_is_never_overwritten(show: Path) -> None:
     hand = show / "episodes" / EPISODE / "transcript.vtt"
     written = hand.read_bytes()

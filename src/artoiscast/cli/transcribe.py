@@ -27,8 +27,8 @@ def transcribe(root: Path, slugs: tuple[str, ...], jobs: int | None, force: bool
     `transcript_reviewed: true` is set in episode.yaml. Its record, .transcript.json beside it,
     makes a rerun with the same audio, model and settings do nothing. A transcript a person
     wrote, edited or reviewed is never overwritten, not even with --force: delete it to
-    transcribe again. One line per episode; a failed one does not stop the others (exit 2 at
-    the end).
+    transcribe again. One line per episode; a failed one does not stop the others (the exit
+    code is non-zero at the end).
 
     \b
     Examples:

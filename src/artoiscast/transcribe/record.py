@@ -85,6 +85,7 @@ class State(Enum):
 
     NONE = "no transcript"
     GENERATED = "generated"  # ours, untouched since written: may be rewritten
+    UNFINISHED = "left by an interrupted run"  # the generated file the record's one was to replace
     HAND = "written by hand"  # no record names it
     EDITED = "edited since it was generated"  # its bytes are not those recorded
     REVIEWED = "marked reviewed"  # transcript_reviewed: true
@@ -95,16 +96,20 @@ def state(transcript: Path | None, reviewed: bool, record: Record | None) -> Sta
     """The state of an episode's ``transcript`` (None: it has none) given its ``record``.
 
     A transcript is :attr:`State.GENERATED` only when the record names it and its bytes are the
-    recorded ones, or those of the generated file the recorded one replaced (a run killed between
-    writing the record and the transcript leaves that). Raises OSError when it cannot be read."""
+    recorded ones; :attr:`State.UNFINISHED` when they are those of the generated file the recorded
+    one was to replace (a run killed between writing the record and the transcript leaves that).
+    Raises OSError when it cannot be read."""
     if transcript is None:
         return State.NONE
     if reviewed:
         return State.REVIEWED
     if record is None or record.output != transcript.name:
         return State.HAND
-    if sha256_of(transcript) in (record.output_sha256, record.previous_sha256):
+    sha = sha256_of(transcript)
+    if sha == record.output_sha256:
         return State.GENERATED
+    if sha == record.previous_sha256:
+        return State.UNFINISHED
     return State.EDITED
 
 

@@ -134,7 +134,7 @@ def plan_episode(catalog: Catalog, ep: Episode, model: Callable[[], ModelId], *,
         model_sha256=mid.sha256,
         settings={"language": language(catalog, ep), "beam_size": settings.beam_size,
                   "compute_type": settings.compute_type},
-        previous_sha256=old.output_sha256 if (old is not None and now is State.GENERATED) else None,
+        previous_sha256=before if now in (State.GENERATED, State.UNFINISHED) else None,
     )
     if now is State.GENERATED and old is not None and old.same_work(planned) and not force:
         return Outcome(ep.slug, "up to date", f"{where}: same audio, model and settings")

@@ -315,6 +315,19 @@ def test_bad_input_is_one_line(show: Path) -> None:
         _run(show, "nope")
 
 
+def test_without_the_engine_installed_it_says_how_to_install_it(show: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine is optional (the transcribe extra): without it, one line saying how to install it."""
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)  # import faster_whisper now fails
+    monkeypatch.setitem(sys.modules, "faster_whisper.utils", None)
+    (show / "episodes" / MACHINE / "transcript.vtt").unlink()
+    podcast = show / "podcast.yaml"
+    base = podcast.read_text()
+    for model in ("whisper-base", "small"):
+        podcast.write_text(base + f"transcribe: {{model: {model}}}\n")
+        with pytest.raises(TranscribeError, match=r"faster-whisper is not installed \(pip install 'artoiscast\[transcribe\]'\)"):
+            _run(show, MACHINE)
+
+
 def test_a_model_name_is_fetched_only_with_a_network(show: Path) -> None:
     """A faster-whisper model name is looked up in the Hugging Face cache, then downloaded: offline
     (HF_HUB_OFFLINE, so nothing leaves this machine), that is one line saying how to get a model."""

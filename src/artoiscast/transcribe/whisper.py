@@ -65,8 +65,11 @@ def _first_sentence(exc: Exception) -> str:
 def _hub_folder(value: str) -> Path:
     """The local folder of model name ``value`` in the Hugging Face cache, downloaded there if missing
     (the one case where anything is fetched). Raises TranscribeError in one line."""
-    from faster_whisper.utils import download_model
-
+    try:
+        from faster_whisper.utils import download_model
+    except ImportError:
+        raise TranscribeError(f"faster-whisper is not installed ({packaged.INSTALL})", path="podcast.yaml",
+                              field="transcribe.backend") from None
     try:
         try:
             return Path(download_model(value, local_files_only=True))

@@ -324,7 +324,7 @@ def test_without_the_engine_installed_it_says_how_to_install_it(show: Path, monk
     base = podcast.read_text()
     for model in ("whisper-base", "small"):
         podcast.write_text(base + f"transcribe: {{model: {model}}}\n")
-        with pytest.raises(TranscribeError, match=r"faster-whisper is not installed \(pip install 'artoiscast\[transcribe\]'\)"):
+        with pytest.raises(TranscribeError, match=r"faster-whisper is not installed \(pip install 'artoiscast\[tr"):
             _run(show, MACHINE)
 
 
@@ -353,13 +353,16 @@ def test_a_model_folder_is_used_as_it_is(show: Path, model_cache: Path) -> None:
     other = "mine-de-soleil-marie-piotrowski"
     say(show / "episodes" / other / "audio.wav", SENTENCES[2])
     record = (show / "episodes" / MACHINE / RECORD).read_bytes()
+    shutil.rmtree(show / "build", ignore_errors=True)
     outcomes, errors = _run(show, dry_run=True)  # the same weights under another name: nothing to do
     assert errors == [] and {s: o.action for s, o in outcomes.items()} == {
         MACHINE: "up to date", other: "would transcribe", EPISODE: "kept"}
     say(show / "episodes" / MACHINE / "audio.wav", SENTENCES[-1])
     outcomes, errors = _run(show, dry_run=True)
     assert errors == [] and outcomes[MACHINE].action == "would transcribe"
-    assert (show / "episodes" / MACHINE / RECORD).read_bytes() == record and not (show / "episodes" / other / RECORD).exists()
+    assert (show / "episodes" / MACHINE / RECORD).read_bytes() == record
+    assert not (show / "episodes" / other / RECORD).exists()
+    assert not (show / "build").exists()  # a dry run writes nothing at all
     outcomes, errors = _run(show, jobs=2)
     assert errors == [] and outcomes[MACHINE].action == outcomes[other].action == "transcribed"
     record = read(show / "episodes" / MACHINE)

@@ -166,7 +166,8 @@ def normalise(text: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--lengths", default="180,1800", help="input lengths in seconds, comma-separated (default 180,1800)")
+    ap.add_argument("--lengths", default="180,1800",
+                    help="input lengths in seconds, comma-separated (default 180,1800; rounded up to whole clips)")
     ap.add_argument("--runs", type=int, default=3, help="paired runs per input under 10 min (medians are printed)")
     ap.add_argument("--runs-long", type=int, default=1, help="paired runs per input of 10 min or more")
     ap.add_argument("--cores", default="0,1", help="the cores both sides are pinned to (taskset -c; default 0,1)")

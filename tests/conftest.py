@@ -15,7 +15,7 @@ title: "Radioscopie de l'Artois"
 description: "Pour comprendre et s'impliquer dans ce territoire d'avenir."
 author: "René Lavergne"
 host: "René Lavergne"
-owner: {name: "René Lavergne"}
+owner: {name: "René Lavergne", email: "contact@artoiscast.example"}
 language: fr
 base_url: "https://artoiscast.example/"
 copyright: "René Lavergne"

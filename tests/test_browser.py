@@ -8,6 +8,7 @@ second port (another origin) holds the embed in a 320 px iframe. Screenshots go 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,16 +67,33 @@ class Servers:
         self.loop.close()
 
 
+SUPPORT = "https://artoiscast.example/soutenir"  # podcast:funding of the show, and one of ERBM's own
+SUPPORT_EPISODE = "https://artoiscast.example/soutenir/erbm"
+
+
 @pytest.fixture(scope="module")
 def servers(built_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    site = tmp_path_factory.mktemp("browser") / "site"
+    folder = tmp_path_factory.mktemp("browser")
+    root = folder / "show"  # the session's catalog (its ingest cache too: nothing is encoded), with support links
+    shutil.copytree(built_catalog, root, symlinks=True)
+    with (root / "podcast.yaml").open("a", encoding="utf-8") as f:
+        f.write(f'funding: [{{url: "{SUPPORT}", text: "Soutenir <b>l\'émission</b>"}}]\n')
+    with (root / "episodes" / EPISODE / "episode.yaml").open("a", encoding="utf-8") as f:
+        f.write(f'funding: [{{url: "{SUPPORT_EPISODE}", text: "Soutenir ce reportage"}}]\n')
+    site = folder / "site"
     site.mkdir()
     s = Servers(site)
     try:
-        build(built_catalog, base_url=s.base, out=site)  # audio already ingested by the session build
+        build(root, base_url=s.base, out=site)
         yield s
     finally:
         s.stop()
+
+
+def support_links(frame: Any) -> list[list[str | None]]:
+    """The visible support links of a page or frame: text, href, rel, target."""
+    return frame.eval_on_selector_all(".funding a", "as => as.filter(a => a.offsetParent !== null).map(a => "
+                                                    "[a.textContent, a.href, a.rel, a.getAttribute('target')])")
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +159,8 @@ def test_embed_on_a_partner_site(servers: Servers, browser: Any) -> None:
     inner.wait_for_selector(f"{box} details.transcript[data-ready]", state="attached")
     width = inner.evaluate("() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
     assert width[1] <= 320 and width[0] <= width[1], width
+    # the show's support link, as text, opening a new tab (the embed is another site's iframe)
+    assert support_links(inner) == [["Soutenir <b>l'émission</b>", SUPPORT, "noopener", "_blank"]]
 
     # play: the audio advances
     frame.locator(f"{box} .chapters button").first.click()
@@ -197,6 +217,9 @@ def test_episode_page(servers: Servers, browser: Any) -> None:
     page.get_by_label("Rechercher dans la transcription").fill("")
     assert page.locator(".cues li:not([hidden])").count() == 2
 
+    # the episode's own support link, then the show's in the footer: both visible, as text
+    assert support_links(page) == [["Soutenir ce reportage", SUPPORT_EPISODE, "noopener", None],
+                                   ["Soutenir <b>l'émission</b>", SUPPORT, "noopener", None]]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "episode-page.png"), full_page=True)
     assert [u for u in urls if not u.startswith(servers.base)] == []
@@ -235,6 +258,7 @@ def test_embed_marks_every_audio_request_with_the_partner_origin(servers: Server
     one = page.frame(url=lambda u: "/embed/episode/" in u)
     assert theme is not None and one is not None
     assert media_requests(urls, servers.base) == []  # nothing before a play
+    assert support_links(one) == [["Soutenir <b>l'émission</b>", SUPPORT, "noopener", "_blank"]]
     assert theme.evaluate("() => document.referrer") == servers.partner_url  # the origin only (the policy's default)
     encoded = partner.replace(":", "%3A").replace("/", "%2F")
     srcs = theme.eval_on_selector_all("audio", "as => as.map(a => a.src)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import hashlib
 import json
 import re
@@ -225,3 +226,16 @@ def test_episodes_sharing_a_date_get_one_instant_each_used_everywhere(built_cata
         (mine, "Sat, 01 Mar 2025 08:30:00 +0100")]
     check = CliRunner().invoke(cli, ["check", "--catalog-only", "--strict", "--root", str(root)])
     assert check.exit_code == 0 and "warning:" not in check.stderr, check.output
+
+
+def test_a_publish_logged_to_a_file_has_no_blank_lines_from_the_bars(root: Path) -> None:
+    """Bars are for a terminal: a log (stderr to a file or pipe) gets the lines, not one blank line per bar."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    done = subprocess.run([sys.executable, "-m", "artoiscast", "publish", "--root", str(root)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "\n\n" not in done.stderr and not done.stderr.startswith("\n"), repr(done.stderr)
+    assert done.stdout.startswith("uploaded ")

@@ -407,7 +407,7 @@ def test_a_key_given_twice_in_chapters_is_refused(root: Path) -> None:
     ("podcast.yaml", "bitrate: 128", "bitrte: 128", "podcast.yaml: audio.bitrte: unknown key (did you mean 'bitrate'?)"),
     ("podcast.yaml", "language: fr", "language: fr\nstorage: {bukcet: x}",
      "podcast.yaml: storage.bukcet: unknown key (did you mean 'bucket'?)"),
-    ("podcast.yaml", 'owner: {name: "René Lavergne"}', 'owner: {nam: "René Lavergne"}',
+    ("podcast.yaml", 'owner: {name: "René Lavergne"', 'owner: {nam: "René Lavergne"',
      "podcast.yaml: owner.nam: unknown key (did you mean 'name'?)"),
     ("feeds/energy.yaml", 'text: "Science"', 'txt: "Science"', "feeds/energy.yaml: category.txt: unknown key (did you mean 'text'?)"),
 ])

@@ -297,7 +297,8 @@ def test_fast_feeds_are_the_plain_feeds_on_the_real_catalog() -> None:
 
 def test_fast_feeds_are_the_plain_feeds_on_random_catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Random catalogs: hundreds of episodes, odd characters in every text field, the same episode
-    in several feeds, shared and own images, some in a second process."""
+    in several feeds, shared and own images, some in a second process; support links, proofs,
+    trailers, soundbites, season names and episode displays."""
     import random
 
     import yaml
@@ -316,9 +317,20 @@ def test_fast_feeds_are_the_plain_feeds_on_random_catalogs(tmp_path: Path, monke
         chars = (rnd.choice(rare if rnd.random() < 0.002 else odd) for _ in range(rnd.randint(1, n)))
         return "".join(chars).replace("\n", " ").strip() or "x"
 
+    def short(n: int) -> str:
+        return text(n)[:n].strip() or "x"
+
+    def links() -> list[dict[str, str]]:
+        return [{"url": f"https://a.example/{i}?x=&amp;<", "text": short(40)} for i in range(rnd.randint(1, 3))]
+
     for round_ in range(3):
         root = make_catalog(tmp_path / f"show{round_}", with_audio=False)
         shutil.rmtree(root / "episodes")
+        show = yaml.safe_load((root / "podcast.yaml").read_text(encoding="utf-8"))
+        show["funding"] = links()
+        show["txt"] = [{"purpose": "verify", "value": "tok&" + short(8).replace("<", "")},
+                       {"purpose": "applepodcastsverify", "value": str(rnd.randint(0, 99999))}]
+        (root / "podcast.yaml").write_text(yaml.safe_dump(show, allow_unicode=True), encoding="utf-8")
         themes = ["economy", "energy"]
         for i in range(rnd.randint(120, 260)):
             (root / "episodes" / f"ep-{i:03d}").mkdir(parents=True)
@@ -327,13 +339,25 @@ def test_fast_feeds_are_the_plain_feeds_on_random_catalogs(tmp_path: Path, monke
                    "notes": "\n\n".join(text(20) for _ in range(rnd.randint(0, 3))) or None}
             if rnd.random() < 0.3:
                 doc["guests"] = [{"name": text(8)}]
+            if rnd.random() < 0.2:
+                doc["funding"] = links()
+            if rnd.random() < 0.2:
+                doc["soundbites"] = [{"start": round(rnd.uniform(0, 50), rnd.randint(0, 4)), "duration": rnd.randint(1, 200),
+                                      **({"title": short(60)} if rnd.random() < 0.5 else {})} for _ in range(2)]
+            if rnd.random() < 0.2:
+                doc.update(season=rnd.randint(1, 9), season_name=short(60), episode=i + 1, episode_display=short(32))
+            if rnd.random() < 0.1:
+                doc["type"] = "trailer"
             (root / "episodes" / f"ep-{i:03d}" / "episode.yaml").write_text(
                 yaml.safe_dump({k: v for k, v in doc.items() if v is not None}, allow_unicode=True), encoding="utf-8")
         cat = load_catalog(root, check_files=False)
         notes = ["<p>" + text(30) + "</p>" for _ in range(7)] + (["<p>a</p>\n    <item>\n]]>"] if round_ == 2 else [])
         published = _published(cat, notes, own_image=lambda i: rnd.random() < 0.3)
         items = {name: [pe for pe in published if f.takes(pe.episode)] for name, f in cat.feeds.items()}
-        assert_fast_is_plain(cat, items)
+        rendered = b"".join(assert_fast_is_plain(cat, items).values())
+        for tag in (b"<podcast:funding", b"<podcast:trailer", b"<podcast:soundbite", b' name="', b' display="',
+                    b'<podcast:txt purpose="verify"'):
+            assert tag in rendered, tag  # each new tag is exercised
         spliced.append(sum(p is not None for p in feeds_fast._serialise_items(published, ctx=feeds_fast.item_context(
             cat, "https://a.example/"))))
     assert spliced[0] > 100 and spliced[-1] < len(published)  # both the splice and the fallback were exercised
@@ -370,7 +394,7 @@ def test_plain_text_fields_display_as_typed_and_never_as_markup(tmp_path: Path, 
         path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
 
     edit(root / "podcast.yaml", author="A " + typed, description="P " + typed, copyright="C " + typed,
-         owner={"name": "O " + typed}, host="H " + typed, location={"name": "Lieu " + typed})
+         owner={"name": "O " + typed, "email": "contact@artoiscast.example"}, host="H " + typed, location={"name": "Lieu " + typed})
     edit(root / "feeds" / "economy.yaml", title="F " + typed, description="D " + typed)
     edit(root / "episodes" / "erbm-melanie-delots" / "episode.yaml", title="T " + typed, summary="S " + typed,
          guests=[{"name": "N " + typed}], location={"name": "L " + typed})

@@ -32,6 +32,8 @@ FORBIDDEN = {
     "artoiscast.transcribe.whisper": AUDIO + PIPELINE + STORAGE + ENGINE,
     "artoiscast.check": ["artoiscast.audio", "mutagen", "artoiscast.feeds", "artoiscast.site"] + PIPELINE + STORAGE,
     "artoiscast.lint": AUDIO + PIPELINE + STORAGE + ["artoiscast.catalog", "artoiscast.feeds", "pydantic"],
+    "artoiscast.notify": AUDIO + PIPELINE + STORAGE + ["artoiscast.catalog", "artoiscast.feeds", "lxml"],
+    "artoiscast.schedule": AUDIO + PIPELINE + STORAGE + ["artoiscast.feeds", "artoiscast.site", "artoiscast.deploy"],
     "artoiscast.catalog": AUDIO + PIPELINE + STORAGE + ["artoiscast.feeds", "artoiscast.site", "artoiscast.transcripts",
                                                        "lxml", "jinja2"],
 }

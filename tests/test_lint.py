@@ -22,6 +22,7 @@ from conftest import make_png
 
 BASE = "https://artoiscast.example/"
 ERBM = "81a21ec5-3c44-5e91-8ea8-e1dbb1244f0a"
+LOCKED = '<podcast:locked owner="contact@artoiscast.example">yes</podcast:locked>'  # conftest: owner with an e-mail
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,12 @@ def _sub(data: bytes, old: str, new: str, count: int = 1) -> bytes:
 ERBM_ENC = 're:(erbm-melanie-delots-[0-9a-f]{8}\\.mp3\\?feed=economy") length="\\d+" type="audio/mpeg"'
 
 
+MEDIUM = "<podcast:medium>podcast</podcast:medium>"  # where a channel tag is put in
+LENS = '<podcast:location country="FR">Lens</podcast:location>'  # where an item tag is put in (ERBM's)
+PUBDATE = "Sat, 01 Mar 2025 00:00:00 +0100"
+TRAILER = ('<podcast:trailer url="https://artoiscast.example/media/t.mp3" pubdate="{pubdate}" length="{length}" '
+           'type="audio/mpeg"{season}>{title}</podcast:trailer>')
+
 ERBM_ITEM = re.compile(r"<item>(?:(?!</item>).)*?81a21ec5.*?</item>", re.S)
 
 # (feed, text to replace (a regex when it starts with "re:"), replacement, rule, where, level)
@@ -79,7 +86,7 @@ BROKEN = [
     ("economy", "<language>fr</language>", "", "required", "channel", "error"),
     ("economy", "<itunes:explicit>false</itunes:explicit>\n    <itunes:type>", "<itunes:type>", "required", "channel",
      "error"),
-    ("economy", "<podcast:locked>yes</podcast:locked>", "", "recommended", "channel", "warning"),
+    ("economy", LOCKED, "", "recommended", "channel", "warning"),
     ("economy", 'href="https://artoiscast.example/feeds/economy.xml"', 'href="https://artoiscast.example/economy.rss"',
      "self-link", "channel", "error"),
     ("economy", "<description>Les sujets economy.</description>", f"<description>{'é' * 2001}</description>",
@@ -91,7 +98,7 @@ BROKEN = [
     ("economy", '<itunes:category text="Business">', '<itunes:category text="Buisness">', "category", "channel", "error"),
     ("economy", "<podcast:guid>c89da366-47e5-527b-adf9-2fd4f0d88340", "<podcast:guid>c89da366-47e5-427b-adf9-2fd4f0d88340",
      "podcast-guid", "channel", "error"),
-    ("economy", "<podcast:locked>yes", "<podcast:locked>true", "locked", "channel", "error"),
+    ("economy", '.example">yes</podcast:locked>', '.example">true</podcast:locked>', "locked", "channel", "error"),
     ("economy", "<podcast:medium>podcast", "<podcast:medium>radio", "medium", "channel", "error"),
     ("economy", "<itunes:type>episodic", "<itunes:type>serial", "type", "item e9c68c0d-252f-512a-90d5-4f712a898afd",
      "error"),
@@ -155,6 +162,43 @@ BROKEN = [
      "error"),
     ("economy", "https://artoiscast.example/transcripts/erbm-melanie-delots.vtt",
      "http://artoiscast.example/transcripts/erbm-melanie-delots.vtt", "https", f"item {ERBM}", "warning"),
+    # the tags a producer sets (lint/namespace.py): funding, trailer, soundbite, txt, locked owner, names
+    ("economy", MEDIUM, MEDIUM + '<podcast:funding url="javascript:alert(1)">Soutenir</podcast:funding>', "funding",
+     "channel", "error"),
+    ("economy", MEDIUM, MEDIUM + '<podcast:funding url="https://a.example/"/>', "funding", "channel", "warning"),
+    ("economy", MEDIUM, MEDIUM + f'<podcast:funding url="https://a.example/">{"x" * 129}</podcast:funding>',
+     "text-length", "channel", "warning"),
+    ("economy", LENS, LENS + '<podcast:funding url="http://a.example/">Soutenir</podcast:funding>', "https",
+     f"item {ERBM}", "warning"),
+    ("economy", MEDIUM, MEDIUM + TRAILER.format(pubdate="2025-03-01", length="1", season="", title="T"), "trailer",
+     "channel", "error"),
+    ("economy", MEDIUM, MEDIUM + TRAILER.format(pubdate=PUBDATE, length="1 Mo", season="", title="T"), "trailer",
+     "channel", "error"),
+    ("economy", MEDIUM, MEDIUM + TRAILER.format(pubdate=PUBDATE, length="1", season=' season="0"', title="T"),
+     "trailer", "channel", "error"),
+    ("economy", MEDIUM, MEDIUM + TRAILER.format(pubdate=PUBDATE, length="1", season="", title=" "), "trailer",
+     "channel", "error"),
+    ("economy", MEDIUM, MEDIUM + TRAILER.format(pubdate=PUBDATE, length="1", season="", title="T").replace(
+        ' type="audio/mpeg"', ""), "trailer", "channel", "warning"),
+    ("economy", LENS, LENS + '<podcast:soundbite startTime="2" duration="20"/>', "soundbite", f"item {ERBM}", "error"),
+    ("economy", LENS, LENS + '<podcast:soundbite startTime="0:01" duration="2"/>', "soundbite", f"item {ERBM}",
+     "error"),
+    ("economy", LENS, LENS + '<podcast:soundbite startTime="0" duration="0"/>', "soundbite", f"item {ERBM}", "error"),
+    ("economy", LENS, LENS + '<podcast:soundbite startTime="0.5" duration="2.0"/>', "soundbite", f"item {ERBM}",
+     "warning"),
+    ("economy", LENS, LENS + f'<podcast:soundbite startTime="0" duration="2">{"x" * 129}</podcast:soundbite>',
+     "text-length", f"item {ERBM}", "warning"),
+    ("economy", MEDIUM, MEDIUM + '<podcast:txt purpose="verify"> </podcast:txt>', "txt", "channel", "error"),
+    ("economy", MEDIUM, MEDIUM + f'<podcast:txt purpose="applepodcastsverify">{"1" * 4001}</podcast:txt>', "txt",
+     "channel", "error"),
+    ("economy", MEDIUM, MEDIUM + '<podcast:txt purpose="ai-content">oui</podcast:txt>', "txt", "channel", "error"),
+    ("economy", LOCKED, "<podcast:locked>yes</podcast:locked>", "locked-owner", "channel", "warning"),
+    ("economy", LOCKED, '<podcast:locked owner="René Lavergne">yes</podcast:locked>', "locked-owner", "channel",
+     "error"),
+    ("economy", LENS, LENS + f'<podcast:season name="{"s" * 129}">1</podcast:season>', "text-length", f"item {ERBM}",
+     "warning"),
+    ("economy", LENS, LENS + f'<podcast:episode display="{"e" * 33}">1</podcast:episode>', "text-length",
+     f"item {ERBM}", "warning"),
 ]
 BROKEN = [b for b in BROKEN if b[3]]
 
@@ -197,6 +241,26 @@ def test_enclosure_used_twice(feeds: dict[str, bytes]) -> None:
 def test_scheduled_episode_in_a_feed(feeds: dict[str, bytes]) -> None:
     found = lint_feed("economy", feeds["economy"], now=datetime(2025, 3, 10, tzinfo=timezone.utc))
     assert [(f.where, f.rule) for f in found] == [("item e9c68c0d-252f-512a-90d5-4f712a898afd", "scheduled")]
+
+
+def test_a_scheduled_trailer_in_a_feed(feeds: dict[str, bytes]) -> None:
+    trailer = TRAILER.format(pubdate="Sat, 01 Mar 2031 00:00:00 +0100", length="1", season=' season="2"', title="T")
+    found = lint_feed("economy", _sub(feeds["economy"], MEDIUM, MEDIUM + trailer),
+                      now=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    assert [(f.where, f.rule, f.level) for f in found] == [("channel", "scheduled", "error")]
+    assert found[0].message == ("podcast:trailer pubdate Sat, 01 Mar 2031 00:00:00 +0100 is in the future (a scheduled "
+                                "trailer is in the feed)")
+
+
+def test_the_tags_a_producer_sets_are_clean_when_well_formed(feeds: dict[str, bytes]) -> None:
+    ok = _sub(feeds["economy"], MEDIUM, MEDIUM + '<podcast:funding url="https://a.example/">Soutenir</podcast:funding>'
+              + TRAILER.format(pubdate=PUBDATE, length="12", season=' season="2"', title="Bande-annonce")
+              + '<podcast:txt purpose="verify">S6lpp-7ZCn8</podcast:txt>')
+    ok = _sub(ok, LENS, LENS + '<podcast:soundbite startTime="0.5" duration="15.0">Le moment</podcast:soundbite>'
+              '<podcast:season name="Le bassin">2</podcast:season><podcast:episode display="Ép. 3">3</podcast:episode>')
+    found = lint_feed("economy", ok, base_url=BASE)
+    assert [(f.rule, f.message) for f in found] == [
+        ("soundbite", "podcast:soundbite ends at 15.5 s, after the episode's end (3 s)")]  # a 3 s test clip
 
 
 def test_no_items_is_a_warning(feeds: dict[str, bytes]) -> None:
@@ -272,7 +336,7 @@ def test_check_prints_one_line_per_finding_and_exits_1(show: Path) -> None:
 
 def test_check_strict_fails_on_warnings(show: Path) -> None:
     path = show / "build" / "site" / "feeds" / "energy.xml"
-    path.write_bytes(_sub(path.read_bytes(), "<podcast:locked>yes</podcast:locked>", ""))
+    path.write_bytes(_sub(path.read_bytes(), LOCKED, ""))
     lenient = CliRunner().invoke(cli, ["check", "--root", str(show)])
     assert lenient.exit_code == 0 and "warning: feeds/energy.xml: channel: recommended:" in lenient.stderr
     strict = CliRunner().invoke(cli, ["check", "--strict", "--root", str(show)])

@@ -25,20 +25,20 @@ OLD = {"files": {}, "episodes": {"a": {"guid": "g-a"}, "b": {"guid": "g-b"}}}
 
 def test_guard_allows_the_same_episodes_and_new_ones() -> None:
     new = {"files": {}, "episodes": {"a": {"guid": "g-a"}, "b": {"guid": "g-b"}, "c": {"guid": "g-c"}}}
-    assert check_guids(new, OLD, where="m") == []
-    assert check_guids(new, {"files": {}}, where="m") == []
+    assert check_guids(new, OLD, shown="m") == []
+    assert check_guids(new, {"files": {}}, shown="m") == []
 
 
 def test_guard_names_each_broken_episode_and_the_option_that_accepts_it() -> None:
     new = {"files": {}, "episodes": {"a": {"guid": "g-other"}, "b2": {"guid": "g-b"}}}
-    errors = check_guids(new, OLD, where="public/manifest.json")
+    errors = check_guids(new, OLD, shown="public/manifest.json")
     assert [e.field for e in errors] == ["episodes.a", "episodes.b"]
     assert "--allow-guid-change a" in errors[0].line() and "g-a" in errors[0].line()
     assert "would move to episode b2" in errors[1].line() and "--allow-guid-change b" in errors[1].line()
-    assert check_guids(new, OLD, where="m", allow_guid_change=["a", "b"]) == []
-    gone = check_guids({"files": {}, "episodes": {"a": {"guid": "g-a"}}}, OLD, where="m")
+    assert check_guids(new, OLD, shown="m", allow_guid_change=["a", "b"]) == []
+    gone = check_guids({"files": {}, "episodes": {"a": {"guid": "g-a"}}}, OLD, shown="m")
     assert len(gone) == 1 and "--allow-removed b" in gone[0].line()
-    assert check_guids({"files": {}, "episodes": {"a": {"guid": "g-a"}}}, OLD, where="m", allow_removed=["b"]) == []
+    assert check_guids({"files": {}, "episodes": {"a": {"guid": "g-a"}}}, OLD, shown="m", allow_removed=["b"]) == []
 
 
 def test_a_local_publish_resumes_without_copying_again(built_catalog: Path, tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_s3_without_a_bucket_is_one_line(built_catalog: Path) -> None:
 
 
 def test_prune_counts_the_grace_period_from_retirement(built_catalog: Path, tmp_path: Path) -> None:
-    """An object unreferenced today is young, however old its last write; the date carries forward."""
+    """An object unreferenced today is within its grace period, however old its last write; the date carries forward."""
     # A holds one object more than B, that no page or feed references (an episode's old transcript)
     site_b = built_catalog / "build" / "site"
     site_a = tmp_path / "site-a"
@@ -125,24 +125,47 @@ def test_prune_counts_the_grace_period_from_retirement(built_catalog: Path, tmp_
     storage = LocalStorage(tmp_path / "public")
     t0 = 1_800_000_000.0
     publish(site_a, storage, now=t0 - 400 * 86400)
-    assert "retired" not in json.loads(storage.get("manifest.json") or b"")  # nothing retired: the build's bytes
+    assert "unreferenced" not in json.loads(storage.get("manifest.json") or b"")  # nothing unreferenced: the build's bytes
     assert storage.get("manifest.json") == (site_a / "manifest.json").read_bytes()
     year_ago = t0 - 365 * 86400
     os.utime(tmp_path / "public" / dropped, (year_ago, year_ago))  # written long ago
     publish(site_b, storage, now=t0)
     published = json.loads(storage.get("manifest.json") or b"")
-    assert published["retired"] == {dropped: "2027-01-15T08:00:00Z"}
+    assert published["unreferenced"] == {dropped: "2027-01-15T08:00:00Z"}
     assert published["files"] == manifest["files"]
     assert publish(site_b, storage, now=t0 + 5 * 86400).uploads == []  # carried forward, unchanged
-    assert json.loads(storage.get("manifest.json") or b"")["retired"] == {dropped: "2027-01-15T08:00:00Z"}
+    assert json.loads(storage.get("manifest.json") or b"")["unreferenced"] == {dropped: "2027-01-15T08:00:00Z"}
     plan = prune(storage, 30 * 86400, now=t0 + 10 * 86400)
-    assert plan.delete == [] and plan.young == [dropped]
+    assert plan.delete == [] and plan.in_grace == [dropped]
     plan = prune(storage, 30 * 86400, now=t0 + 31 * 86400, dry_run=True)
     assert plan.delete == [dropped]
     prune(storage, 30 * 86400, now=t0 + 31 * 86400)
     assert storage.get(dropped) is None
     plan = publish(site_b, storage, now=t0 + 32 * 86400)  # the record forgets what the store no longer holds
     assert plan.uploads == ["manifest.json"]
-    assert "retired" not in json.loads(storage.get("manifest.json") or b"")
-    publish(site_a, storage, now=t0 + 33 * 86400)  # referenced again: not retired any more
-    assert "retired" not in json.loads(storage.get("manifest.json") or b"")
+    assert "unreferenced" not in json.loads(storage.get("manifest.json") or b"")
+    publish(site_a, storage, now=t0 + 33 * 86400)  # referenced again: not unreferenced any more
+    assert "unreferenced" not in json.loads(storage.get("manifest.json") or b"")
+
+
+def test_a_manifest_published_with_the_old_retired_record_is_read_and_rewritten(built_catalog: Path,
+                                                                               tmp_path: Path) -> None:
+    """Manifests published before the rename carry ``retired``: its dates still count, and the next publish
+    writes them as ``unreferenced``."""
+    site = built_catalog / "build" / "site"
+    storage = LocalStorage(tmp_path / "public")
+    t0 = 1_800_000_000.0
+    publish(site, storage, now=t0)
+    dropped = "transcripts/gone-episode.vtt"
+    (tmp_path / "public" / dropped).write_text("WEBVTT\n")
+    old = json.loads(storage.get("manifest.json") or b"")
+    old["files"][dropped] = {"sha256": hashlib.sha256(b"WEBVTT\n").hexdigest(), "size": 7}
+    old["retired"] = {"transcripts/older.vtt": "2027-01-01T00:00:00Z"}
+    (tmp_path / "public" / "transcripts" / "older.vtt").write_text("WEBVTT\n")
+    (tmp_path / "public" / "manifest.json").write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
+    assert prune(storage, 30 * 86400, now=t0, dry_run=True).in_grace == ["transcripts/older.vtt"]
+    publish(site, storage, now=t0 + 86400)
+    published = json.loads(storage.get("manifest.json") or b"")
+    assert "retired" not in published
+    assert published["unreferenced"] == {"transcripts/older.vtt": "2027-01-01T00:00:00Z",
+                                         dropped: "2027-01-16T08:00:00Z"}

@@ -155,7 +155,7 @@ def test_cli_publish_to_s3_then_guard_refuses_a_renamed_slug(s3: SeaweedS3, buil
     assert any(k.startswith("media/gazonor-yann-fouant/") for k in dry.delete)
     assert set(storage.list()) >= set(dry.delete)
     young = prune(storage, 30 * 86400)
-    assert young.delete == [] and young.young == dry.delete
+    assert young.delete == [] and young.in_grace == dry.delete
     done = prune(storage, 0)
     assert done.delete == dry.delete and not set(done.delete) & set(storage.list())
     assert_consistent(storage)

@@ -88,20 +88,20 @@ def artwork_problem(data: bytes, suffix: str) -> str | None:
     return None
 
 
-def check_artwork(path: Path, shown: str, fld: str) -> tuple[bytes, str]:
+def check_artwork(path: Path, shown: str, field: str) -> tuple[bytes, str]:
     """Artwork must pass :func:`artwork_problem`. Returns (bytes, ext). Raises CatalogError
-    naming ``shown`` and ``fld``."""
+    naming ``shown`` and ``field``."""
     name = path.name
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise CatalogError(f'"{name}" not found (add the image, or run artoiscast demo --media-only)', path=shown,
-                           field=fld) from None
+                           field=field) from None
     except OSError as exc:
-        raise CatalogError(f'"{name}" {read_reason(exc)}', path=shown, field=fld) from None
+        raise CatalogError(f'"{name}" {read_reason(exc)}', path=shown, field=field) from None
     problem = artwork_problem(data, path.suffix)
     if problem is not None:
-        raise CatalogError(f'"{name}" {problem}', path=shown, field=fld)
+        raise CatalogError(f'"{name}" {problem}', path=shown, field=field)
     return data, "png" if path.suffix.lower() == ".png" else "jpg"
 
 

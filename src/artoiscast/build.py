@@ -29,7 +29,7 @@ from artoiscast import feeds as feedmod
 from artoiscast import stamp, workspace
 from artoiscast.artwork import FeedArt, episode_art, feed_art
 from artoiscast.built import BuiltEpisode
-from artoiscast.catalog import Catalog, Episode, load_catalog
+from artoiscast.catalog import Catalog, Episode, load_catalog, soundbite_problems
 from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
 from artoiscast.feeds_fast import render_feeds_fast
 from artoiscast.ingest import IngestRecord, Tagger, ingest_all, media_key
@@ -185,9 +185,11 @@ class _Sides:
 
 
 def _side_files(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str) -> _Sides:
-    """Transcripts, chapters and image of one episode, their times checked against the audio's
-    duration. Raises ArtoiscastError."""
+    """Transcripts, chapters and image of one episode, their times (and its soundbites') checked
+    against the audio's duration. Raises ArtoiscastError."""
     shown = f"episodes/{ep.slug}"
+    if late := soundbite_problems(ep, rec.duration):
+        raise ErrorList(list(late))
     chapters = load_chapters(ep.chapters, rec.duration, f"{shown}/{ep.chapters.name}") if ep.chapters else []
     transcript = load_transcript(ep.transcript, rec.duration, f"{shown}/{ep.transcript.name}") if ep.transcript else None
     files: dict[str, bytes] = {}
@@ -314,7 +316,10 @@ def manifest(catalog: Catalog, base: str, built: datetime, files: dict[str, byte
             # audio_offset + 60 * bitrate * 1000 / 8 bytes (or the whole file when shorter)
             "bitrate": kbps, "audio_offset": id3_size(media) if isinstance(media, Path) else 0,
         }
-    return {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
+    doc = {"version": 1, "base_url": base, "built": built.isoformat(), "episodes": episodes, "files": listing}
+    if catalog.podcast.moved_to:  # the show has left: publish makes each feed a redirect there
+        doc["moved_to"] = catalog.podcast.moved_to
+    return doc
 
 
 def write_schedule(out: Path, manifest: bytes, scheduled: list[Episode]) -> None:

@@ -17,6 +17,7 @@ from artoiscast.artwork import episode_art, feed_art
 from artoiscast.catalog import Catalog, load_catalog
 from artoiscast.errors import ArtoiscastError, ErrorList
 from artoiscast.transcripts import load_chapters, load_transcript
+from artoiscast.values import with_slash
 
 if TYPE_CHECKING:
     from artoiscast.lint import Finding
@@ -32,12 +33,12 @@ def check_catalog(root: Path, *, files: bool = True) -> Catalog:
     if files:
         problems += feed_art(catalog).errors
     for ep in catalog.episodes:
-        where = f"episodes/{ep.slug}"
+        folder = f"episodes/{ep.slug}"
         checks: list[Callable[[], object]] = []
         if ep.chapters:
-            checks.append(functools.partial(load_chapters, ep.chapters, None, f"{where}/{ep.chapters.name}"))
+            checks.append(functools.partial(load_chapters, ep.chapters, None, f"{folder}/{ep.chapters.name}"))
         if ep.transcript:
-            checks.append(functools.partial(load_transcript, ep.transcript, None, f"{where}/{ep.transcript.name}"))
+            checks.append(functools.partial(load_transcript, ep.transcript, None, f"{folder}/{ep.transcript.name}"))
         if files and ep.image:
             checks.append(functools.partial(episode_art, ep))
         for run in checks:
@@ -91,6 +92,11 @@ def check(root: Path, *, files: bool = True, live: str | None = None) -> CheckRe
         report.findings = lint.lint_built(root)
         report.feeds_judged = True
     if live:
-        report.findings += lint.probe_live(live)
+        cat = report.catalog
+        guids = {name: str(f.guid) for name, f in cat.feeds.items()} if cat else {}
+        report.findings += lint.probe_live(live, guids=guids)
+        if cat and cat.podcast.previous_urls:  # a show moved in: the old URLs should lead here
+            report.findings += lint.probe_previous(cat.podcast.previous_urls, f"{with_slash(live)}feeds/all.xml",
+                                                   str(cat.podcast.guid))
         report.feeds_judged = True
     return report

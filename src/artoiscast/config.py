@@ -1,5 +1,7 @@
-"""Settings: how the show is encoded, stored, measured and transcribed (``audio:``, ``storage:``,
-``analytics:`` and ``transcribe:`` in ``podcast.yaml``), as typed models with their defaults in one place.
+"""Settings: how the show is encoded, stored, measured, announced and transcribed (``audio:``,
+``storage:``, ``analytics:``, ``notify:`` and ``transcribe:`` in ``podcast.yaml``), how listeners
+can support it (``funding:``, in ``podcast.yaml`` and ``episode.yaml``) and the directories'
+ownership proofs (``txt:``), as typed models with their defaults in one place.
 
 No audio, no network, no catalog: the catalog reads these from ``podcast.yaml``; ``ingest``,
 ``storage``, ``feeds`` and ``transcribe`` read them. Each field's docstring is its documentation.
@@ -8,9 +10,11 @@ No audio, no network, no catalog: the catalog reads these from ``podcast.yaml``;
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from artoiscast.rss import MARKUP_OPEN
 from artoiscast.values import http_url_problem, prefix_problem
 
 
@@ -101,6 +105,100 @@ class AnalyticsSettings(Strict):
     prefix: PrefixUrl | None = None
     """A measurement service's redirect prefix (OP3: ``https://op3.dev/e/``) put before every
     enclosure URL of every feed (see ``feeds.enclosure_base``)."""
+
+
+FUNDING_TEXT_MAX = 128  # characters of podcast:funding's text before aggregators may cut it
+FUNDING_MAX = 8  # support links per show or per episode
+TXT_VALUE_MAX = 4000  # characters of a podcast:txt value before aggregators may cut it
+TXT_MAX = 16  # podcast:txt records of the show
+
+
+class FundingLink(Strict):
+    """One ``podcast:funding`` support link (``funding:`` in podcast.yaml, and per episode in
+    episode.yaml): shown by apps beside the episode, and on the show's pages and embeds."""
+
+    url: HttpUrl
+    """Where a listener goes to support the show: an absolute http(s) URL (https recommended)."""
+    text: str = Field(min_length=1)
+    """The link's text, as apps and the pages show it (plain text, at most 128 characters)."""
+
+    @field_validator("text")
+    @classmethod
+    def _text_len(cls, v: str) -> str:
+        if len(v) > FUNDING_TEXT_MAX:
+            raise ValueError(f"is {len(v)} characters; apps may cut it after {FUNDING_TEXT_MAX} (shorten it)")
+        return v
+
+
+class TxtRecord(Strict):
+    """One channel ``podcast:txt`` record (``txt:`` in podcast.yaml): an ownership proof a
+    directory asks the producer to put in the feed, carried exactly as given."""
+
+    purpose: Literal["verify", "applepodcastsverify"]
+    """``verify`` (a token a directory or platform gave, instead of an e-mail in the feed) or
+    ``applepodcastsverify`` (the code Apple Podcasts Connect gives)."""
+    value: str = Field(min_length=1)
+    """The token, exactly as given: at most 4000 characters, one line, no markup."""
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: str) -> str:
+        if len(v) > TXT_VALUE_MAX:
+            raise ValueError(f"is {len(v)} characters; aggregators may cut it after {TXT_VALUE_MAX} "
+                             "(paste the token alone)")
+        if "\n" in v or "\r" in v:
+            raise ValueError("holds a line break (a verification token is one line: paste the token alone)")
+        if MARKUP_OPEN.search(v):
+            raise ValueError("holds markup (a verification token is plain text: paste the token alone)")
+        return v
+
+
+PODCAST_INDEX_PUBNOTIFY = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+PODPING_CLOUD = "https://podping.cloud/"
+
+
+class PodpingSettings(Strict):
+    """``notify.podping:`` in podcast.yaml: announce each changed feed on Podping (through a
+    podping.cloud front end, which needs a token); the feeds then carry ``podcast:podping``."""
+
+    endpoint: HttpUrl = PODPING_CLOUD
+    """The podping.cloud front end: each changed feed is sent as ``GET <endpoint>?url=<feed URL>``."""
+    token_env: str = Field(default="PODPING_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)
+    """The environment variable holding the token (sent as the ``Authorization`` header); the
+    token itself never goes in the catalog."""
+
+
+class NotifySettings(Strict):
+    """``notify:`` in podcast.yaml: whom ``publish`` tells when a feed changed, so that apps
+    know at once instead of at their next poll. Nothing is told unless named here."""
+
+    websub: list[HttpUrl] = Field(default_factory=list, max_length=10)
+    """WebSub (PubSubHubbub) hubs: every feed names them (``atom:link rel="hub"``) and each is
+    sent ``hub.mode=publish`` for each changed feed."""
+    podcast_index: bool = False
+    """Tell the Podcast Index (``hub/pubnotify?url=<feed URL>``, no key needed) about each changed feed."""
+    podcast_index_endpoint: HttpUrl = PODCAST_INDEX_PUBNOTIFY
+    """The Podcast Index's pubnotify address (another one only for a test or a mirror)."""
+    podping: PodpingSettings | None = None
+    """Podping, when set (``podping: {}`` takes the defaults)."""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    """Seconds each ping may take; a ping that fails is kept and sent again at the next publish."""
+
+    @field_validator("websub")
+    @classmethod
+    def _distinct(cls, hubs: list[str]) -> list[str]:
+        for i, hub in enumerate(hubs):
+            if hub in hubs[:i]:
+                raise ValueError(f'"{hub}" is given twice (keep one)')
+            if "@" in urlsplit(hub).netloc:  # every feed names its hubs: a password there would be public
+                raise ValueError(f"hub {i + 1} holds a user name or password, which every feed would publish "
+                                 "(give the hub's public address)")
+        return hubs
+
+    @property
+    def any(self) -> bool:
+        """Whether anyone is to be told at all."""
+        return bool(self.websub or self.podcast_index or self.podping)
 
 
 LANGUAGE = r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$"

@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from artoiscast.built import BuiltEpisode
-from artoiscast.catalog import PARIS, Catalog, Feed, Location, UpdateFrequency, podcast_guid
+from artoiscast.catalog import (
+    PARIS, Catalog, Episode, Feed, FundingLink, Location, NotifySettings, Podcast, UpdateFrequency, podcast_guid,
+)
 from artoiscast.rss import (
     ATOM, CONTENT, HTTP_URL, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, NSMAP, PODCAST, TRANSCRIPT_TYPES, prefixed,
 )
@@ -149,6 +151,19 @@ def feed_url(base_url: str, name: str) -> str:
     return f"{base_url}feeds/{name}.xml"
 
 
+def new_feed_url(catalog: Catalog, name: str, base_url: str) -> str | None:
+    """The feed's ``itunes:new-feed-url``: with ``moved_to`` (the show has left), the same feed at
+    the new home, which apps and Apple follow (with the 301 that ``serve`` and S3 give); with
+    ``previous_urls`` (the show came from elsewhere), the ``all`` feed names itself, as Apple asks
+    of the new feed in a move; else None."""
+    show = catalog.podcast
+    if show.moved_to:
+        return feed_url(show.moved_to, name)
+    if show.previous_urls and name == "all":
+        return feed_url(base_url, name)
+    return None
+
+
 def publisher_guid(catalog: Catalog) -> str:
     """The publisher feed's guid: ``publisher_guid`` of podcast.yaml, pinned like the feeds'
     guids; without it, derived from the catalog's public URL (never the demo's local one), which
@@ -179,6 +194,44 @@ def _location(parent: etree._Element, loc: Location | None) -> None:
     _sub(parent, _pc("location"), _plain(loc.name, 128), rel=loc.rel, geo=geo, osm=loc.osm, country=loc.country)
 
 
+def _funding(parent: etree._Element, links: Iterable[FundingLink]) -> None:
+    """``podcast:funding``: a support link and the text apps show beside it (channel or item)."""
+    for link in links:
+        _sub(parent, _pc("funding"), _plain(link.text, 128), url=link.url)
+
+
+def _proofs(ch: etree._Element, show: Podcast) -> None:
+    """The directories' ownership proofs, ``podcast:txt purpose="verify"`` and
+    ``"applepodcastsverify"``: exactly as given (no markup can be given; lxml escapes the rest)."""
+    for record in show.txt:
+        _sub(ch, _pc("txt"), record.value, purpose=record.purpose)
+
+
+def _trailers(ch: etree._Element, items: Sequence[BuiltEpisode], media: str, feed_name: str) -> None:
+    """A channel ``podcast:trailer`` for each ``type: trailer`` episode of the feed, newest first:
+    ``items`` are the feed's published episodes, so a scheduled trailer has none until its date.
+    Its URL is the trailer item's own enclosure (with the feed's ``?feed=``)."""
+    for pe in items:
+        ep = pe.episode
+        if ep.type == "trailer":
+            _sub(ch, _pc("trailer"), _plain(ep.title, 128), url=f"{media}{pe.media}?feed={feed_name}",
+                 pubdate=rfc2822(ep.published), length=str(pe.length), type="audio/mpeg",
+                 season=str(ep.season) if ep.season else None)
+
+
+def seconds_attr(seconds: float) -> str:
+    """A time as the namespace writes it: seconds with at least one decimal (``73.5``, ``30.0``), to the ms."""
+    text = f"{seconds:.3f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _soundbites(it: etree._Element, ep: Episode) -> None:
+    """``podcast:soundbite``: the episode's highlights (no title: apps show the episode's)."""
+    for sb in ep.soundbites:
+        _sub(it, _pc("soundbite"), _plain(sb.title, 128) if sb.title else None, startTime=seconds_attr(sb.start),
+             duration=seconds_attr(sb.duration))
+
+
 def channel_tree(
     catalog: Catalog,
     feed: Feed,
@@ -188,13 +241,14 @@ def channel_tree(
     art: dict[str, str],
     built: datetime,
 ) -> etree._Element:
-    """The feed's ``<rss>`` element, its channel filled in and no item yet (``items``, newest
-    first, only date the feed's ``podcast:updateFrequency``). The items go in with :func:`add_item`."""
+    """The feed's ``<rss>`` element, its channel filled in and no item yet (``items``, the feed's
+    published episodes newest first, only date its ``podcast:updateFrequency`` and give its
+    ``podcast:trailer``s). The items go in with :func:`add_item`."""
     show = catalog.podcast
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = _sub(rss, "channel")
     self_url = feed_url(base_url, feed.name)
-    _sub(ch, f"{{{ATOM}}}link", href=self_url, rel="self", type="application/rss+xml")
+    _self_and_hubs(ch, show.notify, self_url)
     _sub(ch, "title", plain_html(feed.title))
     link = base_url if feed.name == "all" else f"{base_url}themes/{feed.name}/"
     _sub(ch, "link", link)
@@ -219,6 +273,8 @@ def channel_tree(
     _category(ch, feed)
     _sub(ch, _it("explicit"), "true" if show.explicit else "false")
     _sub(ch, _it("type"), "episodic")
+    if moved := new_feed_url(catalog, feed.name, base_url):
+        _sub(ch, _it("new-feed-url"), moved)
     _sub(ch, _pc("guid"), str(feed.guid))
     _sub(ch, _pc("locked"), "yes", owner=show.owner.email if show.owner and show.owner.email else None)
     _sub(ch, _pc("medium"), "podcast")
@@ -240,7 +296,26 @@ def channel_tree(
     if freq:
         _sub(ch, _pc("updateFrequency"), _plain(freq.label, 128), complete="true" if freq.complete else None,
              rrule=freq.rrule)
+    _funding(ch, show.funding)
+    _proofs(ch, show)
+    _trailers(ch, items, enclosure_base(base_url, show.analytics.prefix), feed.name)
+    _podping(ch, show.notify)
     return rss
+
+
+def _self_and_hubs(ch: etree._Element, notify: NotifySettings, self_url: str) -> None:
+    """The feed's own URL (``atom:link rel="self"``, WebSub's topic) and one ``atom:link rel="hub"``
+    per hub of ``notify.websub``, which ``publish`` tells of each change (see :mod:`artoiscast.notify`)."""
+    _sub(ch, f"{{{ATOM}}}link", href=self_url, rel="self", type="application/rss+xml")
+    for hub in notify.websub:
+        _sub(ch, f"{{{ATOM}}}link", href=hub, rel="hub")
+
+
+def _podping(ch: etree._Element, notify: NotifySettings) -> None:
+    """``podcast:podping usesPodping="true"``, only when Podping is set: apps that follow Podping
+    may then stop polling the feed, so it must never claim it falsely."""
+    if notify.podping is not None:
+        _sub(ch, _pc("podping"), usesPodping="true")
 
 
 def feed_image(feed: Feed, *, base_url: str, art: dict[str, str]) -> str:
@@ -312,10 +387,11 @@ def add_item(ch: etree._Element, pe: BuiltEpisode, ctx: ItemContext, *, feed_nam
     _sub(it, _it("episodeType"), ep.type)
     if ep.season:
         _sub(it, _it("season"), str(ep.season))
-        _sub(it, _pc("season"), str(ep.season))
+        _sub(it, _pc("season"), str(ep.season), name=_plain(ep.season_name, 128) if ep.season_name else None)
     if ep.episode:
         _sub(it, _it("episode"), str(ep.episode))
-        _sub(it, _pc("episode"), str(ep.episode))
+        _sub(it, _pc("episode"), str(ep.episode),
+             display=_plain(ep.episode_display, 32) if ep.episode_display else None)
     # PSP-1 recommends an item image: the episode's own, else the feed's
     _sub(it, _it("image"), href=base_url + pe.image if pe.image else feed_image)
     if ep.host:
@@ -323,6 +399,8 @@ def add_item(ch: etree._Element, pe: BuiltEpisode, ctx: ItemContext, *, feed_nam
     for g in ep.guests:
         _person(it, g.name, "guest", href=g.url, img=g.image)
     _location(it, ep.location)
+    _funding(it, ep.funding)
+    _soundbites(it, ep)
     language = ep.language or ctx.language
     for path, ext in pe.transcripts:
         rel = "captions" if ext in ("vtt", "srt", "json") else None  # the timed formats
@@ -338,7 +416,7 @@ def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], bu
     show = catalog.podcast
     rss = etree.Element("rss", nsmap=NSMAP, version="2.0")
     ch = _sub(rss, "channel")
-    _sub(ch, f"{{{ATOM}}}link", href=feed_url(base_url, "publisher"), rel="self", type="application/rss+xml")
+    _self_and_hubs(ch, show.notify, feed_url(base_url, "publisher"))
     _sub(ch, "title", plain_html(show.author))
     _sub(ch, "link", base_url)
     _sub(ch, "description", truncate_bytes(plain_html(show.description)))
@@ -351,4 +429,5 @@ def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], bu
     _sub(ch, _pc("medium"), "publisher")
     for f in catalog.feeds.values():
         _sub(ch, _pc("remoteItem"), feedGuid=str(f.guid), feedUrl=feed_url(base_url, f.name), medium="podcast")
+    _podping(ch, show.notify)
     return to_bytes(rss)

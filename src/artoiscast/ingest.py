@@ -143,16 +143,16 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
     ``on_progress(done, total)`` counts seconds of audio processed (a measure pass and an
     encode pass: total is twice the length).
     """
-    where = f"episodes/{episode.slug}/episode.yaml"
+    shown = f"episodes/{episode.slug}/episode.yaml"
     src = episode.audio
     try:
         st = src.stat()
     except FileNotFoundError:
         st = None
     except OSError as exc:  # a symlink loop, a folder that cannot be searched...
-        raise AudioError(f'"{src.name}" {read_reason(exc)}', path=where, field="audio") from None
+        raise AudioError(f'"{src.name}" {read_reason(exc)}', path=shown, field="audio") from None
     if st is None or not src.is_file():
-        raise AudioError(f'"{src.name}" not found (put the file beside episode.yaml)', path=where, field="audio")
+        raise AudioError(f'"{src.name}" not found (put the file beside episode.yaml)', path=shown, field="audio")
     stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
     folder = cache_dir / episode.slug
     known = _known_sha256(folder, stamp)
@@ -164,7 +164,7 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
     try:  # read by ffprobe, ffmpeg and the hash at once: one line now rather than three ways of failing
         os.close(os.open(src, os.O_RDONLY | os.O_CLOEXEC))
     except OSError as exc:
-        raise AudioError(f'"{src.name}" {read_reason(exc)}', path=where, field="audio") from None
+        raise AudioError(f'"{src.name}" {read_reason(exc)}', path=shown, field="audio") from None
     started = time.perf_counter()
     pending = loudness.PendingProbe(src)
     tmp = folder / f".ingest.{os.getpid()}.{threading.get_ident()}.mp3"
@@ -199,7 +199,7 @@ def ingest_episode(episode: Episode, settings: AudioSettings, cache_dir: Path,
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
         if isinstance(exc, AudioError):
-            raise AudioError(exc.reason, path=where, field="audio") from exc
+            raise AudioError(exc.reason, path=shown, field="audio") from exc
         if isinstance(exc, OSError) and exc.filename == str(tmp):  # the encode's file: say which episode's
             raise OSError(exc.errno, exc.strerror, str(folder)) from exc
         raise

@@ -18,14 +18,14 @@ from typing import Any
 from urllib.parse import unquote, urljoin
 
 from artoiscast.errors import StorageError, UsageError
-from artoiscast.publish import JOBS, MANIFEST, parse_time, read_manifest
+from artoiscast.publish import JOBS, MANIFEST, parse_time, read_manifest, unreferenced_record
 from artoiscast.storage import ObjectInfo, Storage
 
 
 @dataclass
 class PrunePlan:
     delete: list[str] = field(default_factory=list)  # unreferenced and older than the grace period
-    young: list[str] = field(default_factory=list)  # unreferenced, but within the grace period
+    in_grace: list[str] = field(default_factory=list)  # unreferenced, but within the grace period
     referenced: int = 0
     live: list[str] = field(default_factory=list)  # not in the manifest, but a live feed or page references it
     swept: list[str] = field(default_factory=list)  # leftovers of killed publishes (aborted unless a dry run)
@@ -120,7 +120,7 @@ def prune(storage: Storage, older_than: float, *, dry_run: bool = False, now: fl
     """Delete objects nothing live references and that are older than ``older_than`` seconds.
 
     Kept: what the published manifest lists, and what a live feed, page or transcript
-    references (:func:`live_references`). Age counts from the time the manifest's retired
+    references (:func:`live_references`). Age counts from the time the manifest's unreferenced
     record gives (when publish first saw the object unreferenced), else from the object's last
     modification in the store (an upload no manifest ever listed, or a manifest from before the
     record). Holds the show's lock (not for a dry run) and aborts the leftovers of killed
@@ -138,15 +138,14 @@ def prune(storage: Storage, older_than: float, *, dry_run: bool = False, now: fl
 
 def _prune(storage: Storage, older_than: float, *, dry_run: bool, now: float | None, jobs: int) -> PrunePlan:
     data = storage.get(MANIFEST)
-    where = f"{storage.describe()}/{MANIFEST}"
+    shown = f"{storage.describe()}/{MANIFEST}"
     if data is None:
-        raise StorageError("nothing published here (no manifest.json): nothing to prune", path=where)
-    doc = read_manifest(data, where)
+        raise StorageError("nothing published here (no manifest.json): nothing to prune", path=shown)
+    doc = read_manifest(data, shown)
     listing = storage.list()
     referenced = set(doc["files"]) | {MANIFEST}
     live = live_references(storage, listing, doc, jobs) - referenced
-    recorded = doc.get("retired")
-    retired: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+    since_record = unreferenced_record(doc)
     now = time.time() if now is None else now
     plan = PrunePlan(live=sorted(live))
     plan.swept = storage.sweep(dry_run=dry_run)
@@ -155,10 +154,10 @@ def _prune(storage: Storage, older_than: float, *, dry_run: bool, now: float | N
             plan.referenced += 1
             continue
         plan.sizes[key] = info.size
-        since = parse_time(retired.get(key)) if key in retired else None
+        since = parse_time(since_record.get(key)) if key in since_record else None
         since = info.modified if since is None else since
         old_enough = since is None or now - since >= older_than
-        (plan.delete if old_enough else plan.young).append(key)
+        (plan.delete if old_enough else plan.in_grace).append(key)
     if not dry_run and plan.delete:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             list(pool.map(storage.delete, plan.delete))

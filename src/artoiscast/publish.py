@@ -12,14 +12,16 @@ for (an interrupted publish uploaded it, but never got to the manifest) is check
 sha256 the store keeps with it (one HEAD per such object), so a rerun uploads only what is
 missing or different.
 
-Retired objects: the published manifest also carries ``retired: {key: when}``, the objects an
-earlier manifest referenced that this one does not, each with the time it was first seen
-unreferenced (the publish's clock, UTC, to the second). Later publishes carry the time forward
+Unreferenced objects: the published manifest also carries ``unreferenced: {key: since}``, the
+objects an earlier manifest referenced that this one does not, each with the time it was first
+seen unreferenced (the publish's clock, UTC, to the second). Later publishes carry the time forward
 unchanged, drop a key that is referenced again or gone from the store, and ``prune`` counts its
 grace period from that time, not from the object's last write (an episode published a year ago
-and removed today is still young). It is the publish time, not the build's: a build's time is
-the newest episode's date, which would make a removal look months old. With nothing retired the
-build's manifest is published byte for byte.
+and removed today is still within its grace period). It is the publish time, not the build's:
+a build's time is the newest episode's date, which would make a removal look months old. With
+nothing unreferenced the build's manifest is published byte for byte. Manifests published before
+the record had this name call it ``retired``: it is read under either name and written as
+``unreferenced``.
 
 Plan, then apply: :func:`plan_publish` reads the store once (the published manifest, the listing,
 the HEADs) without a lock, and is all a dry run does; :func:`apply_plan` carries the plan out;
@@ -53,6 +55,7 @@ from artoiscast.storage import ObjectInfo, Storage
 from artoiscast.storage.base import Changed, Lock, Upload
 
 MANIFEST = "manifest.json"  # build.MANIFEST; not imported, so that publish starts without the renderers
+UNREFERENCED = "unreferenced"  # the published manifest's record of objects no longer referenced
 PHASES = ("media", "side", "pages", "feeds", "manifest")
 JOBS = 10  # uploads in flight (s3transfer's default concurrency)
 
@@ -80,7 +83,7 @@ class Plan:
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)  # published earlier, not in this build: kept until prune
+    unreferenced: list[str] = field(default_factory=list)  # published earlier, not in this build: kept until prune
     sizes: dict[str, int] = field(default_factory=dict)
     verified: int = 0  # objects the published manifest did not vouch for, checked by their stored sha256
     swept: list[str] = field(default_factory=list)  # leftovers of killed publishes removed (temporaries, uploads)
@@ -96,7 +99,7 @@ class Plan:
         return sum(self.sizes[k] for k in self.uploads)
 
 
-def read_manifest(data: bytes | None, where: str) -> dict[str, Any]:
+def read_manifest(data: bytes | None, shown: str) -> dict[str, Any]:
     if data is None:
         return {"files": {}, "episodes": {}}
     try:
@@ -105,7 +108,7 @@ def read_manifest(data: bytes | None, where: str) -> dict[str, Any]:
             raise ValueError("no files")
         return doc
     except ValueError as exc:
-        raise StorageError(f"manifest.json is not a valid manifest ({exc})", path=where) from exc
+        raise StorageError(f"manifest.json is not a valid manifest ({exc})", path=shown) from exc
 
 
 SCHEDULE = "schedule.json"  # build.SCHEDULE: beside the built site, never published
@@ -132,7 +135,7 @@ def _when(date: str) -> str:
     return dt.date().isoformat() if (dt.hour, dt.minute, dt.second) == (0, 0, 0) else dt.strftime("%Y-%m-%d %H:%M")
 
 
-def check_guids(new: dict[str, Any], old: dict[str, Any], *, where: str, allow_removed: Iterable[str] = (),
+def check_guids(new: dict[str, Any], old: dict[str, Any], *, shown: str, allow_removed: Iterable[str] = (),
                 allow_guid_change: Iterable[str] = (),
                 scheduled: dict[str, str] | None = None) -> list[ArtoiscastError]:
     """Every way the build would break a published episode's identity, one error per slug.
@@ -155,24 +158,24 @@ def check_guids(new: dict[str, Any], old: dict[str, Any], *, where: str, allow_r
                 errors.append(PublishRefused(
                     f"guid would change from {guid} to {new_eps[slug].get('guid')}: apps would list the episode twice "
                     f"(set guid: {guid} in its episode.yaml, or publish with --allow-guid-change {slug})",
-                    path=where, field=f"episodes.{slug}"))
+                    path=shown, field=f"episodes.{slug}"))
         elif slug not in new_eps and guid in slug_of:
             if slug not in change_ok:
                 errors.append(PublishRefused(
                     f"published guid {guid} would move to episode {slug_of[guid]} (renamed?): the old media URL "
                     f"stays until prune (publish with --allow-guid-change {slug} to accept)",
-                    path=where, field=f"episodes.{slug}"))
+                    path=shown, field=f"episodes.{slug}"))
         elif slug not in new_eps and slug not in removed_ok and guid in later:
             errors.append(PublishRefused(
                 f"published episode is postponed to {_when(later[guid])} (its date moved into the future): it would "
                 f"leave every feed until then; set its date back, or publish with --allow-removed {slug} to take it "
-                f"out until then", path=where, field=f"episodes.{slug}"))
+                f"out until then", path=shown, field=f"episodes.{slug}"))
         elif slug not in new_eps and slug not in removed_ok:
             errors.append(PublishRefused(
                 f"published guid {guid} is gone from the build (episode removed, renamed or postponed to a future "
                 f"date): restore it, "
                 f"or keep the guid by setting guid: {guid} in the renamed episode.yaml, or drop it with "
-                f"--allow-removed {slug}", path=where, field=f"episodes.{slug}"))
+                f"--allow-removed {slug}", path=shown, field=f"episodes.{slug}"))
     return errors
 
 
@@ -210,12 +213,12 @@ def make_plan(new: dict[str, Any], old: dict[str, Any], listing: dict[str, Objec
     else:
         (plan.kept if manifest_same else plan.changed).append(MANIFEST)
     plan.sizes[MANIFEST] = 0
-    plan.stale = sorted(k for k in old_files if k not in new_files)
+    plan.unreferenced = sorted(k for k in old_files if k not in new_files)
     return plan
 
 
 def iso_time(when: float) -> str:
-    """``2026-11-23T12:50:00Z``: the form of the retired record."""
+    """``2026-11-23T12:50:00Z``: the form of the unreferenced record."""
     return datetime.fromtimestamp(int(when), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -229,23 +232,30 @@ def parse_time(text: object) -> float | None:
         return None
 
 
-def retire(new: dict[str, Any], old: dict[str, Any], stored: Iterable[str], now: float) -> dict[str, str]:
-    """The retired record to publish: keys the old manifest referenced or had retired, that the new one
-    does not reference and the store still holds, each with the time first seen unreferenced."""
-    new_files, old_retired = new["files"], old.get("retired") or {}
-    gone = (set(old["files"]) | set(old_retired)) - set(new_files) - {MANIFEST}
+def unreferenced_record(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A published manifest's ``{key: since}`` record of unreferenced objects (``retired`` in
+    manifests published before the record had this name); ``{}`` when it has none or it is not a mapping."""
+    record = manifest.get(UNREFERENCED, manifest.get("retired"))
+    return record if isinstance(record, dict) else {}
+
+
+def unreferenced_since(new: dict[str, Any], old: dict[str, Any], stored: Iterable[str], now: float) -> dict[str, str]:
+    """The unreferenced record to publish: keys the old manifest referenced or recorded as unreferenced,
+    that the new one does not reference and the store still holds, each with the time first seen unreferenced."""
+    new_files, old_since = new["files"], unreferenced_record(old)
+    gone = (set(old["files"]) | set(old_since)) - set(new_files) - {MANIFEST}
     held = set(stored)
     stamp = iso_time(now)
-    return {k: (old_retired[k] if parse_time(old_retired.get(k)) is not None else stamp)
+    return {k: (old_since[k] if parse_time(old_since.get(k)) is not None else stamp)
             for k in sorted(gone) if k in held}
 
 
-def published_manifest(new_bytes: bytes, retired: dict[str, str]) -> bytes:
-    """The build's manifest with the retired record added (the build's bytes if nothing is retired)."""
-    if not retired:
+def published_manifest(new_bytes: bytes, unreferenced: dict[str, str]) -> bytes:
+    """The build's manifest with the unreferenced record added (the build's bytes if nothing is unreferenced)."""
+    if not unreferenced:
         return new_bytes
     doc = json.loads(new_bytes)
-    doc["retired"] = retired
+    doc[UNREFERENCED] = unreferenced
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -278,13 +288,13 @@ class _Reading:
 
 def _make_plan(r: _Reading, old_bytes: bytes | None, tag: str | None, listing: dict[str, ObjectInfo]) -> Plan:
     """Refuse a broken guid, then plan from the published manifest and the listing given."""
-    where = f"{r.storage.describe()}/{MANIFEST}"
-    old = read_manifest(old_bytes, where)
-    refused = check_guids(r.new, old, where=where, allow_removed=r.allow_removed,
+    shown = f"{r.storage.describe()}/{MANIFEST}"
+    old = read_manifest(old_bytes, shown)
+    refused = check_guids(r.new, old, shown=shown, allow_removed=r.allow_removed,
                           allow_guid_change=r.allow_guid_change, scheduled=r.scheduled)
     if refused:
         raise ErrorList(refused)
-    r.out_bytes = published_manifest(r.new_bytes, retire(r.new, old, listing, time.time() if r.now is None else r.now))
+    r.out_bytes = published_manifest(r.new_bytes, unreferenced_since(r.new, old, listing, time.time() if r.now is None else r.now))
     r.tag, r.listing = tag, listing
     plan = make_plan(r.new, old, listing, manifest_same=r.out_bytes == old_bytes,
                      stored_sha=_stored_sha(r.storage, r.jobs))
@@ -306,7 +316,7 @@ def plan_publish(
 
     Reads the published manifest and the store's listing once each, and asks the stored sha256
     of the objects the published manifest does not vouch for (one HEAD each); takes no lock.
-    ``now`` (default: the clock) dates newly retired objects. Returns the plan, which
+    ``now`` (default: the clock) dates newly unreferenced objects. Returns the plan, which
     :func:`apply_plan` carries out (the ``--dry-run`` plan). Raises ArtoiscastError when there
     is no build, ErrorList of PublishRefused when a published episode would lose its guid,
     StorageError when the store refuses.
@@ -353,8 +363,22 @@ def apply_plan(plan: Plan, *, events: Events = NULL, on_upload: Callable[[str, i
                 _upload(r, lock, plan, on_upload=_both(on_upload, job.advance))
             finally:
                 job.done()
-    plan.notes = list(getattr(r.storage, "notes", []))
+    plan.notes = list(getattr(r.storage, "notes", [])) + moved_notes(r.new, r.storage)
     return plan
+
+
+def moved_notes(new: dict[str, Any], storage: Storage) -> list[str]:
+    """What to configure so that a moved show's feed URLs answer 301 (``moved_to`` in podcast.yaml)."""
+    moved = new.get("moved_to")
+    if not moved:
+        return []
+    where = storage.describe()
+    if getattr(storage, "website_redirects", False):
+        return [f"{where}: the feeds are stored as website redirects to {moved}feeds/ "
+                "(x-amz-website-redirect-location): readers get a 301 only through the bucket's website endpoint; "
+                f"behind a CDN or the REST endpoint, add a 301 rule for feeds/*.xml to {moved}feeds/ there"]
+    return [f"{where}: artoiscast serve answers 301 for feeds/*.xml to {moved}feeds/; any other web server "
+            "serving this folder needs that rule too (the feeds carry itunes:new-feed-url meanwhile)"]
 
 
 def _both(hook: Callable[[str, int], None] | None, advance: Callable[[float], None]) -> Callable[[str, int], None]:
@@ -402,7 +426,9 @@ def _upload(r: _Reading, lock: Lock, plan: Plan, *, on_upload: Callable[[str, in
                                cache_control=cache_control(MANIFEST), sha256=hashlib.sha256(r.out_bytes).hexdigest())
                 on_upload(MANIFEST, len(r.out_bytes))
             continue
-        batch = [Upload(k, build_dir / k, content_type(k), cache_control(k), sha[k], plan.sizes[k])
+        moved = r.new.get("moved_to")
+        batch = [Upload(k, build_dir / k, content_type(k), cache_control(k), sha[k], plan.sizes[k],
+                        redirect=moved + k if moved and name == "feeds" else None)
                  for k in uploads if phase(k) == ph]
         if batch:  # a phase starts only when the one before is all stored
             storage.put_many(batch, jobs=jobs, on_progress=on_upload)

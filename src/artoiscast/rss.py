@@ -7,6 +7,8 @@ Standard library only, so the linter reads feeds without the catalog or the rend
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 HTTP_URL = re.compile(r"^https?://\S+$")  # a URL a feed may carry (the catalog judges them more strictly: values)
@@ -53,3 +55,12 @@ def unprefixed(url: str, base_url: str | None) -> str:
     start = url.find("/", len(parts.scheme) + 3)  # the prefixed URL's own path
     found = url.find("/" + bare, start) if start >= 0 else -1
     return url if found < 0 else base_url + url[found + 1 + len(bare):]
+
+
+def rfc2822_date(value: str) -> datetime | None:
+    """An RFC 2822 date with a time zone (``pubDate``, a trailer's ``pubdate``), or None."""
+    try:
+        dt = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dt if dt is not None and dt.tzinfo is not None else None

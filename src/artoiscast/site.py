@@ -5,8 +5,10 @@ Pure: catalog + built episodes -> {path: bytes}; and the show notes of a feed it
 theme, one per episode, the partner embeds (``embed/<theme>.html?n=5`` and
 ``embed/episode/<slug>.html``), one oEmbed JSON per episode (``oembed/<slug>.json``),
 and the player assets. Every text from the catalog goes through Jinja2's autoescape
-(notes through ``markdown_html``'s sanitiser, by its fast path ``markdown_html_fast``); the pages request nothing outside the base URL.
-Every audio URL says where it was played: ``?feed=web`` on the show's pages, ``?feed=<theme>&embed=-``
+(notes through ``markdown_html``'s sanitiser, by its fast path ``markdown_html_fast``); the
+pages request nothing outside the base URL. Support links (``funding:``) are in every page's
+footer, on the episode's page and in the embeds (opening a new tab from an embed). Every audio
+URL says where it was played: ``?feed=web`` on the show's pages, ``?feed=<theme>&embed=-``
 in the embeds, where player.js replaces ``-`` by the partner page's origin (see the README).
 """
 
@@ -24,7 +26,7 @@ from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from artoiscast.built import BuiltEpisode
-from artoiscast.catalog import Catalog, Episode, Feed
+from artoiscast.catalog import Catalog, Episode, Feed, FundingLink, Podcast
 from artoiscast.errors import CatalogError
 from artoiscast.models import Chapter
 from artoiscast.templating import environment
@@ -75,6 +77,18 @@ def show_notes(ep: Episode, chapters: Sequence[Chapter]) -> str:
     Markdown notes, then the guests, the place and the ``chapters`` (``notes.html``)."""
     notes = markdown_html_fast(ep.notes) if ep.notes else ""
     return _notes_template().render(ep=ep, notes=notes, chapters=chapters)
+
+
+def support_links(show: Podcast, ep: Episode | None = None) -> list[FundingLink]:
+    """The support links to show beside ``ep`` (its own first, then the show's; an address
+    once), or the show's alone: ``podcast:funding``, on the pages and in the embeds."""
+    seen: set[str] = set()
+    out = []
+    for link in [*(ep.funding if ep else []), *show.funding]:
+        if link.url not in seen:
+            seen.add(link.url)
+            out.append(link)
+    return out
 
 
 def _short(feed: Feed, show_title: str) -> str:
@@ -174,7 +188,7 @@ def render_site(
         page(f"themes/{name}/index.html", "theme.html", feed=views[name], items=items[name],
              alternates=[views[name], views["all"]], snippet=theme_embed(base_url, name, views[name].title, 5))
         page(f"embed/{name}.html", "embed.html", feed=views[name], items=items[name][:EMBED_MAX], single=False,
-             source=name)
+             source=name, funding=support_links(show))
     for pe in items["all"]:
         ep = pe.episode
         # the theme feeds that take the episode (a feed may take several themes: feeds and themes
@@ -186,7 +200,7 @@ def render_site(
         # the episode embed plays as its first feed (the marker's feed= names a built feed), its own
         # marker embed= telling it from that feed's app downloads
         page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True,
-             source=ep_feeds[0].name if ep_feeds else "web")
+             source=ep_feeds[0].name if ep_feeds else "web", funding=support_links(show, ep))
         out[f"oembed/{pe.slug}.json"] = _oembed(catalog, pe, base_url)
     assets = resources.files("artoiscast") / "templates"
     out["assets/style.css"] = (assets / "style.css").read_bytes()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -19,38 +18,11 @@ import webvtt
 
 from artoiscast.errors import TranscriptError, read_reason
 from artoiscast.models import Chapter, Cue, Transcript
-from artoiscast.values import http_url_problem, show_value
+from artoiscast.values import http_url_problem, parse_time
 from artoiscast.yamlio import load_yaml
 
 _VOICE = re.compile(r"^<v(?:\.[^ >]+)*\s+([^>]+)>")
 _TAG = re.compile(r"</?[a-z][^>]*>")
-_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d{1,3})?)$")
-MAX_TIME = 100 * 3600.0  # no episode is longer: a start beyond is a typo (and 1e308 s would not format)
-
-
-def parse_time(value: Any) -> float:
-    """``HH:MM:SS(.mmm)``, ``MM:SS`` or a number of seconds -> seconds, from 0 to MAX_TIME.
-
-    Raises ValueError saying what is wrong: not a time (``.nan`` included), negative, or
-    longer than any episode (``inf``, ``1e308``).
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"{show_value(value)} is not a time (use HH:MM:SS.mmm or seconds)")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        m = _TIME.match(str(value).strip())
-        if not m:
-            raise ValueError(f"{show_value(str(value))} is not a time (use HH:MM:SS.mmm or seconds)")
-        h, mnt, s = m.groups()
-        seconds = int(h or 0) * 3600 + int(mnt) * 60 + float(s)
-    if math.isnan(seconds):
-        raise ValueError(f"{show_value(value)} is not a time (use HH:MM:SS.mmm or seconds)")
-    if seconds < 0:
-        raise ValueError(f"{show_value(value)} is negative (the first chapter starts at 0)")
-    if seconds > MAX_TIME:
-        raise ValueError(f"{show_value(value)} is longer than any episode (at most {MAX_TIME / 3600:.0f} hours)")
-    return seconds
 
 
 def fmt_time(seconds: float, sep: str = ".") -> str:
@@ -73,31 +45,31 @@ def load_chapters(path: Path, duration: float | None, shown: str) -> list[Chapte
         raise TranscriptError("must be a non-empty list of {start, title}", path=shown)
     out: list[Chapter] = []
     for i, item in enumerate(data):
-        where = f"[{i}]"
+        field = f"[{i}]"
         if not isinstance(item, dict):
-            raise TranscriptError("each chapter is a mapping {start, title}", path=shown, field=where)
+            raise TranscriptError("each chapter is a mapping {start, title}", path=shown, field=field)
         unknown = set(item) - {"start", "title", "url", "image"}
         if unknown:
-            raise TranscriptError(f"unknown key {sorted(unknown)[0]!r} (use start, title, url, image)", path=shown, field=where)
+            raise TranscriptError(f"unknown key {sorted(unknown)[0]!r} (use start, title, url, image)", path=shown, field=field)
         try:
             start = parse_time(item.get("start"))
         except ValueError as exc:
-            raise TranscriptError(f"start: {exc}", path=shown, field=where) from None
+            raise TranscriptError(f"start: {exc}", path=shown, field=field) from None
         title = str(item.get("title") or "").strip()
         if not title:
-            raise TranscriptError("title: required field is missing", path=shown, field=where)
+            raise TranscriptError("title: required field is missing", path=shown, field=field)
         if out and start <= out[-1].start:
             raise TranscriptError(f"start {fmt_time(start)} is not after the previous chapter ({fmt_time(out[-1].start)})",
-                                  path=shown, field=where)
+                                  path=shown, field=field)
         if duration is not None and start >= duration:
             raise TranscriptError(f"start {fmt_time(start)} is after the end of the audio ({fmt_time(duration)})",
-                                  path=shown, field=where)
+                                  path=shown, field=field)
         links = {}
         for key in ("url", "image"):  # the same rule as every URL of the catalog: http(s) only
             value = item.get(key)
             problem = http_url_problem(value.strip() if isinstance(value, str) else value) if value is not None else None
             if problem:
-                raise TranscriptError(f"{key}: {problem}", path=shown, field=where)
+                raise TranscriptError(f"{key}: {problem}", path=shown, field=field)
             links[key] = value.strip() if isinstance(value, str) else None
         out.append(Chapter(start, title, links["url"], links["image"]))
     return out
@@ -152,16 +124,16 @@ def load_transcript(path: Path, duration: float | None, shown: str) -> Transcrip
         if m and not m.group(0).startswith("<"):
             body = body[m.end():]
         text = html.unescape(" ".join(_TAG.sub("", body).split()))
-        where = f"cue {i} ({fmt_time(start)})"
+        field = f"cue {i} ({fmt_time(start)})"
         if end < start:
-            raise TranscriptError(f"ends ({fmt_time(end)}) before it starts", path=shown, field=where)
+            raise TranscriptError(f"ends ({fmt_time(end)}) before it starts", path=shown, field=field)
         if cues and start < cues[-1].start:
             raise TranscriptError(f"starts before the previous cue ({fmt_time(cues[-1].start)})",
-                                  path=shown, field=where)
+                                  path=shown, field=field)
         if duration is not None and start > duration + 0.5:
-            raise TranscriptError(f"starts after the end of the audio ({fmt_time(duration)})", path=shown, field=where)
+            raise TranscriptError(f"starts after the end of the audio ({fmt_time(duration)})", path=shown, field=field)
         if not text:
-            raise TranscriptError("has no text", path=shown, field=where)
+            raise TranscriptError("has no text", path=shown, field=field)
         cues.append(Cue(start, end, speaker, text))
     if not cues:
         raise TranscriptError("no cues", path=shown)

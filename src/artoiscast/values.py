@@ -1,4 +1,4 @@
-"""Values judged the same way wherever they are written: http(s) URLs, the base URL, dates.
+"""Values judged the same way wherever they are written: http(s) URLs, the base URL, dates, times.
 
 The catalog's models, ``chapters.yaml`` and the command line's options (``--base-url``,
 ``--endpoint-url``) all go through these functions, so a value refused in one place is
@@ -7,6 +7,7 @@ refused, with the same words, in every other. Pure: no files, no network; import
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,8 @@ PREFIX_HINT = "give the service's prefix, e.g. https://op3.dev/e/"
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
+_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d{1,3})?)$")
+MAX_TIME = 100 * 3600.0  # no episode is longer: a start beyond is a typo (and 1e308 s would not format)
 _HOST = re.compile(r"^[\w.-]+$|^[0-9a-f:.]+$")  # a name (IDN letters too), an IPv4 or IPv6 address
 
 
@@ -132,3 +135,29 @@ def parse_date(value: Any) -> date | datetime:
         except ValueError:
             pass  # 2025-02-31, 25:00...
     raise ValueError(f"{show_value(value)} is not a date ({DATE_HINT})")
+
+
+def parse_time(value: Any, *, negative: str = "the first chapter starts at 0") -> float:
+    """``HH:MM:SS(.mmm)``, ``MM:SS`` or a number of seconds -> seconds, from 0 to MAX_TIME
+    (chapter starts, soundbites).
+
+    Raises ValueError saying what is wrong: not a time (``.nan`` included), negative (the
+    ``negative`` hint says from where times count), or longer than any episode (``inf``, ``1e308``).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{show_value(value)} is not a time (use HH:MM:SS.mmm or seconds)")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = _TIME.match(str(value).strip())
+        if not m:
+            raise ValueError(f"{show_value(str(value))} is not a time (use HH:MM:SS.mmm or seconds)")
+        h, mnt, s = m.groups()
+        seconds = int(h or 0) * 3600 + int(mnt) * 60 + float(s)
+    if math.isnan(seconds):
+        raise ValueError(f"{show_value(value)} is not a time (use HH:MM:SS.mmm or seconds)")
+    if seconds < 0:
+        raise ValueError(f"{show_value(value)} is negative ({negative})")
+    if seconds > MAX_TIME:
+        raise ValueError(f"{show_value(value)} is longer than any episode (at most {MAX_TIME / 3600:.0f} hours)")
+    return seconds

@@ -196,14 +196,14 @@ def _unwritable(data: Any, path: list[Any]) -> tuple[list[Any], str] | None:
     return None
 
 
-def load_yaml(path: Path, display: str | None = None) -> Any:
+def load_yaml(path: Path, shown: str | None = None) -> Any:
     """Read one YAML document from ``path``.
 
     Returns the parsed data. Raises CatalogError (naming the file and line) on unreadable
     files, syntax errors, too many aliases, nesting deeper than MAX_DEPTH, a key given twice
     in a mapping, or an oversized file.
     """
-    shown = display or str(path)
+    shown = shown or str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -221,8 +221,8 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
             raise CatalogError(f"{aliases} YAML aliases (at most {MAX_ALIASES}); write the values out", path=shown)
         data = parse(text) if aliases else parse_fast(text)
     except _Refused as exc:
-        where = _field(exc.path) if exc.mark is None else _at(exc.mark)
-        raise CatalogError(exc.reason, path=shown, field=where or None) from None
+        field = _field(exc.path) if exc.mark is None else _at(exc.mark)
+        raise CatalogError(exc.reason, path=shown, field=field or None) from None
     except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: the pure-Python composer, without libyaml
         mark = _too_deep(text)
         if mark is not None:

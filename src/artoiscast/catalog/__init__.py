@@ -3,7 +3,8 @@ validated by :func:`load_catalog` into a :class:`Catalog`. Reads only; never wri
 
 ``schema``: the YAML documents (pydantic); ``messages``: a validation error as one line with a
 fix; ``files``: where side files may be; ``records``: what the loader returns; ``loader``: the
-loading. Settings (``audio:``, ``storage:``, ``analytics:``, ``transcribe:``) are typed in :mod:`artoiscast.config`.
+loading. Settings (``audio:``, ``storage:``, ``analytics:``, ``notify:``, ``funding:``, ``txt:``,
+``transcribe:``) are typed in :mod:`artoiscast.config`.
 """
 
 from artoiscast.catalog.loader import load_catalog
@@ -13,6 +14,7 @@ from artoiscast.catalog.records import (
     Episode,
     Feed,
     podcast_guid,
+    soundbite_problems,
     spread_same_day,
 )
 from artoiscast.catalog.schema import (
@@ -25,15 +27,20 @@ from artoiscast.catalog.schema import (
     Location,
     Owner,
     Podcast,
+    Soundbite,
     UpdateFrequency,
 )
 from artoiscast.config import (
     AnalyticsSettings,
     AudioSettings,
+    FundingLink,
     HttpUrl,
+    NotifySettings,
+    PodpingSettings,
     PrefixUrl,
     StorageSettings,
     TranscribeSettings,
+    TxtRecord,
 )
 from artoiscast.values import (  # the checks the CLI options share
     base_url_value,
@@ -42,7 +49,8 @@ from artoiscast.values import (  # the checks the CLI options share
 
 __all__ = [
     "PARIS", "AllFeed", "AnalyticsSettings", "AudioSettings", "BaseUrl", "Catalog", "Category", "Episode",
-    "EpisodeDoc", "Feed", "FeedDef", "Guest", "HttpUrl", "Location", "Owner", "Podcast", "PrefixUrl",
-    "StorageSettings", "TranscribeSettings", "UpdateFrequency", "base_url_value", "http_url_value", "load_catalog", "podcast_guid",
+    "EpisodeDoc", "Feed", "FeedDef", "FundingLink", "Guest", "HttpUrl", "Location", "NotifySettings", "Owner",
+    "PodpingSettings", "Podcast", "PrefixUrl", "Soundbite", "StorageSettings", "TranscribeSettings", "TxtRecord",
+    "UpdateFrequency", "base_url_value", "http_url_value", "load_catalog", "podcast_guid", "soundbite_problems",
     "spread_same_day",
 ]

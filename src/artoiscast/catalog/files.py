@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from artoiscast.errors import ArtoiscastError, CatalogError
+from artoiscast import paths
 from artoiscast.paths import Unsafe, found_file, list_folder, safe_file
 
 EPISODE_FOLDER = "episode folder"
@@ -17,12 +18,12 @@ NO_PODCAST = ("not found (create it with title, description, author, base_url, a
               "catalog section, or --root the catalog folder)")
 
 
-def side_file(folder: Path, rel: str, shown: str, fld: str, errors: list[ArtoiscastError]) -> Path | None:
+def side_file(folder: Path, rel: str, shown: str, field: str, errors: list[ArtoiscastError]) -> Path | None:
     """Resolve a path written in an episode file; it must stay inside the episode folder."""
     try:
         return safe_file(folder, rel, folder, scope=EPISODE_FOLDER, missing="not found (put the file beside episode.yaml)")
     except Unsafe as exc:
-        errors.append(CatalogError(f'"{rel}" {exc.reason}', path=shown, field=fld))
+        errors.append(CatalogError(f'"{rel}" {exc.reason}', path=shown, field=field))
         return None
 
 
@@ -33,25 +34,19 @@ def named_file(root: Path, folder: Path, entry: os.DirEntry[str], errors: list[A
     try:
         return found_file(folder, entry, within or folder, scope=scope)
     except Unsafe as exc:
-        errors.append(CatalogError(exc.reason, path=rel(root, folder / entry.name)))
+        errors.append(CatalogError(exc.reason, path=paths.shown(folder / entry.name, root)))
         return None
 
 
-def root_file(root: Path, base: Path, rel: str, shown: str, fld: str, errors: list[ArtoiscastError]) -> Path:
+def root_file(root: Path, base: Path, rel: str, shown: str, field: str, errors: list[ArtoiscastError]) -> Path:
     """The show's own files (artwork of podcast.yaml and feeds/*.yaml): inside the catalog folder."""
     try:
         return safe_file(base, rel, root, scope=CATALOG,
                          missing="not found (add the image, or run artoiscast demo --media-only for the demo)")
     except Unsafe as exc:
-        errors.append(CatalogError(f'"{rel}" {exc.reason}', path=shown, field=fld))
+        errors.append(CatalogError(f'"{rel}" {exc.reason}', path=shown, field=field))
         return base / rel
 
-
-def rel(root: Path, path: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def episode_folders(root: Path, ep_dir: Path, errors: list[ArtoiscastError]) -> list[Path]:
@@ -65,5 +60,5 @@ def listing(root: Path, folder: Path, errors: list[ArtoiscastError]) -> dict[str
     try:
         return list_folder(folder)
     except Unsafe as exc:
-        errors.append(CatalogError(exc.reason, path=rel(root, folder)))
+        errors.append(CatalogError(exc.reason, path=paths.shown(folder, root)))
         return None

@@ -24,12 +24,12 @@ from artoiscast.catalog.files import (
     episode_folders,
     listing,
     named_file,
-    rel,
     root_file,
     side_file,
 )
 from artoiscast.catalog.messages import validate
 from artoiscast.catalog.records import (
+    SOUNDBITE_RECOMMENDED,
     Catalog,
     Episode,
     Feed,
@@ -39,6 +39,7 @@ from artoiscast.catalog.records import (
 from artoiscast.catalog.schema import Category, EpisodeDoc, FeedDef, Podcast
 from artoiscast.errors import ArtoiscastError, CatalogError, ErrorList
 from artoiscast.parallel import in_two
+from artoiscast import paths
 from artoiscast.paths import Unsafe, list_folder, safe_file
 from artoiscast.yamlio import load_yaml
 
@@ -49,13 +50,19 @@ RESERVED_FEEDS = {"all", "publisher"}
 
 def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[ArtoiscastError]:
     """Advice ``artoiscast check`` prints (``--strict`` fails on it): episodes sharing a bare date,
-    an unpinned publisher guid."""
+    an unpinned publisher guid, soundbites outside the recommended length, a season named two ways."""
     out: list[ArtoiscastError] = []
     if podcast.publisher_guid is None:
         derived = podcast_guid(f"{podcast.base_url}feeds/publisher.xml")
         out.append(CatalogError(
             f'not set: the publisher feed\'s guid is derived from base_url and would change with it (pin it: '
             f'publisher_guid: "{derived}")', path="podcast.yaml", field="publisher_guid"))
+    if podcast.previous_urls and podcast.guid == podcast_guid(f"{podcast.base_url}feeds/all.xml"):
+        old = podcast_guid(podcast.previous_urls[0])  # moved in, yet the guid is the new URL's: a new show to apps
+        out.append(CatalogError(
+            f"is derived from this base_url, not from the feed the show came from: apps and indexes would see a "
+            f'new show (keep the old feed\'s podcast:guid; without one, its URL\'s: guid: "{old}")',
+            path="podcast.yaml", field="guid"))
     shared: dict[date, list[Episode]] = {}
     for ep in episodes:
         if not isinstance(ep.doc.date, datetime):
@@ -67,12 +74,34 @@ def _catalog_warnings(podcast: Podcast, episodes: Sequence[Episode]) -> list[Art
                 f"{day.isoformat()} is also the date of {len(group) - 1} other episode(s): published at "
                 f"{ep.published:%H:%M} Paris time, in slug order (give each a time to set their order, e.g. "
                 f"date: {day.isoformat()}T10:00)", path=f"episodes/{ep.slug}/episode.yaml", field="date"))
+    return out + _tag_warnings(episodes)
+
+
+def _tag_warnings(episodes: Sequence[Episode]) -> list[ArtoiscastError]:
+    """Soundbites shorter or longer than the namespace recommends (apps still play them), and a
+    season number given two names (apps would group its episodes under either)."""
+    out: list[ArtoiscastError] = []
+    low, high = SOUNDBITE_RECOMMENDED
+    names: dict[int, tuple[str, str]] = {}  # season -> (name, slug that gave it first)
+    for ep in sorted(episodes, key=lambda e: e.slug):
+        shown = f"episodes/{ep.slug}/episode.yaml"
+        for i, sb in enumerate(ep.soundbites):
+            if not low <= sb.duration <= high:
+                out.append(CatalogError(
+                    f"{sb.duration:g} s: the namespace recommends {low:g} to {high:g} s for a soundbite "
+                    f"(apps may skip it)", path=shown, field=f"soundbites[{i}].duration"))
+        if ep.season is not None and ep.season_name is not None:
+            first = names.setdefault(ep.season, (ep.season_name, ep.slug))
+            if first[0] != ep.season_name:
+                out.append(CatalogError(
+                    f'"{ep.season_name}" names season {ep.season}, which episodes/{first[1]} calls "{first[0]}" '
+                    f"(give every episode of a season the same name)", path=shown, field="season_name"))
     return out
 
 
 def _read(root: Path, path: Path, model: type[BaseModel], errors: list[ArtoiscastError], shown: str | None = None) -> Any:
     """``path`` validated as ``model`` (``shown``: the path as reported), or None with its errors added."""
-    shown = shown or rel(root, path)
+    shown = shown or paths.shown(path, root)
     try:
         data = load_yaml(path, shown)
     except ArtoiscastError as exc:
@@ -114,7 +143,7 @@ def load_catalog(root: Path, *, check_files: bool = True, fast: bool = True) -> 
     feeds_unread = len(errors) > n_errors  # feeds/ is there but cannot be read
     for file_name in sorted(n for n in feed_entries or {} if n.endswith(".yaml")):
         path = feed_dir / file_name
-        name, shown = path.stem, rel(root, path)
+        name, shown = path.stem, paths.shown(path, root)
         if not SLUG_RE.match(name) or name in RESERVED_FEEDS:
             errors.append(CatalogError(f'"{name}" is not a usable feed name (a-z, 0-9, -; not all/publisher)', path=shown))
             continue
@@ -236,16 +265,16 @@ def _load_episode(
     errors: list[ArtoiscastError],
     files_errors: list[ArtoiscastError],
 ) -> Episode | None:
-    shown = f"{rel(root, folder)}/episode.yaml"
+    shown = f"{paths.shown(folder, root)}/episode.yaml"
     if not SLUG_RE.match(folder.name):
         errors.append(CatalogError(
             f'folder name "{folder.name}" is not a valid slug (lower-case a-z, 0-9 and -, at most 80 characters)',
-            path=rel(root, folder)))
+            path=paths.shown(folder, root)))
         return None
     try:  # one directory read, not a stat per optional file
         entries = list_folder(folder) or {}
     except Unsafe as exc:  # not the same as empty: not "episode.yaml: missing"
-        errors.append(CatalogError(exc.reason, path=rel(root, folder)))
+        errors.append(CatalogError(exc.reason, path=paths.shown(folder, root)))
         return None
     if "episode.yaml" not in entries:
         errors.append(CatalogError("missing (every episode folder needs one)", path=shown))

@@ -30,30 +30,30 @@ def _loc(loc: tuple[Any, ...]) -> str:
 def _message(err: dict[str, Any], model: type[BaseModel], meant: str | None = None) -> tuple[str, str]:
     """Turn one pydantic error into (field, reason-with-fix); ``meant``: the key an unknown key was meant to be."""
     loc = tuple(err["loc"])
-    where = "date" if loc[:1] == ("date",) else _loc(loc)
+    field = "date" if loc[:1] == ("date",) else _loc(loc)
     kind, value = err["type"], err.get("input")
     if kind == "extra_forbidden":
         parent_fields = _fields_at(model, loc[:-1])
         hint = f"did you mean {meant!r}?" if meant else f"known keys: {', '.join(sorted(parent_fields))}"
-        return where, f"unknown key ({hint})"
+        return field, f"unknown key ({hint})"
     if kind == "missing":
-        return where, "required field is missing (add it)"
-    if where == "date":
+        return field, "required field is missing (add it)"
+    if field == "date":
         return "date", f"{_show(value)} is not a date (use YYYY-MM-DD)"
     if kind == "string_pattern_mismatch":
-        return where, f"{_show(value)} has the wrong form ({_pattern_hint(where)})"
+        return field, f"{_show(value)} has the wrong form ({_pattern_hint(field)})"
     if kind in ("literal_error", "enum"):
-        return where, f"{_show(value)} is not allowed ({err['msg'].replace('Input should be ', 'use ')})"
+        return field, f"{_show(value)} is not allowed ({err['msg'].replace('Input should be ', 'use ')})"
     if kind == "too_short" and isinstance(value, (list, str)):
-        return where, "is empty (give at least one value)"
+        return field, "is empty (give at least one value)"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    return where, f"{_show(value)}: {msg}" if kind.endswith("_type") or kind.endswith("_parsing") else msg
+    return field, f"{_show(value)}: {msg}" if kind.endswith("_type") or kind.endswith("_parsing") else msg
 
 
-def _pattern_hint(where: str) -> str:
-    last = where.split(".")[-1]
+def _pattern_hint(field: str) -> str:
+    last = field.split(".")[-1]
     return {
         "geo": 'latitude,longitude in decimal degrees, e.g. "50.4292,2.8319"',
         "osm": "N, W or R followed by the OpenStreetMap id, e.g. R113314",
@@ -137,6 +137,6 @@ def validate(model: type[BaseModel], data: Any, shown: str, errors: list[Artoisc
             item = _message(err, model, meant.get(loc))
             if item not in found:  # a union field reports once per member type
                 found.append(item)
-        for where, reason in found:
-            errors.append(CatalogError(reason, path=shown, field=where or None))
+        for field, reason in found:
+            errors.append(CatalogError(reason, path=shown, field=field or None))
         return None

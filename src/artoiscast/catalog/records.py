@@ -21,9 +21,11 @@ from artoiscast.catalog.schema import (
     Guest,
     Location,
     Podcast,
+    Soundbite,
     UpdateFrequency,
 )
-from artoiscast.errors import ArtoiscastError
+from artoiscast.config import FundingLink
+from artoiscast.errors import ArtoiscastError, CatalogError
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -105,6 +107,22 @@ class Episode:
         return self.doc.episode
 
     @property
+    def season_name(self) -> str | None:
+        return self.doc.season_name
+
+    @property
+    def episode_display(self) -> str | None:
+        return self.doc.episode_display
+
+    @property
+    def funding(self) -> list[FundingLink]:
+        return self.doc.funding
+
+    @property
+    def soundbites(self) -> list[Soundbite]:
+        return self.doc.soundbites
+
+    @property
     def type(self) -> Literal["full", "trailer", "bonus"]:
         return self.doc.type
 
@@ -165,6 +183,23 @@ def spread_same_day(episodes: Sequence[Episode]) -> list[Episode]:
         for rank, i in enumerate(sorted(indexes, key=lambda i: episodes[i].slug)):
             if rank != episodes[i].same_day:
                 out[i] = dataclasses.replace(episodes[i], same_day=rank)
+    return out
+
+
+SOUNDBITE_RECOMMENDED = (15.0, 120.0)  # seconds: the namespace's recommendation for a soundbite's duration
+SOUNDBITE_SLACK = 0.05  # seconds a soundbite may pass the audio's end (the encoder's rounding)
+
+
+def soundbite_problems(ep: Episode, duration: float) -> list[CatalogError]:
+    """The soundbites of ``ep`` that end after the audio does (``duration``, seconds, known once
+    it is ingested): one error each, naming the file and the soundbite."""
+    out = []
+    for i, sb in enumerate(ep.soundbites):
+        end = sb.start + sb.duration
+        if end > duration + SOUNDBITE_SLACK:
+            out.append(CatalogError(
+                f"ends at {end:.1f} s ({sb.start:g} + {sb.duration:g}), after the end of the audio ({duration:.1f} s): "
+                f"move its start or shorten it", path=f"episodes/{ep.slug}/episode.yaml", field=f"soundbites[{i}]"))
     return out
 
 

@@ -14,15 +14,20 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from artoiscast.apple import CATEGORIES
 from artoiscast.config import (
+    FUNDING_MAX,
+    TXT_MAX,
     AnalyticsSettings,
     AudioSettings,
+    FundingLink,
     HttpUrl,
     LANGUAGE,
+    NotifySettings,
     StorageSettings,
     Strict,
     TranscribeSettings,
+    TxtRecord,
 )
-from artoiscast.values import base_url_problem, parse_date
+from artoiscast.values import base_url_problem, parse_date, parse_time
 
 
 def _base_url(value: str) -> str:
@@ -35,6 +40,31 @@ def _base_url(value: str) -> str:
 BaseUrl = Annotated[str, AfterValidator(_base_url)]
 """``base_url``: an absolute http(s) URL, a final ``/`` added when missing (``--base-url`` too)."""
 NonEmpty = Field(min_length=1)
+SOUNDBITES_MAX = 16  # per episode
+SOUNDBITE_TITLE_MAX = 128  # characters, the namespace's limit for its title
+SEASON_NAME_MAX = 128  # characters of podcast:season name
+EPISODE_DISPLAY_MAX = 32  # characters of podcast:episode display
+
+
+def _at_most(n: int, what: str) -> Any:
+    """A validator refusing a list longer than ``n`` (``what``: its items, for the message)."""
+    def check(v: list[Any]) -> list[Any]:
+        if len(v) > n:
+            raise ValueError(f"holds {len(v)} {what}; at most {n} (keep the ones that matter most)")
+        return v
+    return AfterValidator(check)
+
+
+def _text_at_most(n: int) -> Any:
+    """A validator refusing a text longer than ``n`` characters, the namespace's limit."""
+    def check(v: str) -> str:
+        if len(v) > n:
+            raise ValueError(f"is {len(v)} characters; apps may cut it after {n} (shorten it)")
+        return v
+    return AfterValidator(check)
+
+
+FundingLinks = Annotated[list[FundingLink], _at_most(FUNDING_MAX, "links")]
 
 
 class Guest(Strict):
@@ -67,6 +97,30 @@ class Category(Strict):
             subs = ", ".join(CATEGORIES[self.text]) or "none"
             raise ValueError(f"{self.sub!r} is not a subcategory of {self.text!r} (one of: {subs})")
         return self
+
+
+class Soundbite(Strict):
+    """``podcast:soundbite``: a highlight of the episode (``soundbites:`` in episode.yaml)."""
+
+    start: float
+    """Where it begins: seconds (``73.5``) or ``HH:MM:SS.mmm``, from 0."""
+    duration: float
+    """How long it lasts: seconds (the namespace recommends 15 to 120; ``check`` warns outside)."""
+    title: Annotated[str, _text_at_most(SOUNDBITE_TITLE_MAX)] | None = None
+    """Optional, plain text; without one, apps show the episode's title."""
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, v: Any) -> float:
+        return parse_time(v, negative="a soundbite starts at 0 or later")
+
+    @field_validator("duration", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> float:
+        seconds = parse_time(v, negative="give how long it lasts, in seconds")
+        if seconds == 0:
+            raise ValueError("is 0 (give how long it lasts, in seconds: 15 to 120 is recommended)")
+        return seconds
 
 
 class Owner(Strict):
@@ -109,7 +163,30 @@ class Podcast(Strict):
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
+    notify: NotifySettings = NotifySettings()
     transcribe: TranscribeSettings = TranscribeSettings()
+    funding: FundingLinks = Field(default_factory=list)  # podcast:funding support links (config.FundingLink)
+    txt: Annotated[list[TxtRecord], _at_most(TXT_MAX, "records")] = Field(default_factory=list)  # ownership proofs
+
+    @field_validator("txt")
+    @classmethod
+    def _one_apple_code(cls, v: list[TxtRecord]) -> list[TxtRecord]:
+        if sum(t.purpose == "applepodcastsverify" for t in v) > 1:
+            raise ValueError("holds more than one applepodcastsverify (Apple gives one code per show: keep the latest)")
+        return v
+    moved_to: BaseUrl | None = None
+    """The show has moved: the base URL of its new home. Every feed then carries
+    ``itunes:new-feed-url`` (its counterpart there), ``serve`` answers 301 for every feed URL,
+    and ``publish`` to S3 writes the feeds as website redirects (see Leaving artoiscast)."""
+    previous_urls: list[HttpUrl] = Field(default_factory=list)
+    """Where the show's feed was before it came here (``import`` writes it): the old host should
+    answer 301 from there to ``feeds/all.xml``; ``guid`` stays the old feed's ``podcast:guid``."""
+
+    @model_validator(mode="after")
+    def _not_moved_to_itself(self) -> Podcast:
+        if self.moved_to is not None and self.moved_to == self.base_url:
+            raise ValueError("moved_to is base_url itself: give the new host's base URL (a feed cannot redirect to itself)")
+        return self
 
 
 class FeedDef(Strict):
@@ -141,12 +218,24 @@ class EpisodeDoc(Strict):
     transcript_reviewed: bool = False
     chapters: str | None = None
     image: str | None = None
-    season: int | None = Field(default=None, ge=1)
-    episode: int | None = Field(default=None, ge=1)
+    season: int | None = Field(default=None, ge=1, le=10_000)
+    season_name: Annotated[str, _text_at_most(SEASON_NAME_MAX)] | None = None  # podcast:season name; needs season
+    episode: int | None = Field(default=None, ge=1, le=1_000_000)
+    episode_display: Annotated[str, _text_at_most(EPISODE_DISPLAY_MAX)] | None = None  # podcast:episode display
     type: Literal["full", "trailer", "bonus"] = "full"
     explicit: bool = False
     language: str | None = Field(default=None, pattern=LANGUAGE)
     guid: str | None = Field(default=None, min_length=1, max_length=255)
+    funding: FundingLinks = Field(default_factory=list)  # this episode's own support links
+    soundbites: Annotated[list[Soundbite], _at_most(SOUNDBITES_MAX, "soundbites")] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_need_numbers(self) -> EpisodeDoc:
+        if self.season_name is not None and self.season is None:
+            raise ValueError("season_name: needs season (the season's number: podcast:season carries both)")
+        if self.episode_display is not None and self.episode is None:
+            raise ValueError("episode_display: needs episode (the episode's number: podcast:episode carries both)")
+        return self
 
     @field_validator("date", mode="before")
     @classmethod

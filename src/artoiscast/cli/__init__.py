@@ -77,7 +77,7 @@ class Bars:
 
     def __init__(self) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), _Amount(), console=err,
-                                 transient=True)
+                                 transient=True, disable=not err.is_terminal)  # a log gets no blank lines
 
     def start(self, total: float | None, label: str, *, unit: str = "") -> Job:
         return _Bar(self.progress, self.progress.add_task(label, total=total, unit=unit))
@@ -132,7 +132,7 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
     """Validate the whole catalog, lint the built feeds, and print every problem, one per line.
 
     The catalog's advice comes first, as `warning:` lines (episodes sharing a bare date,
-    an unpinned publisher_guid). The feeds in build/site/feeds are linted when present
+    an unpinned publisher_guid, a soundbite outside 15-120 s, a season named two ways). The feeds in build/site/feeds are linted when present
     (Apple, PSP-1, Podcasting 2.0): one line per finding on stderr, as errors are,
     `error: feeds/<name>.xml: item <guid>: <rule>: <what is wrong>`. With --live the catalog is
     optional. Exit 0 when all is well, 1 on a feed error (or a warning with --strict),
@@ -267,20 +267,6 @@ def _check_storage_options(overrides: dict[str, Any]) -> None:
     check_overrides(**overrides)
 
 
-def _publish(root: Path, result: Any, dry_run: bool, storage: Any = None, **guard: Any) -> Any:
-    from artoiscast.publish import apply_plan, plan_publish
-
-    storage = storage or _storage(root, result.catalog.podcast.storage)
-    plan = plan_publish(result.out, storage, **guard)
-    if dry_run:
-        return plan
-    with Bars() as bars:
-        plan = apply_plan(plan, events=bars)
-    for note in plan.notes:
-        click.echo(f"warning: {note}", err=True)
-    return plan
-
-
 def storage_options(f: Any) -> Any:
     """--to, --bucket, --prefix, --endpoint-url, --region, --path-style, --connect-timeout, --read-timeout:
     override podcast.yaml's storage."""
@@ -306,7 +292,8 @@ def storage_options(f: Any) -> Any:
 
 @cli.command(name="publish")
 @root_option
-@click.option("--dry-run", is_flag=True, help="Print the plan (new, changed, kept, stale) and change nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the plan (new, changed, kept, unreferenced) and the pings, and change nothing.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel encodes (default: cores).")
 @click.option("--allow-removed", multiple=True, metavar="SLUG",
               help="Accept that published episode SLUG (its guid) leaves the feeds: removed, renamed "
@@ -315,9 +302,17 @@ def storage_options(f: Any) -> Any:
               help="Accept that published episode SLUG gets another guid, or its guid another slug. Repeatable.")
 @click.option("--setup-cors", is_flag=True,
               help="S3: set the bucket's CORS rule (GET/HEAD from any origin) before uploading.")
+@click.option("--no-notify", is_flag=True,
+              help="Send no ping (WebSub, Podcast Index, Podping) for this publish, e.g. to a staging copy.")
+@click.option("--watch", is_flag=True,
+              help="Keep running: publish now, then again at each scheduled episode's date. Ctrl-C stops.")
+@click.option("--recheck", default="10m", show_default=True, metavar="DURATION",
+              help="--watch: read the catalog again at least this often (episodes added or re-dated meanwhile).")
 @storage_options
-def publish_cmd(root: Path, dry_run: bool, jobs: int | None, allow_removed: tuple[str, ...],
-                allow_guid_change: tuple[str, ...], setup_cors: bool, **overrides: Any) -> None:
+@click.pass_context
+def publish_cmd(ctx: click.Context, root: Path, dry_run: bool, jobs: int | None, allow_removed: tuple[str, ...],
+                allow_guid_change: tuple[str, ...], setup_cors: bool, no_notify: bool, watch: bool, recheck: str,
+                **overrides: Any) -> None:
     """Build, then upload what changed to the storage named in podcast.yaml (default: the folder public/).
 
     Refuses, before any upload, a build that drops a published episode or changes its guid.
@@ -327,33 +322,87 @@ def publish_cmd(root: Path, dry_run: bool, jobs: int | None, allow_removed: tupl
     (exit 1; run it again when it ends). S3 credentials come from the usual AWS variables
     or profile, never from podcast.yaml.
 
+    Then, for each feed uploaded, the hubs of podcast.yaml's notify: are told (WebSub, the
+    Podcast Index, Podping); a ping that fails is one warning line and is sent again after
+    the next publish. With --watch it keeps running: each run is one line, an error in a run
+    (a YAML file half edited) is logged and the next run tries again.
+
     \b
     Example:
       artoiscast publish --dry-run && artoiscast publish
       AWS_PROFILE=show artoiscast publish --to s3://artoiscast/site --endpoint-url https://s3.example.net
+      artoiscast publish --watch --recheck 10m
     """
-    from artoiscast import workspace
+    from artoiscast.deploy import publish_show
+    from artoiscast.errors import UsageError
 
+    options: dict[str, Any] = {"jobs": jobs, "allow_removed": allow_removed, "allow_guid_change": allow_guid_change,
+                               "overrides": overrides, "ping": not no_notify}
     _check_storage_options(overrides)
-    # build/site must not change under the upload: the checkout's lock is held from the build to the manifest
-    with workspace.lock(root / "build", on_wait=_waiting, root=root):
-        result = _build(root, None, jobs)
-        storage = _storage(root, result.catalog.podcast.storage, **overrides)
-        if setup_cors and not dry_run:
-            storage.setup_cors()
-        plan = _publish(root, result, dry_run, storage, allow_removed=allow_removed,
-                        allow_guid_change=allow_guid_change)
+    if watch:
+        if dry_run:
+            raise UsageError("--watch publishes: it does not go with --dry-run (run publish --dry-run alone)",
+                             field="--watch")
+        _watch(ctx, root, recheck, setup_cors=setup_cors, **options)
+        return
+    if ctx.get_parameter_source("recheck") is not click.core.ParameterSource.DEFAULT:
+        raise UsageError("only goes with --watch", field="--recheck")
+    with Bars() as bars:
+        done = publish_show(root, dry_run=dry_run, setup_cors=setup_cors, events=bars, on_wait=_waiting, **options)
+    for line in done.warnings:
+        click.echo(f"warning: {line}", err=True)
+    plan, storage = done.plan, done.storage
     verb = "would upload" if dry_run else "uploaded"
     out.print(f"{verb} {len(plan.uploads)} objects ({plan.upload_bytes / 1e6:.1f} MB) to {storage.describe()}: "
               f"{len(plan.new)} new, {len(plan.changed)} changed; {len(plan.kept)} unchanged; "
-              f"{len(plan.stale)} from earlier builds kept")
-    if plan.swept:
-        out.print(f"removed {len(plan.swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
+              f"{len(plan.unreferenced)} unreferenced from earlier builds kept")
+    if done.sent or done.failed:
+        kept = f", {len(done.failed)} failed (kept for the next publish)" if done.failed else ""
+        out.print(f"would send {len(done.sent)} pings" if dry_run else f"pings: {len(done.sent)} sent{kept}")
+    _print_swept(plan.swept, dry_run)
     if dry_run:
         for key in plan.uploads:
             out.print(f"  {'new' if key in plan.new else 'changed'}  {key}")
-        for key in plan.stale:
-            out.print(f"  stale  {key}  (kept; prune deletes it after its grace period)")
+        for key in plan.unreferenced:
+            out.print(f"  unreferenced  {key}  (kept; prune deletes it after its grace period)")
+        for p in done.sent:
+            out.print(f"  ping  {p.describe()}  {p.feed}")
+
+def _watch(ctx: click.Context, root: Path, recheck: str, *, setup_cors: bool, **options: Any) -> None:
+    """``publish --watch``: one line per run (errors on stderr), until Ctrl-C or SIGTERM."""
+    import signal
+
+    from artoiscast.schedule import Run, parse_duration, watch
+
+    seconds = parse_duration(recheck, "--recheck")
+    first = {"setup_cors": setup_cors}
+
+    def publisher(root: Path, **kwargs: Any) -> Any:
+        from artoiscast.deploy import publish_show
+
+        kwargs.update(first)
+        first.clear()  # --setup-cors: once, at the first run
+        return publish_show(root, **kwargs)
+
+    def logged(run: Run) -> None:
+        for line in ([] if run.done is None else run.done.warnings):
+            click.echo(f"warning: {line}", err=True)
+        click.echo(run.line(), err=not run.ok)
+        if not run.ok and ctx.obj and ctx.obj.get("verbose"):
+            for e in run.errors:
+                traceback.print_exception(e)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, stop)  # systemctl stop: as Ctrl-C
+    try:
+        out.print(f"watching {root.absolute()}: publishing now, then at each scheduled episode's date "
+                  f"(the catalog read again at least every {recheck}); Ctrl-C stops")
+        runs = watch(root, recheck=seconds, on_run=logged, publisher=publisher, on_wait=_waiting, **options)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    click.echo(f"stopped after {runs} runs", err=True)
 
 
 @cli.command()
@@ -386,14 +435,20 @@ def prune(root: Path, older_than: str, dry_run: bool, **overrides: Any) -> None:
     verb = "would delete" if dry_run else "deleted"
     live = f" ({len(plan.live)} of them only by a live feed or page)" if plan.live else ""
     out.print(f"{verb} {len(plan.delete)} objects ({plan.delete_bytes / 1e6:.1f} MB) from {storage.describe()}; "
-              f"{len(plan.young)} unreferenced but younger than {older_than} kept; {plan.referenced} referenced{live}")
-    if plan.swept:
-        verb = "would remove" if dry_run else "removed"
-        out.print(f"{verb} {len(plan.swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
+              f"{len(plan.in_grace)} unreferenced but younger than {older_than} kept; {plan.referenced} referenced{live}")
     if dry_run:
         for key in plan.delete:
             out.print(f"  delete  {key}")
-        for item in plan.swept:
+    _print_swept(plan.swept, dry_run)
+
+
+def _print_swept(swept: list[str], dry_run: bool) -> None:
+    """What publish or prune cleared (or would clear) of the leftovers of killed publishes."""
+    if swept:
+        verb = "would remove" if dry_run else "removed"
+        out.print(f"{verb} {len(swept)} leftovers of interrupted publishes (temporary files, unfinished uploads)")
+    if dry_run:
+        for item in swept:
             out.print(f"  leftover  {item}")
 
 
@@ -430,8 +485,11 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, folder: Path | N
         raise ArtoiscastError("nothing published here yet (run artoiscast publish)", path=str(folder))
     log = access_log or root / "build" / "access.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    moved = server.published_move(folder)  # a moved show: its feed URLs answer 301
     server.run(folder, host=host, port=port, access_log=log, verbose=bool(ctx.obj and ctx.obj.get("verbose")),
-               on_ready=lambda url: out.print(f"serving {folder} at {url} (access log {log}); Ctrl-C stops"))
+               on_ready=lambda url: out.print(f"serving {folder} at {url} (access log {log}); Ctrl-C stops"
+                                              + (f"; feeds/*.xml answer 301 to {moved}feeds/" if moved else "")),
+               moved_to=moved)
 
 
 # ---------------------------------------------------------------- embed
@@ -457,7 +515,8 @@ def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
 
 
 # the commands of their own modules register on ``cli`` when imported
-from artoiscast.cli import demo as _demo, stats as _stats, transcribe as _transcribe  # noqa: E402, F401
+from artoiscast.cli import (  # noqa: E402, F401
+    demo as _demo, importer as _importer, schedule as _schedule, stats as _stats, transcribe as _transcribe)
 
 
 def main() -> None:

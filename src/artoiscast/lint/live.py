@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import PurePosixPath
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from lxml import etree
 
@@ -30,30 +30,102 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    redirects: tuple[tuple[int, str], ...] = ()  # (status, Location) of each redirect followed
+
+
+class _Recording(HTTPRedirectHandler):
+    def __init__(self) -> None:
+        self.chain: list[tuple[int, str]] = []
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        self.chain.append((code, newurl))
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def http(method: str, url: str, headers: Mapping[str, str] | None = None, *, read: bool = True) -> Response:
-    """One HTTP request (redirects followed). Returns status, headers (lower-case keys) and body;
-    an HTTP error status is returned, not raised. Raises OSError when unreachable."""
+    """One HTTP request (redirects followed, and recorded). Returns status, headers (lower-case
+    keys) and body; an HTTP error status is returned, not raised. Raises OSError when unreachable."""
     req = Request(url, method=method, headers={"User-Agent": "artoiscast-check", **(headers or {})})
+    recording = _Recording()
     try:
-        with urlopen(req, timeout=_TIMEOUT) as resp:  # noqa: S310 - http(s) URLs from the feeds
+        with build_opener(recording).open(req, timeout=_TIMEOUT) as resp:  # http(s) URLs from the feeds
             return Response(resp.status, {k.lower(): v for k, v in resp.headers.items()},
-                            resp.read() if read else b"")
+                            resp.read() if read else b"", tuple(recording.chain))
     except HTTPError as exc:
-        return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, b"")
+        return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, b"", tuple(recording.chain))
     except URLError as exc:
         raise OSError(str(exc.reason)) from exc
 
 
-def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 8) -> list[Finding]:
+def _chain(url: str, resp: Response) -> str:
+    return " -> ".join([url, *(f"{code} {to}" for code, to in resp.redirects)])
+
+
+def _feed_guid(data: bytes) -> str | None:
+    try:
+        return etree.fromstring(data).findtext("channel/podcast:guid", namespaces=NS)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _moves(path: str, url: str, resp: Response, guid: str | None) -> list[Finding]:
+    """A feed's redirects (reported: apps follow them, but each costs a request and a 302 is not
+    a move) and a podcast:guid other than the catalog's (apps would take it for another show)."""
+    found = []
+    if resp.redirects:
+        temporary = [c for c, _ in resp.redirects if c in (302, 303, 307)]
+        found.append(Finding(path, "channel", "live-redirect",
+                             f"{_chain(url, resp)}: redirected"
+                             + ("; a temporary redirect does not move a show in apps (answer 301 or 308)"
+                                if temporary else " (apps follow it and update the URL)"),
+                             "warning"))
+    live = _feed_guid(resp.body) if resp.status == 200 else None
+    if guid and live and live.strip() != guid:
+        found.append(Finding(path, "channel", "live-guid",
+                             f"the published podcast:guid {live.strip()} differs from the catalog's {guid}: apps and "
+                             f"indexes would take this publish for another show (pin the published one as guid)",
+                             "warning"))
+    return found
+
+
+def probe_previous(urls: list[str], target: str, guid: str, *, fetch: Callable[..., Response] = http) -> list[Finding]:
+    """A show moved in: each old feed URL (``previous_urls``) should answer 301 to ``target``
+    (its ``feeds/all.xml``), and what it serves keep ``guid``. Returns the findings."""
+    found = []
+    for url in urls:
+        where = f"previous URL {url}"
+        try:
+            resp = fetch("GET", url)
+        except OSError as exc:
+            found.append(Finding("podcast.yaml", where, "live-previous",
+                                 f"is unreachable ({exc}): subscribers there cannot follow the move", "warning"))
+            continue
+        final = resp.redirects[-1][1] if resp.redirects else url
+        if final != target:
+            found.append(Finding("podcast.yaml", where, "live-previous",
+                                 f"{_chain(url, resp)}: does not lead to {target} (have the old host answer 301 there)",
+                                 "warning"))
+        elif any(c not in (301, 308) for c, _ in resp.redirects):
+            found.append(Finding("podcast.yaml", where, "live-previous",
+                                 f"{_chain(url, resp)}: a temporary redirect (apps move only on a 301 or 308)", "warning"))
+        live = _feed_guid(resp.body) if resp.status == 200 else None
+        if live and live.strip() != guid:
+            found.append(Finding("podcast.yaml", where, "live-guid",
+                                 f"serves podcast:guid {live.strip()}, not the catalog's {guid}", "warning"))
+    return found
+
+
+def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 8,
+               guids: Mapping[str, str] | None = None) -> list[Finding]:
     """Probe a published show at ``base`` (ending in /) over HTTP, as apps and directories do.
 
     Reads ``feeds/publisher.xml`` and every feed it lists, lints them, then checks each
     enclosure (the object under ``base``, also when the feed puts a measurement prefix before it: HEAD 200, Content-Length equal to length, Accept-Ranges bytes, 206 on a
     Range request), each artwork (downloaded: size, shape, mode, format) and each transcript
-    and chapters file (200, CORS, Content-Type). Returns the findings.
+    and chapters file (200, CORS, Content-Type). A feed reached through redirects is reported,
+    as is one whose ``podcast:guid`` is not ``guids[name]`` (the catalog's). Returns the findings.
     """
+    guids = guids or {}
     base = with_slash(base)
     found: list[Finding] = []
     pub_url = f"{base}feeds/publisher.xml"
@@ -65,6 +137,7 @@ def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 
     if pub.status != 200:
         return [Finding("feeds/publisher.xml", "channel", "live-feed", f"GET {pub_url} returned {pub.status}")]
     feeds["publisher"] = pub.body
+    found += _moves("feeds/publisher.xml", pub_url, pub, guids.get("publisher"))
     try:
         urls = [r.get("feedUrl") for r in etree.fromstring(pub.body).iterfind("channel/podcast:remoteItem", NS)]
     except etree.XMLSyntaxError:
@@ -79,6 +152,7 @@ def probe_live(base: str, *, fetch: Callable[..., Response] = http, jobs: int = 
         if resp.status != 200:
             found.append(Finding(f"feeds/{name}.xml", "channel", "live-feed", f"GET {url} returned {resp.status}"))
             continue
+        found += _moves(f"feeds/{name}.xml", url, resp, guids.get(name))
         kind = resp.headers.get("content-type", "")
         if not re.match(r"^(application/rss\+xml|application/xml|text/xml)", kind):
             found.append(Finding(f"feeds/{name}.xml", "channel", "live-content-type",

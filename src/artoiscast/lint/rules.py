@@ -13,14 +13,15 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from artoiscast.apple import CATEGORIES
+from artoiscast.lint.namespace import funding, locked_owner, names, soundbites, trailers, txt
 from artoiscast.rss import ATOM, CONTENT, HTTP_URL, ITUNES, MARKUP_OPEN, MAX_DESCRIPTION, PODCAST, unprefixed
+from artoiscast.rss import rfc2822_date as _pubdate
 
 NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 ENCLOSURE_TYPES = {"audio/mpeg"}
@@ -99,14 +100,6 @@ def is_uuid5(value: str) -> bool:
     return str(u) == value and u.version == 5 and u.variant == uuid.RFC_4122
 
 
-def _pubdate(value: str) -> datetime | None:
-    try:
-        dt = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return dt if dt is not None and dt.tzinfo is not None else None
-
-
 # ---------------------------------------------------------------- one feed
 
 
@@ -148,7 +141,7 @@ def lint_feed(
     if medium == "publisher":
         _publisher_channel(f, ch)
     else:
-        _channel(f, name, ch, base_url)
+        _channel(f, name, ch, base_url, now)
         _items(f, ch, sizes, now, base_url)
     if https:
         _https(f, root)
@@ -167,7 +160,7 @@ def _nonstandard(f: _Feed, root: etree._Element) -> None:
             f.error(where, "non-standard", f"podcast:{el.tag.split('}')[1]} is not a Podcasting 2.0 tag")
 
 
-def _channel(f: _Feed, name: str, ch: etree._Element, base_url: str | None) -> None:
+def _channel(f: _Feed, name: str, ch: etree._Element, base_url: str | None, now: datetime | None = None) -> None:
     for path in CHANNEL_REQUIRED:
         if not _text(ch, path):
             f.error("channel", "required", f"<{path.split('[')[0]}> is missing or empty")
@@ -197,6 +190,7 @@ def _channel(f: _Feed, name: str, ch: etree._Element, base_url: str | None) -> N
     locked = ch.findtext("podcast:locked", namespaces=NS)
     if locked is not None and locked.strip() not in ("yes", "no"):
         f.error("channel", "locked", f"podcast:locked is {locked!r}, not yes or no")
+    locked_owner(f, ch)
     medium = ch.findtext("podcast:medium", namespaces=NS)
     if medium is not None and medium.strip() not in MEDIUMS:
         f.error("channel", "medium", f"podcast:medium {medium!r} is not in the list")
@@ -222,6 +216,9 @@ def _channel(f: _Feed, name: str, ch: etree._Element, base_url: str | None) -> N
         if not is_uuid5(remote.get("feedGuid") or ""):
             f.error("channel", "remote-item", f"remoteItem feedGuid {remote.get('feedGuid')!r} is not a UUIDv5")
     _persons_locations(f, "channel", ch)
+    funding(f, "channel", ch)
+    trailers(f, ch, now)
+    txt(f, "channel", ch)
     _markup(f, "channel", ch)
     title = (ch.findtext("title") or "").strip()
     if len(title) > 255:
@@ -341,10 +338,11 @@ def _items(f: _Feed, ch: etree._Element, sizes: Mapping[str, int] | None, now: d
             if not c.get("url") or c.get("type") != "application/json+chapters":
                 f.error(where, "chapters", f"podcast:chapters needs url and type application/json+chapters "
                                            f"(got {c.get('type')!r})")
-        for txt in item.findall("podcast:txt", NS):
-            if txt.get("purpose") == "ai-content" and (txt.text or "").strip() not in ("true", "false"):
-                f.error(where, "txt", f"podcast:txt ai-content is {txt.text!r}, not true or false")
+        txt(f, where, item)
         _persons_locations(f, where, item)
+        funding(f, where, item)
+        soundbites(f, where, item)
+        names(f, where, item)
         title = (item.findtext("title") or "").strip()
         if len(title) > 255:
             f.warn(where, "text-length", f"title is {len(title)} characters (Apple: at most 255)")
@@ -384,6 +382,7 @@ _HYPERTEXT = {  # tag -> attributes holding a URL to a hypertext resource (None:
     "link": (None,), "url": (None,), f"{{{ATOM}}}link": ("href",), "enclosure": ("url",),
     f"{{{ITUNES}}}image": ("href",), f"{{{PODCAST}}}transcript": ("url",), f"{{{PODCAST}}}chapters": ("url",),
     f"{{{PODCAST}}}person": ("href", "img"), f"{{{PODCAST}}}remoteItem": ("feedUrl",),
+    f"{{{PODCAST}}}funding": ("url",), f"{{{PODCAST}}}trailer": ("url",),
 }
 
 

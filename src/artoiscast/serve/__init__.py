@@ -16,7 +16,7 @@ access log in Apache combined format, with the body bytes really sent, that
 - :mod:`~artoiscast.serve.accesslog`: the access log and the console's error lines.
 """
 
-from artoiscast.serve.app import Handler, SentFile, handle, make_app, preflight, run, start
+from artoiscast.serve.app import Handler, SentFile, handle, make_app, preflight, published_move, run, start
 from artoiscast.serve.cache import FileCache, still_holds
 from artoiscast.serve.files import Entry, PlainFiles, Target, locate, read_exact
 from artoiscast.serve.http import (BEYOND, Answer, answer, byte_range, cors_headers, etag_matches,
@@ -24,5 +24,5 @@ from artoiscast.serve.http import (BEYOND, Answer, answer, byte_range, cors_head
 
 __all__ = ["BEYOND", "Answer", "Entry", "FileCache", "Handler", "PlainFiles", "SentFile", "Target", "answer",
            "byte_range", "cors_headers", "etag_matches", "file_headers", "handle", "http_date", "locate",
-           "make_app", "parse_range", "preflight", "range_action", "read_exact", "run", "start", "still_holds",
+           "make_app", "parse_range", "preflight", "published_move", "range_action", "read_exact", "run", "start", "still_holds",
            "url_parts"]

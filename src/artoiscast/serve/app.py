@@ -11,6 +11,7 @@ is read is resolved afresh, once. Only public aiohttp and asyncio APIs are used.
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from collections.abc import Callable
 from contextlib import suppress
@@ -72,6 +73,21 @@ def _not_found(raw: str) -> web.Response:
     parts = url_parts(raw)
     key = "/".join(parts) if parts else ""
     return web.Response(status=404, text="404: not found\n", headers=cors_headers(key))
+
+
+MOVED_FEED = re.compile(r"^/feeds/([a-z0-9][a-z0-9-]{0,79}\.xml)$")  # what a moved show redirects
+
+
+def published_move(root: Path) -> str | None:
+    """``moved_to`` of the folder's published ``manifest.json`` (a moved show's new base URL), or None."""
+    import json
+
+    try:
+        doc = json.loads((root / "manifest.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    moved = doc.get("moved_to") if isinstance(doc, dict) else None
+    return moved if isinstance(moved, str) and moved.startswith(("http://", "https://")) else None
 
 
 def _redirect(location: str) -> web.Response:
@@ -154,7 +170,9 @@ class Handler:
     ``cache=False`` resolves every request afresh (:class:`PlainFiles`).
     """
 
-    def __init__(self, root: Path, access_log: Path | None = None, *, cache: bool = True) -> None:
+    def __init__(self, root: Path, access_log: Path | None = None, *, cache: bool = True,
+                 moved_to: str | None = None) -> None:
+        self.moved_to = moved_to  # the show has moved: every feed URL answers 301 there
         if not root.is_dir():
             raise ArtoiscastError("not a folder (publish first, or pass --dir)", path=root)
         self.root = root.resolve()
@@ -164,6 +182,8 @@ class Handler:
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         method = request.method
         if method == "GET" or method == "HEAD":
+            if self.moved_to and (feed := MOVED_FEED.match(request.path)):
+                return _redirect(f"{self.moved_to}feeds/{feed.group(1)}")
             return await handle(request, self.files)
         if method == "OPTIONS":
             return preflight(request)
@@ -213,17 +233,18 @@ def _url(host: str, port: int) -> str:
 
 
 async def start(root: Path, host: str = "127.0.0.1", port: int = 8000,
-                access_log: Path | None = None, verbose: bool = False, cache: bool = True
-                ) -> tuple[web.BaseRunner, str]:
+                access_log: Path | None = None, verbose: bool = False, cache: bool = True,
+                moved_to: str | None = None) -> tuple[web.BaseRunner, str]:
     """Start serving ``root``; return the runner (``await runner.cleanup()`` stops it)
     and the base URL actually bound (port 0 picks a free port). A malformed request gets
     aiohttp's 400 and its access-log line, nothing on the console; an error of the server
     itself one line on stderr (and its traceback if ``verbose``). ``cache=False`` resolves
-    every request afresh (:class:`PlainFiles`), for tests that compare the two.
+    every request afresh (:class:`PlainFiles`), for tests that compare the two. ``moved_to``
+    (a moved show's new base URL): every ``/feeds/<name>.xml`` answers 301 to the same feed there.
 
     Raises ArtoiscastError if the folder is missing or the address cannot be bound.
     """
-    handler = Handler(root, access_log, cache=cache)
+    handler = Handler(root, access_log, cache=cache, moved_to=moved_to)
     runner = _Runner(handler, verbose=verbose, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     if handler.log is not None:
@@ -240,8 +261,8 @@ async def start(root: Path, host: str = "127.0.0.1", port: int = 8000,
 
 
 async def _serve(root: Path, host: str, port: int, access_log: Path | None,
-                 on_ready: Callable[[str], None] | None, verbose: bool) -> None:
-    runner, url = await start(root, host, port, access_log, verbose)
+                 on_ready: Callable[[str], None] | None, verbose: bool, moved_to: str | None) -> None:
+    runner, url = await start(root, host, port, access_log, verbose, moved_to=moved_to)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -259,7 +280,7 @@ async def _serve(root: Path, host: str, port: int, access_log: Path | None,
 
 
 def run(root: Path, host: str = "127.0.0.1", port: int = 8000, access_log: Path | None = None,
-        on_ready: Callable[[str], None] | None = None, verbose: bool = False) -> None:
+        on_ready: Callable[[str], None] | None = None, verbose: bool = False, moved_to: str | None = None) -> None:
     """Serve ``root`` until Ctrl-C or SIGTERM, then shut down cleanly (no traceback).
 
     ``on_ready`` gets the base URL once the socket listens; ``verbose`` adds the traceback
@@ -267,4 +288,4 @@ def run(root: Path, host: str = "127.0.0.1", port: int = 8000, access_log: Path 
     missing or the address cannot be bound.
     """
     with suppress(KeyboardInterrupt):
-        asyncio.run(_serve(root, host, port, access_log, on_ready, verbose))
+        asyncio.run(_serve(root, host, port, access_log, on_ready, verbose, moved_to))

@@ -46,6 +46,7 @@ class Upload:
     cache_control: str
     sha256: str
     size: int
+    redirect: str | None = None  # a moved show's feed: where a store with website redirects sends readers (301)
 
 
 Progress = Callable[[str, int], None]  # (key, bytes just sent)
@@ -57,16 +58,16 @@ LOCK_HEARTBEAT = 15.0  # seconds between a held lock's refreshes
 class Busy(StorageError):
     """Another publish (or prune) holds the show's lock."""
 
-    def __init__(self, where: str, *, command: str = "publish", since: str | None = None):
+    def __init__(self, shown: str, *, command: str = "publish", since: str | None = None):
         when = f" (since {since})" if since else ""
-        super().__init__(f"another {command} is running on this show{when}: run it again when it ends", path=where)
+        super().__init__(f"another {command} is running on this show{when}: run it again when it ends", path=shown)
 
 
 class Changed(StorageError):
     """The published manifest changed, or the lock was taken over, since this publish read it."""
 
-    def __init__(self, where: str):
-        super().__init__("another publish changed the show since this one started: run it again", path=where)
+    def __init__(self, shown: str):
+        super().__init__("another publish changed the show since this one started: run it again", path=shown)
 
 
 class Lock(Protocol):

@@ -112,6 +112,7 @@ def _progress(key: str, callback: Progress) -> Any:
 
 class S3Storage:
     name = "s3"
+    website_redirects = True  # an upload's ``redirect`` becomes x-amz-website-redirect-location
 
     def __init__(self, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
                  path_style: bool = False, max_connections: int = 16, connect_timeout: float = TIMEOUTS[0],
@@ -206,6 +207,8 @@ class S3Storage:
                     extra: dict[str, Any] = {"ContentType": up.content_type, "CacheControl": up.cache_control}
                     if up.sha256:
                         extra["Metadata"] = {"sha256": up.sha256}
+                    if up.redirect:  # x-amz-website-redirect-location: the website endpoint answers 301
+                        extra["WebsiteRedirectLocation"] = up.redirect
                     subs = [_progress(up.key, on_progress)] if on_progress else None
                     futures.append(manager.upload(str(up.src), self.bucket, self._key(up.key), extra_args=extra,
                                                   subscribers=subs))

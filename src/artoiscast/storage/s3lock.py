@@ -159,7 +159,7 @@ class S3Lock:
     def acquire(self) -> None:
         from botocore.exceptions import ClientError
 
-        where = self.storage.describe()
+        shown = self.storage.describe()
         doc, etag, age = self.read()
         self._body = self._new_body()
         try:
@@ -168,11 +168,11 @@ class S3Lock:
             elif self._dead(doc, age):
                 self.etag = self._put(self._body, IfMatch=str(etag))
             else:
-                raise Busy(where, command=str(doc.get("command") or "publish"), since=doc.get("since"))
+                raise Busy(shown, command=str(doc.get("command") or "publish"), since=doc.get("since"))
         except ClientError as exc:
             if refused_condition(exc):  # another publish created or took it over first
                 doc, _, _ = self.read()
-                raise Busy(where, command=str((doc or {}).get("command") or "publish"),
+                raise Busy(shown, command=str((doc or {}).get("command") or "publish"),
                            since=(doc or {}).get("since")) from None
             if not no_conditions(exc):
                 raise
@@ -184,7 +184,7 @@ class S3Lock:
             time.sleep(LOCK_SETTLE)
             doc, etag, _ = self.read()
             if (doc or {}).get("token") != self.token:
-                raise Busy(where, command=str((doc or {}).get("command") or "publish"), since=(doc or {}).get("since"))
+                raise Busy(shown, command=str((doc or {}).get("command") or "publish"), since=(doc or {}).get("since"))
             self.etag = etag
         self.storage._conditional = self.conditional
         _HELD.add(self.token)

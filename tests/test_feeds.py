@@ -229,6 +229,7 @@ def _published(cat: Catalog, notes: list[str], *, own_image: Callable[[int], boo
                      notes_html=notes[i % len(notes)] if notes else markdown_html(e.notes or e.summary),
                      image=f"art/{e.slug}.jpg" if own_image(i) else None,
                      transcripts=((f"transcripts/{e.slug}.vtt", "vtt"),) if i % 2 else (),
+                     generated=i % 4 == 1,  # a machine's transcript: podcast:txt ai-content true
                      chapters_path=f"chapters/{e.slug}.json" if i % 3 else None)
         for i, e in enumerate(cat.episodes)
     ]

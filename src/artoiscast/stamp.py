@@ -19,9 +19,11 @@ from pathlib import Path
 
 from artoiscast.catalog import Catalog
 from artoiscast.ingest import file_sha256
+from artoiscast.transcribe.record import RECORD
 from artoiscast.workspace import write_whole
 
 STAMP = "stamp.json"
+READ_HIDDEN = frozenset({RECORD})  # the hidden files a build reads: a transcript's record marks it generated
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def input_fingerprint(root: Path, base_url: str | None, out: Path) -> str:
 
 
 def _walk(top: Path | str) -> list[tuple[str, os.stat_result]]:
-    """(path, stat) of every file under ``top`` that is not hidden, by sorted name, each folder's
+    """(path, stat) of every file under ``top`` that is not hidden (but those of READ_HIDDEN), by sorted name, each folder's
     files before its subfolders (as os.walk, top-down, not into linked folders, unreadable ones
     skipped; a link to a file gives its target's stat, a broken or looping link its own). Strings,
     not Paths: 20,000 files of a large catalog are stat'ed on every build."""
@@ -73,7 +75,7 @@ def _walk(top: Path | str) -> list[tuple[str, os.stat_result]]:
         if is_dir:
             if not entry.name.startswith(".") and entry.name != "__pycache__" and not entry.is_symlink():
                 subdirs.append(entry.path)
-        elif not entry.name.startswith("."):
+        elif not entry.name.startswith(".") or entry.name in READ_HIDDEN:
             try:
                 st = entry.stat()  # through a link: a changed target is a change
             except OSError:  # a symlink loop or a dangling link: the link itself (the catalog says what is wrong)

@@ -193,8 +193,11 @@ def _read_vtt(path: Path, source: str, shown: str) -> list[tuple[float, float, s
              c.raw_text) for c in captions.captions]
 
 
-def to_vtt(t: Transcript) -> bytes:
+def to_vtt(t: Transcript, *, note: str | None = None) -> bytes:
+    """WebVTT, speaker voices kept; ``note`` (one paragraph) as a NOTE block after the header."""
     lines = ["WEBVTT", ""]
+    if note:
+        lines += ["NOTE " + " ".join(note.replace("-->", "->").split()), ""]
     for c in t.cues:
         voice = f"<v {html.escape(c.speaker, quote=False)}>" if c.speaker else ""
         text = html.escape(c.text, quote=False)

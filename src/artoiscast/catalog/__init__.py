@@ -3,8 +3,8 @@ validated by :func:`load_catalog` into a :class:`Catalog`. Reads only; never wri
 
 ``schema``: the YAML documents (pydantic); ``messages``: a validation error as one line with a
 fix; ``files``: where side files may be; ``records``: what the loader returns; ``loader``: the
-loading. Settings (``audio:``, ``storage:``, ``analytics:``, ``notify:``, ``funding:``, ``txt:``) are typed
-in :mod:`artoiscast.config`.
+loading. Settings (``audio:``, ``storage:``, ``analytics:``, ``notify:``, ``funding:``, ``txt:``,
+``transcribe:``) are typed in :mod:`artoiscast.config`.
 """
 
 from artoiscast.catalog.loader import load_catalog
@@ -39,6 +39,7 @@ from artoiscast.config import (
     PodpingSettings,
     PrefixUrl,
     StorageSettings,
+    TranscribeSettings,
     TxtRecord,
 )
 from artoiscast.values import (  # the checks the CLI options share
@@ -49,6 +50,7 @@ from artoiscast.values import (  # the checks the CLI options share
 __all__ = [
     "PARIS", "AllFeed", "AnalyticsSettings", "AudioSettings", "BaseUrl", "Catalog", "Category", "Episode",
     "EpisodeDoc", "Feed", "FeedDef", "FundingLink", "Guest", "HttpUrl", "Location", "NotifySettings", "Owner",
-    "PodpingSettings", "Podcast", "PrefixUrl", "Soundbite", "StorageSettings", "TxtRecord", "UpdateFrequency",
-    "base_url_value", "http_url_value", "load_catalog", "podcast_guid", "soundbite_problems", "spread_same_day",
+    "PodpingSettings", "Podcast", "PrefixUrl", "Soundbite", "StorageSettings", "TranscribeSettings", "TxtRecord",
+    "UpdateFrequency", "base_url_value", "http_url_value", "load_catalog", "podcast_guid", "soundbite_problems",
+    "spread_same_day",
 ]

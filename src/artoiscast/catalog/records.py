@@ -134,6 +134,10 @@ class Episode:
     def language(self) -> str | None:
         return self.doc.language
 
+    @property
+    def transcript_reviewed(self) -> bool:
+        return self.doc.transcript_reviewed
+
     @functools.cached_property  # read for every feed an episode is in, and to sort
     def published(self) -> datetime:
         """Publication instant, in Europe/Paris time: the one every feed, page and schedule uses.

@@ -21,9 +21,11 @@ from artoiscast.config import (
     AudioSettings,
     FundingLink,
     HttpUrl,
+    LANGUAGE,
     NotifySettings,
     StorageSettings,
     Strict,
+    TranscribeSettings,
     TxtRecord,
 )
 from artoiscast.values import base_url_problem, parse_date, parse_time
@@ -148,7 +150,7 @@ class Podcast(Strict):
     author: str = NonEmpty
     host: str | None = None
     owner: Owner | None = None
-    language: str = Field(default="fr", pattern=r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")
+    language: str = Field(default="fr", pattern=LANGUAGE)
     base_url: BaseUrl
     link: HttpUrl | None = None
     copyright: str | None = None
@@ -163,6 +165,7 @@ class Podcast(Strict):
     storage: StorageSettings = StorageSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
     notify: NotifySettings = NotifySettings()
+    transcribe: TranscribeSettings = TranscribeSettings()
     funding: FundingLinks = Field(default_factory=list)  # podcast:funding support links (config.FundingLink)
     txt: Annotated[list[TxtRecord], _at_most(TXT_MAX, "records")] = Field(default_factory=list)  # ownership proofs
 
@@ -211,6 +214,9 @@ class EpisodeDoc(Strict):
     notes: str | None = None
     audio: str = NonEmpty
     transcript: str | None = None
+    # a person has checked the (generated) transcript: the feeds mark it human, podcast:txt ai-content false,
+    # and artoiscast transcribe never rewrites it
+    transcript_reviewed: bool = False
     chapters: str | None = None
     image: str | None = None
     season: int | None = Field(default=None, ge=1, le=10_000)
@@ -219,7 +225,7 @@ class EpisodeDoc(Strict):
     episode_display: Annotated[str, _text_at_most(EPISODE_DISPLAY_MAX)] | None = None  # podcast:episode display
     type: Literal["full", "trailer", "bonus"] = "full"
     explicit: bool = False
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[a-zA-Z]{2,8})?$")
+    language: str | None = Field(default=None, pattern=LANGUAGE)
     guid: str | None = Field(default=None, min_length=1, max_length=255)
     funding: FundingLinks = Field(default_factory=list)  # this episode's own support links
     soundbites: Annotated[list[Soundbite], _at_most(SOUNDBITES_MAX, "soundbites")] = Field(default_factory=list)

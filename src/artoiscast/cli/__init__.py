@@ -521,6 +521,7 @@ def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
 # the commands of their own modules register on ``cli`` when imported
 from artoiscast.cli import (  # noqa: E402, F401
     demo as _demo, importer as _importer, scaffold as _scaffold, schedule as _schedule, stats as _stats,
+    transcribe as _transcribe,
 )
 
 

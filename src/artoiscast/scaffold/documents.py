@@ -114,6 +114,9 @@ explicit: false        # true if the show has explicit content (itunes:explicit)
 #   - {{ url: "https://example.org/soutenir", text: "Soutenir l'émission" }}
 # txt:                                 # podcast:txt: ownership proofs a directory gives, carried as given
 #   - {{ purpose: verify, value: "..." }}              # or purpose: applepodcastsverify (Apple's code)
+# transcribe:                          # artoiscast transcribe: offline speech-to-text (these are the defaults)
+#   backend: faster-whisper
+#   model: whisper-base                # the packaged model; or a folder, or a model name to download once
 # notify:                              # whom publish tells at once when a feed changed (see the README)
 #   websub: ["https://pubsubhubbub.appspot.com/"]     # WebSub hubs, named in every feed (atom:link rel=hub)
 #   podcast_index: true                # the Podcast Index's hub/pubnotify
@@ -204,6 +207,7 @@ audio: {scalar(ep.audio)}   # {ep.audio_note}
 #   **Au programme :**
 #   - ...
 # transcript: transcript.vtt   # .vtt, .srt or .txt beside this file (transcript.* is found by itself)
+# transcript_reviewed: true    # once you have corrected a transcript made by artoiscast transcribe (ai-content false)
 # chapters: chapters.yaml      # [{{start: "00:01:30", title: "..."}}] (chapters.yaml is found by itself)
 # image: image.jpg             # the episode's own artwork: square RGB JPEG or PNG, 1400 to 3000 px
 # season: 1                    # podcast:season / itunes:season (1 or more)

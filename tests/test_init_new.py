@@ -387,7 +387,11 @@ def test_new_keeps_the_format_and_names_the_file_as_the_catalog_does(show: Path,
 def test_a_scheduled_episode_says_so_and_stays_out_of_the_feeds(show: Path, recording: Path) -> None:
     res = run("new", str(recording), "--root", str(show), "--title", "Plus tard", "--date", "2099-01-01")
     assert res.exit_code == 0, res.output
-    assert "scheduled: published on 2099-01-01 at 00:00 Paris time" in res.stdout
+    assert "scheduled: published on 2099-01-01 at 00:00:00 Paris time" in res.stdout
+    to_the_second = run("new", str(recording), "--root", str(show), "--title", "Pile", "--date", "2099-01-01T20:40:25")
+    assert "scheduled: published on 2099-01-01 at 20:40:25 Paris time" in to_the_second.stdout  # the seconds asked for
+    assert "\ndate: 2099-01-01T20:40:25\n" in (show / "episodes" / "pile" / "episode.yaml").read_text()
+    shutil.rmtree(show / "episodes" / "pile")
     yaml_file = show / "episodes" / "plus-tard" / "episode.yaml"
     yaml_file.write_text(yaml_file.read_text().replace(f'"{documents.TODO}: ', '"Bientôt : '))
     assert run("build", "--root", str(show)).exit_code == 0

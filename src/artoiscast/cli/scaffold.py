@@ -112,7 +112,7 @@ def new(root: Path, audio: Path, title: str, themes: tuple[str, ...], guests: tu
     out.print(f"new episode {where}/: {ep.audio} {'moved' if ep.moved else 'copied'} from {audio}")
     out.print(f"  audio: {describe(ep.probe, ep.before)}")
     if ep.scheduled:
-        out.print(f"  scheduled: published on {ep.published:%Y-%m-%d at %H:%M} Paris time (nothing of it is public "
+        out.print(f"  scheduled: published on {ep.published:%Y-%m-%d at %H:%M:%S} Paris time (nothing of it is public "
                   "until then; the first build or publish after it adds it)")
     else:
         out.print(f"  date: {ep.date.isoformat()} (published at the next publish)")

@@ -179,7 +179,8 @@ def _guest(g: Guest) -> str:
 def episode_yaml(ep: EpisodeText) -> str:
     """``episode.yaml`` for a new episode: the required fields (the summary a TODO that
     ``check`` refuses until it is written), every optional one commented out."""
-    when = ep.date.isoformat(timespec="minutes") if isinstance(ep.date, datetime) else ep.date.isoformat()
+    when = (ep.date.isoformat(timespec="seconds" if ep.date.second else "minutes") if isinstance(ep.date, datetime)
+            else ep.date.isoformat())
     guests = ("guests:                    # the people interviewed (name; role, organisation, url, image optional)\n"
               + "".join(_guest(g) for g in ep.guests)) if ep.guests else \
         ("# guests:                  # the people interviewed (name; role, organisation, url, image optional)\n"

@@ -99,7 +99,7 @@ def parse_when(text: str | None, now: datetime) -> date | datetime:
     except ValueError as exc:
         raise UsageError(str(exc).replace("(use YYYY-MM-DD)", "(use YYYY-MM-DD, or YYYY-MM-DDTHH:MM for a time)"),
                          path="--date") from None
-    return when.replace(second=0, microsecond=0) if isinstance(when, datetime) else when
+    return when.replace(microsecond=0) if isinstance(when, datetime) else when  # the seconds asked for are kept
 
 
 def published_at(when: date | datetime) -> datetime:
@@ -220,7 +220,8 @@ def describe(info: Probe, before: loudness.Loudness) -> str:
     minutes, seconds = divmod(round(info.duration), 60)
     layout = {1: "mono", 2: "stereo"}.get(info.channels, f"{info.channels} channels")
     fmt = info.format.split(",")[0] or "?"
-    return (f"{minutes}:{seconds:02d} ({info.duration:.1f} s), {fmt} {info.codec} {info.sample_rate} Hz {layout}; "
+    kind = fmt if fmt == info.codec else f"{info.codec} in {fmt}"  # "flac", "aac in mov", "opus in ogg"
+    return (f"{minutes}:{seconds:02d} ({info.duration:.1f} s), {kind}, {info.sample_rate} Hz {layout}; "
             f"before: {before.integrated:.1f} LUFS, true peak {before.true_peak:.1f} dBTP, LRA {before.lra:.1f} LU")
 
 

@@ -115,6 +115,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per measurement (median)")
     args = ap.parse_args()
     aws = aws_cli()
+    before = os.getloadavg()
     sets = [(40, 5), (4, 50)] if args.quick else [(200, 5), (20, 50)]
     with tempfile.TemporaryDirectory(prefix="artoiscast-bench-") as tmp:
         base = Path(tmp)
@@ -160,6 +161,8 @@ def main() -> None:
     widths = [max(len(str(r[i])) for r in rows + [HEAD]) for i in range(5)]
     for row in [HEAD, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    load = " ".join(f"{x:.2f}" for x in before), " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average before: {load[0]}; after: {load[1]} ({os.cpu_count()} cores; run it alone)")
 
 
 HEAD = ("measure", "anchor", "artoiscast", "ratio", "target")

@@ -46,13 +46,8 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[1] / "src"
 sys.path.insert(0, str(SRC))
 
-SENTENCES = [
-    "Bonjour à tous et bienvenue dans cette émission.",
-    "Aujourd'hui, nous parlons de la ville de Lens et de son musée.",
-    "Je voudrais vous remercier pour votre présence.",
-    "Nous avons beaucoup de choses à dire sur notre territoire et son avenir.",
-    "Merci beaucoup et à bientôt.",
-]
+sys.path.insert(0, str(HERE.parents[1] / "tests"))
+from test_transcribe import SENTENCES  # noqa: E402  the test's own words, spoken the same way
 PODCAST = """\
 title: "Radioscopie de l'Artois"
 description: "Banc d'essai."

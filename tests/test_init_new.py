@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import shutil
 import subprocess
 from datetime import datetime
@@ -445,3 +446,18 @@ def test_new_reads_no_feed_file_linked_out_of_the_show(show: Path, tmp_path: Pat
     os.symlink(tmp_path / "elsewhere.yaml", show / "feeds" / "evil.yaml")
     res = run("new", str(tmp_path / "absent.wav"), "--root", str(show), "--title", "Essai", "--theme", "secret")
     assert res.stderr == "error: --theme: \"secret\" is not a theme of any feed (one of: culture)\n"
+
+
+def test_brackets_in_names_and_titles_are_printed_as_text(tmp_path: Path, recording: Path) -> None:
+    """Rich reads "[red]" and "[/x]" as markup: in a folder name, a file name or a title they are text
+    (it was a MarkupError traceback after init had written the show)."""
+    folder = tmp_path / "sh[/x]ow"
+    res = run("init", str(folder), "--yes", "--title", "T [/b]", "--author", "A", "--base-url",
+              "https://x.example/", "--theme", "culture")
+    assert res.exit_code == 0, res.output
+    assert f"cd {shlex.quote(str(folder))} && artoiscast new" in res.stdout
+    odd = tmp_path / "[red] x [i].wav"
+    shutil.copy(recording, odd)
+    res = run("new", str(odd), "--root", str(folder), "--title", "Titre [/i] [bold]")
+    assert res.exit_code == 0, res.output
+    assert f"copied from {odd}" in res.stdout

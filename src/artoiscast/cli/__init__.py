@@ -19,8 +19,9 @@ from artoiscast import __version__
 from artoiscast.errors import ArtoiscastError, ErrorList
 from artoiscast.progress import Job
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+# markup=False: what they print holds titles, file names and URLs, in which "[red]" or "[/x]" is text
+err = Console(stderr=True, highlight=False, markup=False)
+out = Console(highlight=False, soft_wrap=True, markup=False)
 
 
 PUBLISHING = ("publish", "demo")  # the commands whose errors stop a publish: they say nothing was published
@@ -77,7 +78,7 @@ class Bars:
     Only on a terminal: piped or logged, stderr holds the errors and warnings alone."""
 
     def __init__(self) -> None:
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), _Amount(), console=err,
+        self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), _Amount(), console=err,
                                  transient=True, disable=not err.is_terminal)  # a log gets no blank lines
 
     def start(self, total: float | None, label: str, *, unit: str = "") -> Job:

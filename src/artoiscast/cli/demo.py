@@ -40,7 +40,7 @@ def _demo_events() -> Any:
         @contextmanager
         def speech(self, total: int) -> Any:
             progress = Progress(TextColumn("demo audio"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                TextColumn("{task.description}"), console=err, transient=True,
+                                TextColumn("{task.description}", markup=False), console=err, transient=True,
                                 disable=not err.is_terminal)
             task = progress.add_task("", total=total)
             with progress:

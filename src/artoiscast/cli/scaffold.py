@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -72,7 +73,7 @@ def init(folder: Path, yes: bool, title: str | None, author: str | None, languag
                    err=True)
     if not result.email:
         click.echo("warning: podcast.yaml: owner.email: not set (Apple asks for one: add it when you can)", err=True)
-    where = "" if folder == Path(".") else f"cd {folder} && "
+    where = "" if folder == Path(".") else f"cd {shlex.quote(str(folder))} && "
     out.print(f"next: {where}artoiscast new RECORDING --title \"...\", then artoiscast check")
 
 

@@ -151,7 +151,8 @@ def check(ctx: click.Context, root: Path, catalog_only: bool, live: str | None, 
     report = run_check(root, files=not catalog_only, live=live)
     if report.catalog is not None:
         catalog = report.catalog
-        out.print(f"ok: {len(catalog.episodes)} episodes, {len(catalog.feeds)} feeds ({', '.join(catalog.feeds)})")
+        n = len(catalog.episodes)
+        out.print(f"ok: {n} episode{'' if n == 1 else 's'}, {len(catalog.feeds)} feeds ({', '.join(catalog.feeds)})")
     for w in report.advice:
         click.echo(f"warning: {w.line()}", err=True)
     for f in report.findings:

@@ -101,14 +101,14 @@ def make_input(folder: Path, seconds: int) -> Path:
     return out
 
 
-def make_catalog(root: Path, sources: list[Path]) -> Path:
-    """A catalog with one episode per source (hard links, no copies)."""
+def make_catalog(root: Path, sources: list[Path], podcast: str = PODCAST) -> Path:
+    """A catalog with one episode per source, ``episodes/bench-<i>`` (hard links, no copies)."""
     from PIL import Image
 
     if root.exists():
         shutil.rmtree(root)
     (root / "feeds").mkdir(parents=True)
-    (root / "podcast.yaml").write_text(PODCAST, encoding="utf-8")
+    (root / "podcast.yaml").write_text(podcast, encoding="utf-8")
     Image.new("RGB", (1400, 1400), (40, 60, 90)).save(root / "cover.png")
     (root / "feeds" / "economy.yaml").write_text(FEED, encoding="utf-8")
     shutil.copy(root / "cover.png", root / "feeds" / "cover.png")

@@ -47,6 +47,7 @@ SRC = HERE.parents[1] / "src"
 sys.path.insert(0, str(SRC))
 
 sys.path.insert(0, str(HERE.parents[1] / "tests"))
+from ingest import make_catalog  # noqa: E402  the ingest benchmark's catalog, with this PODCAST
 from test_transcribe import SENTENCES  # noqa: E402  the test's own words, spoken the same way
 PODCAST = """\
 title: "Radioscopie de l'Artois"
@@ -58,8 +59,7 @@ artwork: cover.png
 guid: "280ae253-4f31-5072-ace9-84d33e389796"
 transcribe: {backend: faster-whisper, model: whisper-base, language: fr, beam_size: 5, compute_type: int8}
 """
-FEED = 'title: "Bench"\ndescription: "Bench."\nartwork: cover.png\ncategory: {text: "Business"}\nthemes: [economy]\n'
-SLUG = "bench"
+SLUG = "bench-0"  # the one episode of the ingest benchmark's catalog
 DIRECT = """\
 import sys
 from faster_whisper import WhisperModel
@@ -100,24 +100,6 @@ def make_input(folder: Path, seconds: int) -> tuple[Path, int]:
         run(["sox", "-D", "-R", *[str(clip)] * times, str(tmp)])
         tmp.replace(out)
     return out, times
-
-
-def make_catalog(root: Path, audio: Path) -> Path:
-    from PIL import Image
-
-    if root.exists():
-        shutil.rmtree(root)
-    (root / "feeds").mkdir(parents=True)
-    (root / "podcast.yaml").write_text(PODCAST, encoding="utf-8")
-    Image.new("RGB", (1400, 1400), (40, 60, 90)).save(root / "cover.png")
-    (root / "feeds" / "economy.yaml").write_text(FEED, encoding="utf-8")
-    shutil.copy(root / "cover.png", root / "feeds" / "cover.png")
-    folder = root / "episodes" / SLUG
-    folder.mkdir(parents=True)
-    os.link(audio, folder / "audio.wav")
-    (folder / "episode.yaml").write_text('title: "Bench"\ndate: 2025-01-01\nthemes: [economy]\n'
-                                         'summary: "Banc d\'essai."\naudio: audio.wav\n', encoding="utf-8")
-    return root
 
 
 def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
@@ -187,7 +169,7 @@ def main() -> None:
     for seconds in lengths:
         wav, times = make_input(work, seconds)
         duration = seconds_of(wav)
-        root = make_catalog(work / f"catalog-{seconds}", wav)
+        root = make_catalog(work / f"catalog-{seconds}", [wav], podcast=PODCAST)
         pairs = []
         for _ in range(args.runs if seconds < 600 else args.runs_long):
             direct = measured([*pin, sys.executable, "-c", DIRECT, str(folder), str(wav), str(len(cores))], env)

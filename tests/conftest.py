@@ -154,3 +154,17 @@ def s3server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
         pytest.fail(str(exc))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_show(tmp_path_factory: pytest.TempPathFactory, tools: None) -> Path:
+    """The repository's catalog with the demo's synthesised media (webtest.real_catalog), built
+    once to its own build/ (every episode ingested: later builds to another folder or base URL
+    reuse that cache and take a second or two). Copy it before changing it."""
+    from artoiscast.build import build
+    from webtest import real_catalog
+
+    root = real_catalog(tmp_path_factory.mktemp("real"))
+    build(root)
+    return root
+

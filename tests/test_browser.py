@@ -7,7 +7,6 @@ second port (another origin) holds the embed in a 320 px iframe. Screenshots go 
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,55 +15,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from aiohttp import web
 from chromium import launched
 
-from artoiscast import serve
 from artoiscast.build import build
+from webtest import ARTIFACTS, Servers
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="run the README's test command (installs playwright)")
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 EPISODE = "erbm-melanie-delots"  # the one with chapters and a transcript (conftest.make_catalog)
-
-
-class Servers:
-    """The show (serve.start) and a partner site, on two ports, in one background event loop."""
-
-    def __init__(self, site: Path):
-        self.site = site
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.access_log = site.parent / "access.log"  # what `artoiscast stats` reads
-        self.show, self.base = self._call(serve.start(site, port=0, access_log=self.access_log))
-        self.pages: dict[str, str] = {}
-        self.partner, self.partner_url = self._call(self._partner())
-
-    def _call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
-
-    async def _partner(self) -> tuple[web.AppRunner, str]:
-        async def page(request: web.Request) -> web.Response:
-            if request.match_info["name"] not in self.pages:  # the browser's /favicon.ico
-                raise web.HTTPNotFound()
-            return web.Response(text=self.pages[request.match_info["name"]], content_type="text/html")
-
-        app = web.Application()
-        app.router.add_get("/{name}", page)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return runner, f"http://127.0.0.1:{port}/"
-
-    def stop(self) -> None:
-        self._call(self.partner.cleanup())
-        self._call(self.show.cleanup())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=30)
-        self.loop.close()
 
 
 SUPPORT = "https://artoiscast.example/soutenir"  # podcast:funding of the show, and one of ERBM's own

@@ -449,9 +449,10 @@ def test_plain_text_fields_display_as_typed_and_never_as_markup(tmp_path: Path, 
     page = lxml.html.fromstring(pages["episodes/erbm-melanie-delots/index.html"])
     assert page.xpath("//h1")[0].text_content() == "T " + typed
     assert page.xpath("//section[@aria-labelledby='sum']/p")[0].text_content() == "S " + typed
-    assert [s.get("src") or s.get("type") for s in page.xpath("//script")] == ["application/ld+json",
-                                                                              f"{base}assets/player.js"]
-    assert not page.xpath("//img|//body//comment()|//*[@onerror]")
+    assert [s.get("src") or s.get("type") for s in page.xpath("//script")] == [
+        "application/ld+json", f"{base}assets/player.js", f"{base}assets/site.js"]
+    assert not page.xpath("//body//comment()|//*[@onerror]")
+    assert all(src.startswith(base) for src in page.xpath("//img/@src|//img/@srcset|//source/@srcset"))
     theme = lxml.html.fromstring(pages["themes/economy/index.html"])
     assert theme.xpath("//h1")[0].text_content() == "F " + typed
 

@@ -16,14 +16,10 @@ import feedparser
 
 from conftest import ebur128
 
-REPO = Path(__file__).resolve().parents[1]
 
-
-def test_demo_on_the_real_catalog_publishes_every_episode_within_target(tmp_path: Path, tools: None) -> None:
-    root = tmp_path / "show"
-    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "public", "test-artifacts", "tests", "src", "scripts", "*.wav", "*.png", "*.jpg",
-        "transcript.*", "chapters.yaml"))
+def test_demo_on_the_real_catalog_publishes_every_episode_within_target(tmp_path: Path, real_show: Path) -> None:
+    root = tmp_path / "show"  # the repository's catalog with the demo's media, ingested once for the session
+    shutil.copytree(real_show, root, symlinks=True)
     episodes = sorted(p.name for p in (root / "episodes").iterdir() if (p / "episode.yaml").is_file())
     assert len(episodes) >= 29
     proc = subprocess.run([sys.executable, "-m", "artoiscast", "demo", "--no-serve", "--port", "0", "--root", str(root)],

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -31,6 +31,7 @@ from artoiscast.errors import CatalogError
 from artoiscast.models import Chapter
 from artoiscast.templating import environment
 from artoiscast.transcripts import fmt_time, markdown_html_fast
+from artoiscast.typography import french, french_html
 from artoiscast.values import with_slash
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -50,6 +51,22 @@ def mmss(seconds: float) -> str:
 
 
 @dataclass(frozen=True)
+class Thumb:
+    """One thumbnail of a published image: its published path, size in px and media type."""
+
+    path: str
+    width: int
+    height: int
+    mime: str
+
+
+Thumbs = Mapping[str, Sequence[Thumb]]  # published image path -> its thumbnails, smallest first
+
+CSS = ("style.css", "player.css", "embed.css")  # concatenated, in this order, into assets/style.css
+JS = ("player.js", "embed.js", "site.js")  # copied to assets/
+
+
+@dataclass(frozen=True)
 class FeedView:
     name: str
     title: str
@@ -63,6 +80,8 @@ def _env() -> Environment:
     env.filters["mmss"] = mmss
     env.filters["hesc"] = lambda text: Markup(html.escape(text))  # the stdlib's escaping: &#x27; for '
     env.filters["hms"] = lambda seconds: fmt_time(seconds)[:8]  # HH:MM:SS
+    env.filters["fr"] = french  # display text only (typography), never URLs or machine values
+    env.filters["fr_html"] = lambda markup: Markup(french_html(str(markup)))
     return env
 
 
@@ -170,13 +189,16 @@ def render_site(
     *,
     base_url: str,
     art: dict[str, str],
+    thumbs: Thumbs | None = None,
 ) -> dict[str, bytes]:
-    """All pages by published path. ``items`` maps feed name -> its episodes, newest first."""
+    """All pages by published path. ``items`` maps feed name -> its episodes, newest first;
+    ``art`` feed name -> its artwork's published path; ``thumbs`` an image's thumbnails."""
     env = _env()
     show = catalog.podcast
     views = {f.name: FeedView(f.name, f.title, f.description, _short(f, show.title)) for f in catalog.feeds.values()}
     themes = [views[n] for n in catalog.themes]
-    common = {"show": show, "base_url": base_url, "art": art, "theme_feeds": themes, "feeds": views}
+    common = {"show": show, "base_url": base_url, "art": art, "thumbs": thumbs or {}, "theme_feeds": themes,
+              "feeds": views}
     out: dict[str, bytes] = {}
 
     def page(path: str, template: str, **ctx: object) -> None:
@@ -203,6 +225,7 @@ def render_site(
              source=ep_feeds[0].name if ep_feeds else "web", funding=support_links(show, ep))
         out[f"oembed/{pe.slug}.json"] = _oembed(catalog, pe, base_url)
     assets = resources.files("artoiscast") / "templates"
-    out["assets/style.css"] = (assets / "style.css").read_bytes()
-    out["assets/player.js"] = (assets / "player.js").read_bytes()
+    out["assets/style.css"] = b"".join((assets / name).read_bytes() for name in CSS)
+    for name in JS:
+        out[f"assets/{name}"] = (assets / name).read_bytes()
     return out

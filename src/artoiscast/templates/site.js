@@ -1,0 +1,1 @@
+// artoiscast pages: copy the feed URL, search.

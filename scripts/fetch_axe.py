@@ -2,7 +2,8 @@
 """Fetch axe-core (Deque's accessibility engine, MPL-2.0) from the npm registry for the browser tests.
 
 The tarball is pinned by version and by the registry's sha512 integrity; ``axe.min.js`` and its
-licence go to ``.venv/share/axe-core/`` (not vendored: the tests inject it into each page).
+licence go to ``share/axe-core/`` of the running Python's prefix (``.venv/share/axe-core/`` when
+run by ``.venv/bin/python``; not vendored: the tests inject it into each page).
 Nothing is fetched when the right file is already there.
 
 Usage: scripts/fetch_axe.py [DEST]
@@ -21,7 +22,7 @@ from pathlib import Path
 VERSION = "4.14.1"
 TARBALL = f"https://registry.npmjs.org/axe-core/-/axe-core-{VERSION}.tgz"
 INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
-DEFAULT = Path(__file__).resolve().parent.parent / ".venv" / "share" / "axe-core"
+DEFAULT = Path(sys.prefix) / "share" / "axe-core"
 
 
 def fetch(dest: Path = DEFAULT) -> Path:

@@ -24,7 +24,7 @@ from artoiscast import serve
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
-AXE = REPO / ".venv" / "share" / "axe-core" / "axe.min.js"  # scripts/fetch_axe.py (bootstrap test runs it)
+AXE = Path(sys.prefix) / "share" / "axe-core" / "axe.min.js"  # scripts/fetch_axe.py (bootstrap test runs it)
 WIDTHS = (320, 375, 1280)
 
 

@@ -202,7 +202,7 @@ def test_episodes_sharing_a_date_get_one_instant_each_used_everywhere(built_cata
     for slug, instant in instants.items():
         page = lxml.html.fromstring((site / "episodes" / slug / "index.html").read_bytes())
         assert page.xpath("//p[@class='meta']/time/@datetime") == [instant]
-        assert page.xpath("//p[@class='meta']/time/text()") == ["1 mars 2025"]
+        assert page.xpath("//p[@class='meta']/time/text()") == ["1er mars 2025"]
         assert json.loads(page.xpath("//script[@type='application/ld+json']")[0].text)["datePublished"] == instant
         assert page.xpath("//meta[@property='article:published_time']/@content") == [instant]
 

@@ -10,7 +10,8 @@ until its date; its guid and date go only to the private ``build/schedule.json``
 
 The stages live in their modules (``stamp``: the no-change fast path; ``artwork``; ``ingest``:
 normalised and tagged MP3s; ``transcripts``; ``thumbnails``: the images' thumbnails and the
-icons, cached in ``build/thumbs``; ``feeds``; ``site``); this one calls them in order
+icons, cached in ``build/thumbs``; ``feeds``; ``site``; ``compress``: the ``.br`` and ``.gz``
+sidecars of the text files, cached in ``build/compressed``); this one calls them in order
 and writes the tree and ``manifest.json``.
 """
 
@@ -31,6 +32,7 @@ from artoiscast import stamp, workspace
 from artoiscast.artwork import FeedArt, episode_art, feed_art
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Episode, load_catalog, soundbite_problems
+from artoiscast.compress import sidecars
 from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
 from artoiscast.feeds_fast import render_feeds_fast
 from artoiscast.ingest import IngestRecord, Tagger, ingest_all, media_key
@@ -144,6 +146,7 @@ def _build(
         items = feed_items(catalog, episodes, now)
         made = thumbnails(_images(art, episodes, episode_files), root / "build" / "thumbs", icons_from=art.paths.get("all"))
         files = {**art.files, **episode_files, **made.files, **render(catalog, items, base, art, built, made.thumbs)}
+        files.update(sidecars(files, root / "build" / "compressed"))
         doc = manifest(catalog, base, built, files, items, episodes)
         files[MANIFEST] = listed = (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
         written = write_tree(out, files)

@@ -77,6 +77,9 @@ def test_build_writes_and_lists_sidecars(built: Path) -> None:
         data = (site / key).read_bytes()
         assert brotli.decompress((site / (key + ".br")).read_bytes()) == data
         assert gzip.decompress((site / (key + ".gz")).read_bytes()) == data
+    css, page = (site / "assets" / "style.css").read_bytes(), (site / "index.html").read_bytes()
+    assert (site / "assets" / "style.css.br").read_bytes() == brotli.compress(css, quality=11)  # the package's: best
+    assert (site / "index.html.br").read_bytes() == brotli.compress(page, quality=6)
     assert not any(k.endswith((".mp3.gz", ".mp3.br", ".png.gz", ".webp.br", "manifest.json.gz")) for k in listed)
 
 

@@ -2,9 +2,10 @@
 
 Every text file of the site (``mediatypes.COMPRESSIBLE``: html, css, js, json, xml, vtt, srt,
 txt, svg, ico) of at least :data:`MIN_SIZE` bytes gets each sidecar that is smaller than the
-file itself. The bytes depend on the file's alone (gzip's header carries no name and mtime 0),
-and each is kept in ``build/compressed/`` by the file's sha256, so a rebuild compresses only
-the files that changed. ``serve`` sends a sidecar to a client whose ``Accept-Encoding`` takes
+file itself (brotli at quality 6, 11 for the package's ``assets/``: see :data:`BROTLI_BEST`).
+The bytes depend on the file's alone (gzip's header carries no name and mtime 0), and each is
+kept in ``build/compressed/`` by the file's sha256, so a rebuild compresses only the files that
+changed. ``serve`` sends a sidecar to a client whose ``Accept-Encoding`` takes
 it; the manifest lists them like any file (publish copies them to a folder; S3 gets none: see
 ``storage``).
 """
@@ -23,7 +24,11 @@ from artoiscast.workspace import write_whole
 
 MANIFEST = "manifest.json"  # build.MANIFEST: it lists the sidecars, so it has none itself
 MIN_SIZE = 512  # bytes: below this a response fits in a packet or two anyway
-BROTLI_BEST_MAX = 256 << 10  # brotli's best quality (11) up to this size; above it quality 6, many times faster
+# brotli's best quality (11) costs about 50 times its quality 6 for 10% less: it is kept for the files
+# shipped with the package (assets/: the same bytes build after build, so compressed once and cached);
+# pages, feeds and transcripts, which a change of the catalog rewrites, get quality 6
+BROTLI_BEST = ("assets/",)
+BROTLI_QUALITY = 6
 VERSION = "1"  # in the cache's names: bump when the settings change
 
 
@@ -32,12 +37,9 @@ def gzipped(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-def brotlied(data: bytes) -> bytes:
-    """``data`` in brotli (quality 11, or 6 above :data:`BROTLI_BEST_MAX` bytes)."""
-    return bytes(brotli.compress(data, quality=11 if len(data) <= BROTLI_BEST_MAX else 6))
-
-
-_CODERS = {"br": brotlied, "gzip": gzipped}
+def brotlied(data: bytes, *, best: bool = False) -> bytes:
+    """``data`` in brotli, at quality :data:`BROTLI_QUALITY` (11 with ``best``)."""
+    return bytes(brotli.compress(data, quality=11 if best else BROTLI_QUALITY))
 
 
 def sidecars(files: Mapping[str, bytes | Path], cache: Path) -> dict[str, bytes]:
@@ -51,14 +53,15 @@ def sidecars(files: Mapping[str, bytes | Path], cache: Path) -> dict[str, bytes]
         if not isinstance(data, bytes) or len(data) < MIN_SIZE or not compressible(key) or key == MANIFEST:
             continue
         digest = hashlib.sha256(data).hexdigest()
+        best = key.startswith(BROTLI_BEST)
         for coding, suffix in ENCODINGS.items():
-            name = f"{digest[:2]}/{digest}.{VERSION}{suffix}"
+            name = f"{digest[:2]}/{digest}.{VERSION}{'b' if best and coding == 'br' else ''}{suffix}"
             used.add(name)
             kept = cache / name
             try:
                 packed = kept.read_bytes()
             except OSError:
-                packed = _CODERS[coding](data)
+                packed = brotlied(data, best=best) if coding == "br" else gzipped(data)
                 kept.parent.mkdir(parents=True, exist_ok=True)
                 write_whole(kept, packed)
             if len(packed) < len(data):

@@ -41,7 +41,7 @@ EMBED_ITEM_HEIGHT = 190  # px per episode in the embed (title, date, player, cha
 
 
 def frdate(dt: datetime) -> str:
-    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}"
+    return f"{dt.day}{'er' if dt.day == 1 else ''} {MONTHS[dt.month - 1]} {dt.year}"
 
 
 def mmss(seconds: float) -> str:

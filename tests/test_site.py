@@ -143,8 +143,8 @@ def test_embeds_and_oembed(built_catalog: Path) -> None:
     site = built_catalog / "build" / "site"
     doc = parse(site / "embed" / "economy.html")
     items = doc.xpath("//ol[@data-embed-list]/li")
-    assert [li.xpath(".//h2/a")[0].text_content() for li in items] == [
-        "Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier"]
+    assert [li.xpath(".//h2/a")[0].text_content() for li in items] == [  # titles in French typography
+        "Mine de Soleil", "L’ERBM\u00a0: Engagement pour le Renouveau du Bassin Minier"]
     # the static URL already carries the embed marker (the player puts the partner's origin in it)
     assert [a.get("src").split("?")[1] for a in doc.xpath("//audio")] == ["feed=economy&embed=-"] * 2
     assert all(a.get("preload") == "none" and a.get("data-embed") is not None for a in doc.xpath("//audio"))

@@ -180,13 +180,14 @@ def test_every_control_by_keyboard(servers: Servers, browser: Any) -> None:
     page = episode_page(browser, servers)
     # every control is a button reached by Tab, labelled in French, 44 px at least
     controls = page.eval_on_selector_all(".pl-ui button:visible, .pl-seek", "els => els.map(e => [e.tagName, "
-                                         "e.getAttribute('aria-label'), e.getBoundingClientRect().width, "
+                                         "e.getAttribute('aria-label') || e.labels[0].textContent, e.getBoundingClientRect().width, "
                                          "e.getBoundingClientRect().height])")
     assert len(controls) == 8 and all(w >= 44 and h >= 44 and label for _, label, w, h in controls), controls
     reached = []
     for _ in range(40):
         page.keyboard.press("Tab")
-        label = page.evaluate("() => document.activeElement.closest('.pl-ui') && document.activeElement.getAttribute('aria-label')")
+        label = page.evaluate("() => { const e = document.activeElement; "
+                              "return e.closest('.pl-ui') && (e.getAttribute('aria-label') || e.labels[0].textContent); }")
         if label:
             reached.append(label)
     assert reached == [c[1] for c in controls], reached

@@ -97,7 +97,7 @@
   function refresh(ui) {
     var a = ui.audio, root = ui.root;
     if (!a) return;
-    var t = timeOf(a), d = durOf(ui), playing = !a.paused && !a.ended;
+    var d = durOf(ui), t = a.ended && d ? d : timeOf(a), playing = !a.paused && !a.ended;  // ended: at its end
     root.classList.toggle("is-playing", playing);
     if (ui.play) ui.play.setAttribute("aria-label", (playing ? "Mettre en pause" : "Lire") + (ui.title ? " : " + ui.title : ""));
     if (ui.cur) ui.cur.textContent = fmt(t);

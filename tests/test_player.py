@@ -337,17 +337,18 @@ def test_one_plays_at_a_time_and_the_mini_player(servers: Servers, browser: Any)
         mini = page.locator("[data-mini]")
         mini.wait_for()
         wait(page, "!paused && t > 0.3", "[data-mini] audio")
-        assert mini.locator(".mini-title").inner_text() == title and first.get_attribute("aria-label") == f"Mettre en pause : {title}"
+        assert mini.locator(".mini-title").inner_text() == title and first.get_attribute("aria-label") == f"Mettre en pause : {title}, durée {first.inner_text()}"
         assert mini.locator(".pl-dur").inner_text() == clock(float(first.get_attribute("data-duration")))
         page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
         box = mini.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 800.5 and box["width"] == width, box
         screenshot(page, f"player-home-mini-{width}px")
+        assert axe_player(page) == []
         second.click()  # another item: the same (only) audio element takes it
         page.wait_for_function("() => document.querySelector('.mini-title').textContent === "
                                f"{second.get_attribute('data-title')!r}")
         wait(page, "!paused && t > 0.3", "[data-mini] audio")
-        assert playing(page) == 1 and first.get_attribute("aria-label") == f"Lire : {title}"
+        assert playing(page) == 1 and first.get_attribute("aria-label") == f"Lire : {title}, durée {first.inner_text()}"
         mini.get_by_role("button", name="Reculer de 15 s").click()
         mini.locator(".pl-play").click()
         wait(page, "paused", "[data-mini] audio")
@@ -434,10 +435,10 @@ def test_the_player_in_a_partner_embed(servers: Servers, browser: Any) -> None:
 
 
 def axe_player(page: Any) -> list[str]:
-    """axe-core's violations in the player's region and the mini-player only."""
+    """axe-core's violations in the players, the mini-player and the list items' play buttons only."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => await axe.run({include: [['.pl'], ['[data-mini]']]}, {resultTypes: ['violations']})")
+    result = page.evaluate("async () => await axe.run({include: [['.pl'], ['[data-mini]'], ['[data-play-src]']]}, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']} {v['help']}" for v in result["violations"]]
 
 

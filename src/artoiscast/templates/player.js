@@ -341,7 +341,9 @@
     document.querySelectorAll("[data-play-src]").forEach(function (b) {
       var on = !shared.paused && shared.src === new URL(b.getAttribute("data-play-src"), location.href).href;
       b.classList.toggle("is-playing", on);
-      b.setAttribute("aria-label", (on ? "Mettre en pause : " : "Lire : ") + b.getAttribute("data-title"));
+      var dur = b.querySelector(".pl-item-dur");  // the name holds the text shown
+      b.setAttribute("aria-label", (on ? "Mettre en pause : " : "Lire : ") + b.getAttribute("data-title") +
+                     (dur ? ", durée " + dur.textContent : ""));
     });
   }
 

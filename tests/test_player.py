@@ -399,7 +399,9 @@ def test_the_player_in_a_partner_embed(servers: Servers, browser: Any) -> None:
         f'<iframe src="{servers.base}embed/energy.html?n=2" title="Thème" style="width:320px;height:700px"></iframe>'
         f'<iframe src="{servers.base}embed/episode/{OTHER}.html" title="Épisode" style="width:320px;height:400px">'
         '</iframe></body></html>')
-    page = browser.new_page(viewport={"width": 700, "height": 1200})
+    context = browser.new_context(viewport={"width": 700, "height": 1200})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])  # to read what the embed copied
+    page = context.new_page()
     audio: list[str] = []
     page.on("request", lambda r: audio.append(r.url) if ".mp3" in r.url else None)
     page.goto(servers.partner_url + "player.html")
@@ -417,6 +419,13 @@ def test_the_player_in_a_partner_embed(servers: Servers, browser: Any) -> None:
     wait(theme, "t > 30", f"{box} audio")
     theme.locator(f"{box} .pl-speed").click()
     assert theme.evaluate(f"() => document.querySelector({box!r} + ' audio').playbackRate") == 1.25
+    # share from the embed: the episode's page on the show's site, at the current second
+    theme.evaluate(f"() => document.querySelector({box!r} + ' audio').pause()")
+    at = math.floor(theme.evaluate(f"() => document.querySelector({box!r} + ' audio').currentTime"))
+    theme.locator(f"{box} .pl-share").click()
+    theme.wait_for_function(f"() => document.querySelector({box!r} + ' .pl-status').textContent.startsWith('Lien copié')")
+    page_url = theme.locator(f"{box} h2 a").get_attribute("href")
+    assert page.evaluate("() => navigator.clipboard.readText()") == f"{page_url}#t={at}"
     # the other embed started by keyboard: the first one pauses
     one.locator(".pl-play").focus()
     page.keyboard.press("Space")
@@ -431,7 +440,7 @@ def test_the_player_in_a_partner_embed(servers: Servers, browser: Any) -> None:
     partner = servers.partner_url.rstrip("/").replace(":", "%3A").replace("/", "%2F")
     assert audio and all(u.endswith(f"&embed={partner}") for u in audio), audio
     screenshot(page, "player-embed-partner-320px")
-    page.close()
+    context.close()
 
 
 def axe_player(page: Any) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import unicodedata
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import lxml.html
 import pytest
 from chromium import launched
 
+from artoiscast import site as sitemod
 from artoiscast.build import build
 from webtest import AXE, Servers, screenshot
 
@@ -467,4 +469,19 @@ def test_axe_and_screenshots(servers: Servers, browser: Any, width: int) -> None
     assert axe_player(page) == []
     page.evaluate("() => window.scrollTo(0, 0)")
     screenshot(page, f"player-episode-playing-{width}px")
+    page.close()
+
+
+def test_colours_come_from_the_variables(servers: Servers, browser: Any) -> None:
+    """player.css names no colour of its own: a dark theme that redefines the variables (on any
+    element, as the embed's does) recolours the whole player."""
+    css = (Path(sitemod.__file__).parent / "templates" / "player.css").read_text(encoding="utf-8")
+    assert not re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(|:\s*(?:white|black|gr[ae]y)\b", css)
+    page = episode_page(browser, servers)
+    page.add_style_tag(content="body{--ink:#f0f0f0;--paper:#101010;--accent:#f0a070;--muted:#b0b0b0;--line:#444444}")
+    colours = page.evaluate("() => [['.pl-ui', 'backgroundColor'], ['.pl-ui', 'color'], ['.pl .pl-play', 'backgroundColor'], "
+                            "['.pl .pl-skip', 'backgroundColor'], ['.pl .pl-skip', 'borderTopColor'], ['.pl-bar', 'backgroundColor']]"
+                            ".map(([s, p]) => getComputedStyle(document.querySelector(s))[p])")
+    assert colours == ["rgb(16, 16, 16)", "rgb(240, 240, 240)", "rgb(240, 160, 112)", "rgb(16, 16, 16)",
+                       "rgb(176, 176, 176)", "rgb(68, 68, 68)"], colours
     page.close()

@@ -87,7 +87,7 @@ def test_subscribe_links_are_https_and_carry_the_whole_feed_url(root: Path, tmp_
     assert links[1].get("href") == "https://podcastaddict.com/feed/" + "https%3A%2F%2Fartoiscast.example%2Ffeeds%2Fall.xml"
     assert links[2].get("href") == BASE + "feeds/all.xml"
     assert doc.xpath("//details[@class='subscribe']//input[@readonly]/@value") == [BASE + "feeds/all.xml"]
-    assert doc.xpath("//button[@data-copy]/text()") == ["Copier l'adresse du flux"]
+    assert doc.xpath("//button[@data-copy]/text()") == ["Copier l’adresse du flux"]
     # the theme page subscribes to the theme's feed; the all feed alone takes the Apple ID
     add_to_podcast(root, 'apple_id: 1234567890\n')
     build(root, base_url=BASE, out=site)

@@ -13,7 +13,7 @@
       input.select();
       input.setSelectionRange(0, input.value.length);
       if (!ok) { try { ok = document.execCommand("copy"); } catch (e) { ok = false; } }
-      status.textContent = ok ? "Adresse copiée." : "Adresse sélectionnée : copiez-la (Ctrl+C ou appui long).";
+      status.textContent = ok ? "Adresse copiée." : "Adresse sélectionnée\u00a0: copiez-la (Ctrl+C ou appui long).";
     }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(input.value).then(function () {
@@ -108,24 +108,24 @@
       if (e.g.length) body.appendChild(el("p", "guests", "Avec " + e.g.join(", ")));
       if (f.cue >= 0) {
         var hit = el("p", "hit");
-        hit.appendChild(el("span", null, "À " + mmss(e.c[f.cue][0]) + " : « "));
+        hit.appendChild(el("span", null, "À " + mmss(e.c[f.cue][0]) + "\u00a0: «\u202f"));
         hit.appendChild(el("mark", null, e.c[f.cue][1]));
-        hit.appendChild(el("span", null, " »"));
+        hit.appendChild(el("span", null, "\u202f»"));
         body.appendChild(hit);
       }
       art.appendChild(img); art.appendChild(body); li.appendChild(art); list.appendChild(li);
     });
-    status.textContent = !words(q).length ? "" : found.length === 0 ? "Aucun épisode trouvé pour « " + q + " »."
+    status.textContent = !words(q).length ? "" : found.length === 0 ? "Aucun épisode trouvé pour «\u202f" + q + "\u202f»."
       : found.length === 1 ? "1 épisode trouvé." : found.length + " épisodes trouvés.";
   }
   function run() {
     var q = input.value.trim();
     if (index) { show(q); return; }
-    status.textContent = "Chargement de l'index…";
+    status.textContent = "Chargement de l’index…";
     fetch(form.getAttribute("data-site-search")).then(function (r) { return r.json(); }).then(function (data) {
       index = prepare(data);
       show(input.value.trim());
-    }, function () { status.textContent = "L'index de recherche n'a pas pu être chargé."; });
+    }, function () { status.textContent = "L’index de recherche n’a pas pu être chargé."; });
   }
   var timer = null;
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 150); });

@@ -13,6 +13,7 @@ import yaml
 
 from artoiscast.build import build
 from artoiscast.lint import lint_site
+from artoiscast.typography import french
 from conftest import make_catalog
 from readers import shown
 
@@ -67,7 +68,7 @@ def test_home_lists_latest_episodes_and_one_subscribe_button(built_catalog: Path
     doc = parse(built_catalog / "build" / "site" / "index.html")
     assert doc.get("lang") == "fr"
     assert [a.text_content() for a in doc.xpath("//section[@aria-labelledby='last']//h3/a")] == [
-        "Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier", "Gazonor"]
+        french(t) for t in ("Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier", "Gazonor")]
     subscribe = doc.xpath("//details[@class='subscribe']")
     assert len(subscribe) == 1  # one button for the show; the theme feeds are on the theme pages
     assert [a.text_content() for a in subscribe[0].xpath(".//ul/li/a")] == ["AntennaPod", "Podcast Addict", "RSS"]
@@ -89,7 +90,7 @@ def test_theme_page_lists_its_episodes_and_the_embed_code(built_catalog: Path) -
 def test_episode_page(built_catalog: Path) -> None:
     doc = parse(built_catalog / "build" / "site" / "episodes" / SLUG / "index.html")
     meta = {m.get("property"): m.get("content") for m in doc.xpath("//meta[@property]")}
-    assert meta["og:title"] == "L'ERBM : Engagement pour le Renouveau du Bassin Minier"
+    assert meta["og:title"] == french("L'ERBM : Engagement pour le Renouveau du Bassin Minier")
     assert meta["og:url"] == f"{BASE}episodes/{SLUG}/" and meta["og:audio"].startswith(BASE + "media/")
     ld = json.loads(doc.xpath("//script[@type='application/ld+json']")[0].text)
     assert ld["@type"] == "PodcastEpisode" and ld["actor"] == [

@@ -181,3 +181,17 @@ def test_home_and_theme_pages_weigh_under_150_kib(servers: Servers, browser: Any
             assert sum(sizes.values()) < BUDGET, (path, width, sum(sizes.values()), sorted(sizes.items(), key=lambda x: -x[1])[:5])
         finally:
             ctx.close()
+
+
+def test_dark_pages_pass_axe(servers: Servers, browser: Any) -> None:
+    """prefers-color-scheme: dark redefines the colour variables: the pages stay readable (the
+    episode page's player is the player's own to check)."""
+    for name in ("home", "theme", "about", "search", "themes"):
+        ctx, page, _ = open_page(browser, servers, PAGES[name], 375, color_scheme="dark")
+        try:
+            if name == "home":
+                page.click("details.subscribe summary")
+            assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") != "rgb(251, 250, 247)"
+            assert axe_violations(page) == [], name
+        finally:
+            ctx.close()

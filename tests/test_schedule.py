@@ -67,7 +67,8 @@ def test_a_scheduled_episode_is_nowhere_in_the_site_or_the_published_folder_befo
     assert mentions(site, needles) == []  # no media, transcript, chapters, art, page, manifest entry
     manifest = json.loads((site / "manifest.json").read_bytes())
     assert SLUG not in manifest["episodes"] and not [k for k in manifest["files"] if SLUG in k]
-    assert len([k for k in manifest["files"] if k.startswith("art/")]) == 3  # the feeds' artwork only
+    assert len([k for k in manifest["files"] if k.startswith("art/") and not k.startswith("art/thumbs/")]) == 3  # the feeds' artwork only
+    assert not [k for k in manifest["files"] if k.startswith(f"art/thumbs/{SLUG}-")]  # nor its thumbnails
     publish(site, storage)
     assert mentions(tmp_path / "public", needles) == []
     assert build(root, now=BEFORE).skipped  # nothing came due
@@ -77,6 +78,7 @@ def test_a_scheduled_episode_is_nowhere_in_the_site_or_the_published_folder_befo
     files = set(result.files)
     assert {f"transcripts/{SLUG}.vtt", f"chapters/{SLUG}.json", f"episodes/{SLUG}/index.html"} <= files
     assert [k for k in files if k.startswith(f"media/{SLUG}/")] and [k for k in files if k.startswith(f"art/{SLUG}-")]
+    assert [k for k in files if k.startswith(f"art/thumbs/{SLUG}-")]
     entries = feedparser.parse((site / "feeds" / "economy.xml").read_bytes()).entries
     assert entries[0].id == ep.guid
     publish(site, storage)

@@ -146,8 +146,8 @@ def test_embeds_and_oembed(built_catalog: Path) -> None:
     site = built_catalog / "build" / "site"
     doc = parse(site / "embed" / "economy.html")
     items = doc.xpath("//ol[@data-embed-list]/li")
-    assert [li.xpath(".//h2/a")[0].text_content() for li in items] == [
-        "Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier"]
+    assert [li.xpath(".//h2/a")[0].text_content() for li in items] == [  # titles in French typography
+        "Mine de Soleil", "L’ERBM\u00a0: Engagement pour le Renouveau du Bassin Minier"]
     # the static URL already carries the embed marker (the player puts the partner's origin in it)
     assert [a.get("src").split("?")[1] for a in doc.xpath("//audio")] == ["feed=economy&embed=-"] * 2
     assert all(a.get("preload") == "none" and a.get("data-embed") is not None for a in doc.xpath("//audio"))
@@ -163,8 +163,9 @@ def test_embeds_and_oembed(built_catalog: Path) -> None:
     assert {k: oembed[k] for k in ("version", "type", "provider_url", "title")} == {
         "version": "1.0", "type": "rich", "provider_url": BASE,
         "title": "L'ERBM : Engagement pour le Renouveau du Bassin Minier"}
-    frame = lxml.html.fragment_fromstring(oembed["html"])
+    frame, script = lxml.html.fragments_fromstring(oembed["html"])  # the iframe, then the script that fits it
     assert frame.tag == "iframe" and frame.get("src") == f"{BASE}embed/episode/{SLUG}.html"
+    assert script.tag == "script" and '"artoiscast:height"' in script.text and '"https://artoiscast.example"' in script.text
     assert int(frame.get("height")) == oembed["height"]
     assert (site / "transcripts" / f"{SLUG}.html").is_file()
 
@@ -215,7 +216,7 @@ def test_markup_typed_in_any_yaml_field_reaches_pages_and_feeds_as_text(tmp_path
     assert {el.tag for el in notes.iter()} <= {"section", "h2", "h3", "p", "a", "br", "strong", "em", "ul", "ol", "li"}
     assert notes.xpath(".//a/@href") == ["https://artoiscast.fr/", "https://evil.example/x.png"]  # an image is a link
     oembed = json.loads((site / "oembed" / f"{SLUG}.json").read_bytes())
-    assert oembed["title"] == "T " + EVIL and lxml.html.fragment_fromstring(oembed["html"]).tag == "iframe"
+    assert oembed["title"] == "T " + EVIL and [e.tag for e in lxml.html.fragments_fromstring(oembed["html"])] == ["iframe", "script"]
 
     for name in ("all", "economy"):
         fp = feedparser.parse((site / "feeds" / f"{name}.xml").read_bytes())

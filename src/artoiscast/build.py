@@ -9,7 +9,9 @@ of it reaches ``build/site`` (no media, transcript, chapters, art, page or manif
 until its date; its guid and date go only to the private ``build/schedule.json``.
 
 The stages live in their modules (``stamp``: the no-change fast path; ``artwork``; ``ingest``:
-normalised and tagged MP3s; ``transcripts``; ``feeds``; ``site``); this one calls them in order
+normalised and tagged MP3s; ``transcripts``; ``thumbnails``: the images' thumbnails and the
+icons, cached in ``build/thumbs``; ``feeds``; ``site``; ``compress``: the ``.br`` and ``.gz``
+sidecars of the text files, cached in ``build/compressed``); this one calls them in order
 and writes the tree and ``manifest.json``.
 """
 
@@ -30,13 +32,15 @@ from artoiscast import stamp, workspace
 from artoiscast.artwork import FeedArt, episode_art, feed_art
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Episode, load_catalog, soundbite_problems
+from artoiscast.compress import sidecars
 from artoiscast.errors import ArtoiscastError, ErrorList, WriteError
 from artoiscast.feeds_fast import render_feeds_fast
 from artoiscast.ingest import IngestRecord, Tagger, ingest_all, media_key
 from artoiscast.ingest import file_sha256 as _file_sha256
 from artoiscast.models import Chapter, MediaRecord
 from artoiscast.progress import NULL, Events
-from artoiscast.site import render_site, show_notes
+from artoiscast.site import Thumbs, render_site, show_notes
+from artoiscast.thumbnails import thumbnails
 from artoiscast.transcribe.record import generated
 from artoiscast.transcripts import (
     Transcript,
@@ -140,7 +144,9 @@ def _build(
             raise ErrorList(errors)
         built = build_time(catalog, [e for e in catalog.episodes if e.published <= now])
         items = feed_items(catalog, episodes, now)
-        files = {**art.files, **episode_files, **render(catalog, items, base, art, built)}
+        made = thumbnails(_images(art, episodes, episode_files), root / "build" / "thumbs", icons_from=art.paths.get("all"))
+        files = {**art.files, **episode_files, **made.files, **render(catalog, items, base, art, built, made.thumbs)}
+        files.update(sidecars(files, root / "build" / "compressed"))
         doc = manifest(catalog, base, built, files, items, episodes)
         files[MANIFEST] = listed = (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
         written = write_tree(out, files)
@@ -268,15 +274,24 @@ def build_time(catalog: Catalog, published: list[Episode]) -> datetime | None:
     return None
 
 
+def _images(art: FeedArt, episodes: dict[str, BuiltEpisode], files: dict[str, bytes | Path]) -> dict[str, bytes]:
+    """Every published image (the feeds' artwork, the published episodes' own) by published path."""
+    images = dict(art.files)
+    for pe in episodes.values():
+        if pe.image and isinstance(data := files.get(pe.image), bytes):
+            images[pe.image] = data
+    return images
+
+
 def render(catalog: Catalog, items: dict[str, list[BuiltEpisode]], base_url: str, art: FeedArt,
-           built: datetime | None) -> dict[str, bytes]:
+           built: datetime | None, thumbs: Thumbs | None = None) -> dict[str, bytes]:
     """The feeds (one per feed, and the publisher feed) and the pages, by published path.
-    ``items`` maps feed name -> its episodes, newest first."""
+    ``items`` maps feed name -> its episodes, newest first; ``thumbs`` an image's thumbnails."""
     # all feeds at once, each item serialised once: the bytes of feeds.render_feed, faster
     files = {f"feeds/{name}.xml": xml
              for name, xml in render_feeds_fast(catalog, items, base_url=base_url, art=art.paths, built=built).items()}
     files["feeds/publisher.xml"] = feedmod.render_publisher(catalog, base_url=base_url, art=art.paths, built=built)
-    files.update(render_site(catalog, items, base_url=base_url, art=art.paths))
+    files.update(render_site(catalog, items, base_url=base_url, art=art.paths, thumbs=thumbs))
     return files
 
 

@@ -16,10 +16,15 @@ TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
     ".xml": "application/xml",
 }
+# text files the build compresses beside themselves (``X.br``, ``X.gz``) and serve sends so
+COMPRESSIBLE = frozenset({".html", ".css", ".js", ".json", ".xml", ".vtt", ".srt", ".txt", ".svg", ".ico"})
+ENCODINGS = {"br": ".br", "gzip": ".gz"}  # content-coding -> the sidecar's suffix, preferred first
 CORS_TOPS = {"feeds", "transcripts", "chapters", "media", "art", "oembed"}
 IMMUTABLE = "public, max-age=31536000, immutable"  # art: named by the hash of its own bytes
 # media is named by its sound, not its bytes: a metadata edit rewrites its ID3 tag under the same
@@ -59,3 +64,16 @@ def cache_control(key: str) -> str:
 def needs_cors(key: str) -> bool:
     """Browser players on other origins fetch feeds, transcripts, chapters, media and art."""
     return _top(key) in CORS_TOPS
+
+
+def compressible(key: str) -> bool:
+    """Is the file at ``key`` text the build compresses (html, css, js, json, xml, vtt, srt, txt, svg, ico)?"""
+    return PurePosixPath(key).suffix.lower() in COMPRESSIBLE
+
+
+def sidecar_of(key: str) -> str | None:
+    """The file a compressed sidecar (``X.br``, ``X.gz`` of a compressible ``X``) stands beside, else None."""
+    for suffix in ENCODINGS.values():
+        if key.endswith(suffix) and compressible(key[:-len(suffix)]):
+            return key[:-len(suffix)]
+    return None

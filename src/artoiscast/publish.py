@@ -49,14 +49,14 @@ from pathlib import Path
 from typing import Any
 
 from artoiscast.errors import ArtoiscastError, ErrorList, StorageError
-from artoiscast.mediatypes import cache_control, content_type
+from artoiscast.mediatypes import cache_control, content_type, sidecar_of
 from artoiscast.progress import NULL, Events
 from artoiscast.storage import ObjectInfo, Storage
 from artoiscast.storage.base import Changed, Lock, Upload
 
 MANIFEST = "manifest.json"  # build.MANIFEST; not imported, so that publish starts without the renderers
 UNREFERENCED = "unreferenced"  # the published manifest's record of objects no longer referenced
-PHASES = ("media", "side", "pages", "feeds", "manifest")
+PHASES = ("media", "side", "pages", "feeds", "encoded", "manifest")
 JOBS = 10  # uploads in flight (s3transfer's default concurrency)
 
 
@@ -65,8 +65,12 @@ class PublishRefused(ArtoiscastError):
 
 
 def phase(key: str) -> int:
-    """Upload order: media, side files (art, transcripts, chapters), pages, feeds, manifest."""
+    """Upload order: media, side files (art, transcripts, chapters), pages, feeds, the compressed
+    sidecars (``X.br``, ``X.gz``: after their files, so that serve, which sends a sidecar only if it
+    is no older than its file, never sends one of the file's previous version), manifest."""
     if key == MANIFEST:
+        return 5
+    if sidecar_of(key) is not None:
         return 4
     top = key.split("/", 1)[0]
     if top == "media":
@@ -97,6 +101,16 @@ class Plan:
     @property
     def upload_bytes(self) -> int:
         return sum(self.sizes[k] for k in self.uploads)
+
+
+def without_sidecars(doc: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
+    """The built manifest (``doc``, its bytes ``data``) for a store that takes no compressed
+    sidecars (S3: it cannot choose one by Accept-Encoding): without them, or as it is when it has none."""
+    files = doc["files"]
+    if not any(sidecar_of(k) for k in files):
+        return doc, data
+    doc = {**doc, "files": {k: v for k, v in files.items() if sidecar_of(k) is None}}
+    return doc, (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
 def read_manifest(data: bytes | None, shown: str) -> dict[str, Any]:
@@ -324,9 +338,12 @@ def plan_publish(
     manifest_path = build_dir / MANIFEST
     if not manifest_path.is_file():
         raise ArtoiscastError("no build found (run artoiscast build first)", path=str(manifest_path))
-    new_bytes = manifest_path.read_bytes()
-    reading = _Reading(build_dir, storage, read_manifest(new_bytes, str(manifest_path)), new_bytes, b"", None, {},
-                       jobs, now, tuple(allow_removed), tuple(allow_guid_change), read_schedule(build_dir, new_bytes))
+    built_bytes = manifest_path.read_bytes()
+    new, new_bytes = read_manifest(built_bytes, str(manifest_path)), built_bytes
+    if not getattr(storage, "takes_sidecars", False):
+        new, new_bytes = without_sidecars(new, new_bytes)
+    reading = _Reading(build_dir, storage, new, new_bytes, b"", None, {}, jobs, now, tuple(allow_removed),
+                       tuple(allow_guid_change), read_schedule(build_dir, built_bytes))
     old_bytes, tag = storage.get_tagged(MANIFEST)
     return _make_plan(reading, old_bytes, tag, storage.list())
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, Template
 from markupsafe import Markup
@@ -39,11 +39,22 @@ from artoiscast.values import with_slash
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
 EMBED_MAX = 20  # the embed page holds this many; ?n= shows the first N
-EMBED_ITEM_HEIGHT = 190  # px per episode in the embed (title, date, player, chapters, transcript toggle)
+# The embed's closed heights in CSS px, held by embed.css (fixed-height header, title clamped to two
+# lines, one-line meta, one row of toggles) at every width (tests/test_embed_fit.py measures them at
+# 320, 375 and 1280 px). The snippet's script replaces them by the measured height; they are what a
+# page that refuses scripts shows (the embed then scrolls inside when opened or longer).
+EMBED_HEAD_HEIGHT = 112  # header: artwork, title (h1), subscribe button
+EMBED_FOOT_HEIGHT = 44  # footer: the show's name, support links (one line)
+EMBED_PLAYER_HEIGHT = 70  # the player's box (_player.html's player(), closed), margins included
+# one episode of a theme embed, closed: border 1, padding 8 + 8, title and meta 62, toggles 44
+EMBED_ITEM_HEIGHT = 123 + EMBED_PLAYER_HEIGHT
+# the single-episode embed, closed (its title is the h1, so its episode has the meta alone: 22)
+EMBED_SINGLE_HEIGHT = EMBED_HEAD_HEIGHT + 83 + EMBED_PLAYER_HEIGHT + EMBED_FOOT_HEIGHT
+EMBED_OEMBED_WIDTH = 640  # oEmbed width
 
 
 def frdate(dt: datetime) -> str:
-    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}"
+    return f"{dt.day}{'er' if dt.day == 1 else ''} {MONTHS[dt.month - 1]} {dt.year}"
 
 
 def mmss(seconds: float) -> str:
@@ -256,31 +267,55 @@ def _jsonld(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def origin(url: str) -> str:
+    """The web origin of an http(s) URL: scheme://host[:port], default ports dropped."""
+    parts = urlsplit(url)
+    scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    default = {"http": 80, "https": 443}.get(scheme)
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{netloc}" + (f":{port}" if port and port != default else "")
+
+
 def iframe_snippet(src: str, title: str, height: int) -> str:
-    """The one-line ``<iframe>`` a partner site pastes (``artoiscast embed``, oEmbed ``html``)."""
+    """The one-line snippet a partner site pastes (``artoiscast embed``, the theme page, oEmbed
+    ``html``): the ``<iframe>`` at its static ``height`` (what a page that strips scripts keeps),
+    then a short script that sets that iframe's height from the embed's ``artoiscast:height``
+    messages, taking only those that come from the show's origin and from that very iframe."""
+    show = json.dumps(origin(src)).replace("<", "\\u003c").replace(">", "\\u003e")
+    script = ("(function(f){addEventListener(\"message\",function(e){var d=e.data;"
+              f"if(e.origin==={show}&&e.source===f.contentWindow&&d&&d.type===\"artoiscast:height\"&&d.height>0)"
+              "f.style.height=Math.ceil(d.height)+\"px\"})})(document.currentScript.previousElementSibling)")
     return (f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="100%" height="{height}" '
-            'style="border:0;max-width:100%" loading="lazy"></iframe>')
+            f'style="border:0;width:100%;max-width:100%" loading="lazy"></iframe><script>{script}</script>')
 
 
-def theme_embed(base_url: str, theme: str, title: str, count: int) -> str:
-    """The snippet that shows the theme's ``count`` latest episodes."""
-    return iframe_snippet(f"{base_url}embed/{theme}.html?n={count}", title, EMBED_ITEM_HEIGHT * count + 50)
+def embed_height(count: int) -> int:
+    """The static height of a theme embed of ``count`` episodes, closed."""
+    return EMBED_HEAD_HEIGHT + EMBED_ITEM_HEIGHT * count + EMBED_FOOT_HEIGHT
 
 
-def embed_snippet(catalog: Catalog, theme: str, count: int, base_url: str | None = None) -> str:
-    """The one-line ``<iframe>`` showing ``theme``'s ``count`` latest episodes, served from
-    ``base_url`` (default: the catalog's; a final / added). Raises CatalogError when ``theme`` is
-    not one of the catalog's themes (the message lists them)."""
+def theme_embed(base_url: str, theme: str, title: str, count: int, scheme: str = "auto") -> str:
+    """The snippet that shows the theme's ``count`` latest episodes, in ``scheme`` (auto, light, dark)."""
+    query = f"?n={count}" + (f"&theme={scheme}" if scheme != "auto" else "")
+    return iframe_snippet(f"{base_url}embed/{theme}.html{query}", title, embed_height(count))
+
+
+def embed_snippet(catalog: Catalog, theme: str, count: int, base_url: str | None = None,
+                  scheme: str = "auto") -> str:
+    """The one-line snippet showing ``theme``'s ``count`` latest episodes, served from
+    ``base_url`` (default: the catalog's; a final / added), in ``scheme``. Raises CatalogError
+    when ``theme`` is not one of the catalog's themes (the message lists them)."""
     if theme not in catalog.themes:
         raise CatalogError(f'"{theme}" is not a theme (one of: {", ".join(catalog.themes)})', field="theme")
     base = base_url or catalog.podcast.base_url
-    return theme_embed(with_slash(base), theme, catalog.feeds[theme].title, count)
+    return theme_embed(with_slash(base), theme, catalog.feeds[theme].title, count, scheme)
 
 
 def _oembed(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> bytes:
-    """oEmbed 1.0 ``rich`` response for one episode: its single-episode embed in an iframe."""
+    """oEmbed 1.0 ``rich`` response for one episode: its single-episode embed in an iframe, whose
+    closed height (embed.css fixes it) is ``height`` at any width."""
     show = catalog.podcast
-    height = EMBED_ITEM_HEIGHT + 50
+    height = EMBED_SINGLE_HEIGHT
     doc = {
         "version": "1.0",
         "type": "rich",
@@ -290,7 +325,7 @@ def _oembed(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> bytes:
         "provider_url": base_url,
         "cache_age": 86400,
         "html": iframe_snippet(f"{base_url}embed/episode/{pe.slug}.html", pe.episode.title, height),
-        "width": 640,
+        "width": EMBED_OEMBED_WIDTH,
         "height": height,
     }
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
@@ -365,7 +400,8 @@ def render_site(
                  alternates=[feed, views["all"]], meta=meta(title, feed.description, path, art[name]),
                  heading=feed.title, section="themes", snippet=theme_embed(base_url, name, feed.title, 5))
         page(f"embed/{name}.html", "embed.html", feed=views[name], items=items[name][:EMBED_MAX], single=False,
-             source=name, funding=support_links(show))
+             source=name, funding=support_links(show), artwork=art.get(name) or art.get("all"),
+             subscribe=f"{base_url}themes/{name}/#subscribe")
     about = markdown_html_fast(show.about) if show.about else ""
     extra = markdown_html_fast(show.legal.extra) if show.legal and show.legal.extra else ""
     page("about/index.html", "about.html", about=about, legal_extra=extra, alternates=[views["all"]],
@@ -385,8 +421,10 @@ def render_site(
              section="episode")
         # the episode embed plays as its first feed (the marker's feed= names a built feed), its own
         # marker embed= telling it from that feed's app downloads
+        home = f"{base_url}themes/{ep_feeds[0].name}/" if ep_feeds and ep_feeds[0].name in catalog.themes else base_url
         page(f"embed/episode/{pe.slug}.html", "embed.html", feed=alternates[0], items=[pe], single=True,
-             source=ep_feeds[0].name if ep_feeds else "web", funding=support_links(show, ep))
+             source=ep_feeds[0].name if ep_feeds else "web", funding=support_links(show, ep),
+             artwork=pe.image or art.get(alternates[0].name) or art.get("all"), subscribe=home + "#subscribe")
         out[f"oembed/{pe.slug}.json"] = _oembed(catalog, pe, base_url)
     assets = resources.files("artoiscast") / "templates"
     out["assets/style.css"] = b"".join((assets / name).read_bytes() for name in CSS)

@@ -505,19 +505,23 @@ def serve(ctx: click.Context, root: Path, host: str, port: int, folder: Path | N
 @root_option
 @click.argument("theme")
 @click.option("--n", "count", type=click.IntRange(1, 20), default=5, show_default=True, help="Episodes shown.")
+@click.option("--theme", "scheme", type=click.Choice(["auto", "light", "dark"]), default="auto", show_default=True,
+              help="Colours: light, dark, or auto (the visitor's light or dark preference).")
 @click.option("--base-url", default=None, callback=_base_url_option,
               help="Override podcast.yaml's base_url: an absolute http(s) URL.")
-def embed(root: Path, theme: str, count: int, base_url: str | None) -> None:
-    """Print the one-line <iframe> that shows THEME's latest episodes on a partner site.
+def embed(root: Path, theme: str, count: int, scheme: str, base_url: str | None) -> None:
+    """Print the one-line snippet that shows THEME's latest episodes on a partner site: the
+    <iframe>, then a short script that fits the iframe's height to the embed (a page that strips
+    scripts keeps the iframe at the height of COUNT closed episodes, scrolling inside).
 
     \b
     Example:
-      artoiscast embed llv --n 3
+      artoiscast embed llv --n 3 --theme dark
     """
     from artoiscast.catalog import load_catalog
     from artoiscast.site import embed_snippet
 
-    click.echo(embed_snippet(load_catalog(root, check_files=False), theme, count, base_url))
+    click.echo(embed_snippet(load_catalog(root, check_files=False), theme, count, base_url, scheme))
 
 
 # the commands of their own modules register on ``cli`` when imported

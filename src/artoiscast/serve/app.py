@@ -11,12 +11,14 @@ is read is resolved afresh, once. Only public aiohttp and asyncio APIs are used.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import signal
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
@@ -26,7 +28,19 @@ from artoiscast.errors import ArtoiscastError
 from artoiscast.serve.accesslog import AccessLogFile, CombinedAccessLogger, ConsoleErrorLog
 from artoiscast.serve.cache import FileCache
 from artoiscast.serve.files import Entry, PlainFiles, locate, make_entry, open_exact, read_exact
-from artoiscast.serve.http import ALLOW, PREFLIGHT, answer, cors_headers, file_headers, malformed_path, url_parts
+from artoiscast.mediatypes import ENCODINGS
+from artoiscast.serve.http import (
+    ALLOW,
+    PREFLIGHT,
+    answer,
+    coded_etag,
+    codings,
+    cors_headers,
+    file_headers,
+    last_modified,
+    malformed_path,
+    url_parts,
+)
 
 SHUTDOWN_TIMEOUT = 2.0  # seconds a Ctrl-C waits for downloads in flight
 SMALL_FILE = 1 << 20  # files up to this size are answered from memory
@@ -106,7 +120,34 @@ async def handle(request: web.BaseRequest, files: PlainFiles) -> web.StreamRespo
     found = files.lookup(raw)
     if not isinstance(found, Entry):
         return _redirect(found.location) if found.kind == "redirect" else _not_found(raw)
+    if found.sidecar:  # X.br, X.gz: sent as X's coding, never as files of their own
+        return _not_found(raw)
+    if found.text and (coded := encoded(request, files, found)) is not None:
+        return await respond(request, files, raw, coded)
     return await respond(request, files, raw, found)
+
+
+def encoded(request: web.BaseRequest, files: PlainFiles, entry: Entry) -> Entry | None:
+    """The sidecar of ``entry``'s file to send instead (``X.br`` or ``X.gz``, as an entry whose
+    headers, ETag and Last-Modified are its coded representation's), or None for the file itself:
+    no Accept-Encoding that takes one, a Range request (ranges are of the file itself), or no
+    sidecar at least as recent as the file (one older is stale: publish writes sidecars after their files)."""
+    headers = request.headers
+    if hdrs.RANGE in headers:
+        return None
+    for coding in codings(headers.get(hdrs.ACCEPT_ENCODING)):
+        if coding == "identity":
+            return None
+        side = files.lookup("/" + quote(entry.key + ENCODINGS[coding]))
+        if isinstance(side, Entry) and side.ident[3] >= entry.ident[3]:
+            etag = coded_etag(side.ident[3], side.size, coding)
+            coded = CIMultiDict(file_headers(entry.key))
+            coded["ETag"] = etag
+            coded["Last-Modified"] = last_modified(entry.mtime)
+            coded["Content-Encoding"] = coding
+            return dataclasses.replace(side, key=entry.key, etag=etag, headers=coded, mtime=entry.mtime,
+                                       text=True, sidecar=False)
+    return None
 
 
 async def respond(request: web.BaseRequest, files: PlainFiles, raw: str, entry: Entry,

@@ -18,6 +18,7 @@ from typing import IO, Literal
 
 from multidict import CIMultiDict
 
+from artoiscast.mediatypes import compressible, sidecar_of
 from artoiscast.serve.http import file_headers, last_modified, strong_etag, url_parts
 
 
@@ -98,6 +99,8 @@ class Entry:
     headers: CIMultiDict[str]
     literal: bool
     parents: tuple[str, ...]
+    text: bool = False  # compressible: its sidecars (``X.br``, ``X.gz``) may be sent instead
+    sidecar: bool = False  # a sidecar itself: never sent under its own name
 
 
 def make_entry(root: str, target: Target) -> Entry:
@@ -112,7 +115,8 @@ def make_entry(root: str, target: Target) -> Entry:
     parents = tuple(os.path.join(root, *folders[:i + 1]) for i in range(len(folders)))
     return Entry(key=target.key, path=path, ident=(path, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size),
                  ctime_ns=st.st_ctime_ns, size=st.st_size, mtime=st.st_mtime, etag=etag, headers=headers,
-                 literal=os.path.join(root, target.key) == path, parents=parents)
+                 literal=os.path.join(root, target.key) == path, parents=parents, text=compressible(target.key),
+                 sidecar=sidecar_of(target.key) is not None)
 
 
 def _open_same(entry: Entry) -> int | None:

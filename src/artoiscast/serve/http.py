@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import unquote
 
-from artoiscast.mediatypes import cache_control, content_type, needs_cors
+from artoiscast.mediatypes import ENCODINGS, cache_control, compressible, content_type, needs_cors
 
 CORS_EXPOSE = "Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified"
 PREFLIGHT = {
@@ -92,13 +92,65 @@ def cors_headers(key: str) -> dict[str, str]:
 
 
 def file_headers(key: str) -> dict[str, str]:
-    """Content-Type, Cache-Control, Accept-Ranges and CORS for the file at ``key``."""
-    return {
+    """Content-Type, Cache-Control, Accept-Ranges and CORS for the file at ``key``, and
+    ``Vary: Accept-Encoding`` for text the build compresses (whichever coding is sent)."""
+    headers = {
         "Content-Type": content_type(key),
         "Cache-Control": cache_control(key),
         "Accept-Ranges": "bytes",
         **cors_headers(key),
     }
+    if compressible(key):
+        headers["Vary"] = "Accept-Encoding"
+    return headers
+
+
+_CODING_RE = re.compile(r"\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*(?:;\s*[qQ]\s*=\s*([0-9.]{1,5}))?\s*", re.ASCII)
+_ALIASES = {"x-gzip": "gzip"}
+
+
+def _qvalue(text: str | None) -> float:
+    if text is None:
+        return 1.0
+    try:
+        q = float(text)
+    except ValueError:
+        return 0.0
+    return q if 0.0 <= q <= 1.0 else 0.0
+
+
+def codings(accept_encoding: str | None) -> list[str]:
+    """The content-codings to try, best first, for a request's ``Accept-Encoding`` (RFC 9110
+    section 12.5.3): the sidecar codings (``br``, ``gzip``) it accepts and ``identity``, by
+    q-value, ties going to the order of ``ENCODINGS`` then identity (unnamed, it comes last). A coding with q=0 is left
+    out; identity too when it (or ``*`` without it) has q=0, but the caller then sends identity
+    anyway if no sidecar is found (a response is better than a 406). No header: identity alone.
+    A parameter other than q makes that element count for nothing."""
+    if not accept_encoding:
+        return ["identity"]
+    q: dict[str, float] = {}
+    for element in accept_encoding[:1024].split(","):
+        if not element.strip():
+            continue
+        m = _CODING_RE.fullmatch(element)
+        if m is None:
+            continue
+        name = m.group(1).lower()
+        name = _ALIASES.get(name, name)
+        q[name] = max(q.get(name, 0.0), _qvalue(m.group(2))) if name in q else _qvalue(m.group(2))
+    star = q.get("*")
+    ranked = []
+    for order, name in enumerate([*ENCODINGS, "identity"]):
+        # identity, when neither it nor * is named, is acceptable but after any coding named
+        value = q.get(name, star if star is not None else (0.001 if name == "identity" else 0.0))
+        if value > 0:
+            ranked.append((-value, order, name))
+    return [name for _, _, name in sorted(ranked)]
+
+
+def coded_etag(mtime_ns: int, size: int, coding: str) -> str:
+    """The ETag of a sidecar (of this mtime and size) sent as ``coding``: its own file's, marked with the coding."""
+    return f'"{mtime_ns:x}-{size:x}-{coding}"'
 
 
 def strong_etag(st: os.stat_result) -> str:

@@ -80,7 +80,9 @@ class Lock(Protocol):
 
 
 class Storage(Protocol):
-    """Where a built show is published. Keys are paths relative to the base URL."""
+    """Where a built show is published. Keys are paths relative to the base URL. A backend whose
+    server chooses by Accept-Encoding (a folder that ``serve`` serves) sets ``takes_sidecars`` to
+    True to be sent the build's compressed ``X.br`` / ``X.gz``; one without it gets none."""
 
     name: str
 

@@ -59,6 +59,7 @@ class _FolderLock:
 
 class LocalStorage:
     name = "local"
+    takes_sidecars = True  # the compressed X.br / X.gz beside X: artoiscast serve sends them by Accept-Encoding
 
     def __init__(self, folder: Path):
         self.folder = folder

@@ -113,6 +113,9 @@ def _progress(key: str, callback: Progress) -> Any:
 class S3Storage:
     name = "s3"
     website_redirects = True  # an upload's ``redirect`` becomes x-amz-website-redirect-location
+    # no compressed sidecars: S3 sends an object as stored to every client, whatever its
+    # Accept-Encoding; the files go up uncompressed and a CDN in front compresses (README)
+    takes_sidecars = False
 
     def __init__(self, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
                  path_style: bool = False, max_connections: int = 16, connect_timeout: float = TIMEOUTS[0],

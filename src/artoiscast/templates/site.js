@@ -28,6 +28,14 @@
     b.addEventListener("click", function () { copy(b); });
   });
 
+  // #subscribe (the embeds' subscribe button links the theme page there): the panel opens
+  function openTarget() {
+    var target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
+    if (target && target.tagName === "DETAILS") target.open = true;
+  }
+  openTarget();
+  window.addEventListener("hashchange", openTarget);
+
   // share: the system's share sheet where there is one (phones)
   document.querySelectorAll("[data-share]").forEach(function (b) {
     if (!navigator.share) return;

@@ -109,7 +109,7 @@ def test_embed_on_a_partner_site(servers: Servers, browser: Any) -> None:
 
     # the theme's N newest episodes, newest first; ?n=1 shows only the newest
     shown = inner.eval_on_selector_all("[data-embed-list] > li:not([hidden]) h2", "hs => hs.map(h => h.textContent)")
-    assert shown == ["Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier"]
+    assert shown == ["Mine de Soleil", "L’ERBM\u00a0: Engagement pour le Renouveau du Bassin Minier"]  # French typography
 
     # nothing overflows 320 px, even with the chapters and the transcript open
     box = "[data-embed-list] > li:nth-child(2)"

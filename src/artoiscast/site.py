@@ -45,7 +45,7 @@ EMBED_MAX = 20  # the embed page holds this many; ?n= shows the first N
 # page that refuses scripts shows (the embed then scrolls inside when opened or longer).
 EMBED_HEAD_HEIGHT = 112  # header: artwork, title (h1), subscribe button
 EMBED_FOOT_HEIGHT = 44  # footer: the show's name, support links (one line)
-EMBED_PLAYER_HEIGHT = 70  # the player's box (_player.html's player(), closed), margins included
+EMBED_PLAYER_HEIGHT = 200  # the player's box (embed.css: min-height, chapters row or not), margins included
 # one episode of a theme embed, closed: border 1, padding 8 + 8, title and meta 62, toggles 44
 EMBED_ITEM_HEIGHT = 123 + EMBED_PLAYER_HEIGHT
 # the single-episode embed, closed (its title is the h1, so its episode has the meta alone: 22)

@@ -1,4 +1,4 @@
-// artoiscast pages: copy a feed's or an episode's address, share, and search the episodes (the
+// artoiscast pages: copy a feed's or an episode's address, open #subscribe, and search the episodes (the
 // static index search/index.json, fetched from the show itself). No request leaves the show.
 (function () {
   "use strict";
@@ -35,15 +35,6 @@
   }
   openTarget();
   window.addEventListener("hashchange", openTarget);
-
-  // share: the system's share sheet where there is one (phones)
-  document.querySelectorAll("[data-share]").forEach(function (b) {
-    if (!navigator.share) return;
-    b.hidden = false;
-    b.addEventListener("click", function () {
-      navigator.share({title: b.getAttribute("data-share-title"), url: b.getAttribute("data-share")}).catch(function () {});
-    });
-  });
 
   // search: accent- and case-insensitive, every word of the query must be found in the episode
   var form = document.querySelector("[data-site-search]");

@@ -18,6 +18,7 @@ import pytest
 from chromium import launched
 
 from artoiscast.build import build
+from artoiscast.typography import french
 from webtest import ARTIFACTS, Servers
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="run the README's test command (installs playwright)")
@@ -118,7 +119,7 @@ def test_embed_on_a_partner_site(servers: Servers, browser: Any) -> None:
     width = inner.evaluate("() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
     assert width[1] <= 320 and width[0] <= width[1], width
     # the show's support link, as text, opening a new tab (the embed is another site's iframe)
-    assert support_links(inner) == [["Soutenir <b>l'émission</b>", SUPPORT, "noopener", "_blank"]]
+    assert support_links(inner) == [[french("Soutenir <b>l'émission</b>"), SUPPORT, "noopener", "_blank"]]
 
     # play: the audio advances
     frame.locator(f"{box} .chapters button").first.click()
@@ -177,7 +178,7 @@ def test_episode_page(servers: Servers, browser: Any) -> None:
 
     # the episode's own support link, then the show's in the footer: both visible, as text
     assert support_links(page) == [["Soutenir ce reportage", SUPPORT_EPISODE, "noopener", None],
-                                   ["Soutenir <b>l'émission</b>", SUPPORT, "noopener", None]]
+                                   [french("Soutenir <b>l'émission</b>"), SUPPORT, "noopener", None]]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "episode-page.png"), full_page=True)
     assert [u for u in urls if not u.startswith(servers.base)] == []
@@ -216,7 +217,7 @@ def test_embed_marks_every_audio_request_with_the_partner_origin(servers: Server
     one = page.frame(url=lambda u: "/embed/episode/" in u)
     assert theme is not None and one is not None
     assert media_requests(urls, servers.base) == []  # nothing before a play
-    assert support_links(one) == [["Soutenir <b>l'émission</b>", SUPPORT, "noopener", "_blank"]]
+    assert support_links(one) == [[french("Soutenir <b>l'émission</b>"), SUPPORT, "noopener", "_blank"]]
     assert theme.evaluate("() => document.referrer") == servers.partner_url  # the origin only (the policy's default)
     encoded = partner.replace(":", "%3A").replace("/", "%2F")
     srcs = theme.eval_on_selector_all("audio", "as => as.map(a => a.src)")

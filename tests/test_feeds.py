@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from artoiscast.catalog import Catalog, load_catalog
+from artoiscast.typography import french
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 REPO = Path(__file__).resolve().parents[1]
@@ -447,14 +448,14 @@ def test_plain_text_fields_display_as_typed_and_never_as_markup(tmp_path: Path, 
     # pages are autoescaped: the typed text is the text shown, and no element comes from it
     pages = render_site(cat, items, base_url=base, art=art)
     page = lxml.html.fromstring(pages["episodes/erbm-melanie-delots/index.html"])
-    assert page.xpath("//h1")[0].text_content() == "T " + typed
-    assert page.xpath("//section[@aria-labelledby='sum']/p")[0].text_content() == "S " + typed
+    assert page.xpath("//h1")[0].text_content() == french("T " + typed)  # as typed, in French typography
+    assert page.xpath("//section[@aria-labelledby='sum']/p")[0].text_content() == french("S " + typed)
     assert [s.get("src") or s.get("type") for s in page.xpath("//script")] == [
         "application/ld+json", f"{base}assets/player.js", f"{base}assets/site.js"]
     assert not page.xpath("//body//comment()|//*[@onerror]")
     assert all(src.startswith(base) for src in page.xpath("//img/@src|//img/@srcset|//source/@srcset"))
     theme = lxml.html.fromstring(pages["themes/economy/index.html"])
-    assert theme.xpath("//h1")[0].text_content() == "F " + typed
+    assert theme.xpath("//h1")[0].text_content() == french("F " + typed)
 
 
 def test_publisher_guid_is_pinned_and_survives_a_new_base_url(tmp_path: Path) -> None:

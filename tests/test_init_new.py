@@ -296,8 +296,8 @@ def test_a_new_show_builds_and_publishes_with_no_episode(show: Path, monkeypatch
         assert not parsed.bozo and parsed.entries == [], name
         assert b"lastBuildDate" not in xml  # no made-up date: nothing is published yet
     assert json.loads((site / "manifest.json").read_text())["built"] is None
-    assert "Aucun épisode pour l'instant." in (site / "index.html").read_text()
-    assert "Aucun épisode pour l'instant." in (site / "embed" / "culture.html").read_text()
+    assert "Aucun épisode pour l’instant." in (site / "index.html").read_text()
+    assert "Aucun épisode pour l’instant." in (site / "embed" / "culture.html").read_text()
     ingest = run("ingest", "--root", str(show))
     assert ingest.stdout.startswith("no episodes yet: nothing to ingest")
     pub = run("publish", "--root", str(show))

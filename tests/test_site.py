@@ -13,6 +13,7 @@ import yaml
 
 from artoiscast.build import build
 from artoiscast.lint import lint_site
+from artoiscast.typography import french
 from conftest import make_catalog
 from readers import shown
 
@@ -63,25 +64,25 @@ def test_every_player_and_download_link_carries_its_marker(built_catalog: Path) 
     assert seen == {"embed", "episodes"}  # the home and theme pages link episode pages, not the audio
 
 
-def test_home_lists_latest_episodes_and_subscribe_links_per_feed(built_catalog: Path) -> None:
+def test_home_lists_latest_episodes_and_one_subscribe_button(built_catalog: Path) -> None:
     doc = parse(built_catalog / "build" / "site" / "index.html")
     assert doc.get("lang") == "fr"
     assert [a.text_content() for a in doc.xpath("//section[@aria-labelledby='last']//h3/a")] == [
-        "Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier", "Gazonor"]
-    feeds = doc.xpath("//dl[@class='feeds']/dd/ul")
-    assert len(feeds) == 3  # all, economy, energy in the test catalog
-    for ul in feeds:
-        assert [a.text_content() for a in ul.xpath("li/a")] == [
-            "Apple Podcasts", "AntennaPod", "Pocket Casts", "Overcast", "gPodder", "RSS"]
-    assert doc.xpath("//ul[@aria-label=\"S'abonner à Radioscopie de l'Artois : énergie\"]/li/a/@href")[-1] == \
-        BASE + "feeds/energy.xml"
+        french(t) for t in ("Mine de Soleil", "L'ERBM : Engagement pour le Renouveau du Bassin Minier", "Gazonor")]
+    subscribe = doc.xpath("//details[@class='subscribe']")
+    assert len(subscribe) == 1  # one button for the show; the theme feeds are on the theme pages
+    assert [a.text_content() for a in subscribe[0].xpath(".//ul/li/a")] == ["AntennaPod", "Podcast Addict", "RSS"]
+    assert subscribe[0].xpath(".//ul/li/a/@href")[-1] == BASE + "feeds/all.xml"
+    assert doc.xpath("//nav[@aria-label='Thèmes']//a/@href") == [BASE + "themes/economy/", BASE + "themes/energy/"]
+    energy = parse(built_catalog / "build" / "site" / "themes" / "energy" / "index.html")
+    assert energy.xpath("//details[@class='subscribe']//ul/li/a/@href")[-1] == BASE + "feeds/energy.xml"
     assert len(doc.xpath("//link[@rel='alternate'][@type='application/rss+xml']")) == 3
 
 
 def test_theme_page_lists_its_episodes_and_the_embed_code(built_catalog: Path) -> None:
     doc = parse(built_catalog / "build" / "site" / "themes" / "energy" / "index.html")
     assert [a.text_content() for a in doc.xpath("//ol[@class='episodes']//h3/a")] == ["Mine de Soleil", "Gazonor"]
-    assert doc.xpath("//nav//a[@aria-current='page']/text()") == ["énergie"]
+    assert doc.xpath("//nav[@aria-label='Thèmes']//a[@aria-current='page']/text()") == ["énergie"]
     snippet = doc.xpath("//details[@class='embed-code']//pre/code")[0].text_content()
     assert snippet.startswith(f'<iframe src="{BASE}embed/energy.html?n=5" ') and "\n" not in snippet
 
@@ -89,7 +90,7 @@ def test_theme_page_lists_its_episodes_and_the_embed_code(built_catalog: Path) -
 def test_episode_page(built_catalog: Path) -> None:
     doc = parse(built_catalog / "build" / "site" / "episodes" / SLUG / "index.html")
     meta = {m.get("property"): m.get("content") for m in doc.xpath("//meta[@property]")}
-    assert meta["og:title"] == "L'ERBM : Engagement pour le Renouveau du Bassin Minier"
+    assert meta["og:title"] == french("L'ERBM : Engagement pour le Renouveau du Bassin Minier")
     assert meta["og:url"] == f"{BASE}episodes/{SLUG}/" and meta["og:audio"].startswith(BASE + "media/")
     ld = json.loads(doc.xpath("//script[@type='application/ld+json']")[0].text)
     assert ld["@type"] == "PodcastEpisode" and ld["actor"] == [
@@ -118,7 +119,9 @@ def test_controls_are_labelled_and_native(built_catalog: Path) -> None:
         for inp in doc.xpath("//input"):
             assert doc.xpath(f"//label[@for='{inp.get('id')}']"), (path, inp.attrib)
         for b in doc.xpath("//button"):
-            assert b.get("type") == "button" and (b.get("aria-label") or b.text_content().strip()), path
+            in_search = bool(b.xpath("ancestor::form[@role='search']"))
+            assert b.get("type") == ("submit" if in_search else "button"), path
+            assert b.get("aria-label") or b.text_content().strip(), path
         assert not doc.xpath("//*[@onclick]|//div[@tabindex]|//span[@tabindex]"), path  # buttons, not clickable divs
         assert len(doc.xpath("//h1")) <= 1, path
 
@@ -180,7 +183,8 @@ def _assert_inert(doc: lxml.html.HtmlElement, where: str) -> None:
     assert not [a for el in doc.iter() if isinstance(el.tag, str) for a in el.attrib if a.lower().startswith("on")], where
     urls = doc.xpath("//@href|//@src|//@action|//@formaction|//@content")
     assert not [u for u in urls if u.strip().lower().startswith(("javascript:", "data:"))], where
-    assert not doc.xpath("//iframe|//object|//embed|//form"), where
+    assert not doc.xpath("//iframe|//object|//embed"), where
+    assert doc.xpath("//form/@action") in ([], [BASE + "search/"]), where  # the show's own search form only
     assert all(src.startswith(BASE) for src in doc.xpath("//img/@src")), where
 
 
@@ -244,7 +248,7 @@ def test_a_feed_taking_two_themes_links_an_episode_of_its_second_theme(built_cat
     doc = parse(site / "episodes" / "gazonor-yann-fouant" / "index.html")
     assert doc.xpath("//link[@rel='alternate'][@type='application/rss+xml']/@href") == [
         BASE + "feeds/economy.xml", BASE + "feeds/all.xml"]
-    links = doc.xpath("//article//p[starts-with(normalize-space(), 'Thèmes')]/a")
+    links = doc.xpath("//article//p[@class='tags']/a")
     assert [(a.get("href"), a.text_content()) for a in links] == [(BASE + "themes/economy/", "économie")]
     # an episode in two themes that one feed takes: the feed once
     path.write_text(path.read_text().replace("themes: [jobs]", "themes: [jobs, economy]"))

@@ -226,3 +226,66 @@ class TranscribeSettings(Strict):
     compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
     """Precision of the model's arithmetic on the CPU: ``int8`` (fastest, the usual choice on a CPU),
     ``int8_float32`` or ``float32``."""
+
+
+def _https_url(value: str) -> str:
+    problem = http_url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    if not value.lower().startswith("https://"):
+        raise ValueError(f'"{value}" is not an https URL (the pages link only https addresses: give the https one)')
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+"""A link the pages show to listeners: an absolute https URL (no http:, javascript:, data:...)."""
+LISTEN_ON_MAX = 12  # "Écouter sur" links
+LINK_NAME_MAX = 64  # characters of a link's name
+
+
+def _plain_line(v: str, what: str) -> str:
+    if "\n" in v or "\r" in v:
+        raise ValueError(f"holds a line break ({what} is one line)")
+    return v
+
+
+class ListenLink(Strict):
+    """One ``listen_on:`` link of podcast.yaml: a directory or platform where the show is listed,
+    shown on the pages as "Écouter sur ..." (Apple Podcasts, Spotify, Deezer, YouTube...)."""
+
+    name: str = Field(min_length=1, max_length=LINK_NAME_MAX)
+    """The platform's name, as the pages show it (plain text)."""
+    url: HttpsUrl
+    """The show's page there: an absolute https URL."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _plain_line(v, "a name")
+
+
+class LegalNotice(Strict):
+    """``legal:`` in podcast.yaml: the "mentions légales" of the about page (who publishes the
+    site, who hosts it, how to reach them). Every field is optional; the page says what is given."""
+
+    publisher: str | None = Field(default=None, min_length=1, max_length=255)
+    """Who publishes the site (the producer, or the company or association), plain text."""
+    director: str | None = Field(default=None, min_length=1, max_length=255)
+    """The "directeur de la publication" (a person's name); unset: the publisher."""
+    address: str | None = Field(default=None, min_length=1, max_length=500)
+    """The publisher's postal address (one or more lines)."""
+    contact: str | None = Field(default=None, pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$", max_length=254)
+    """An e-mail address to write to (shown as a mailto: link)."""
+    host_name: str | None = Field(default=None, min_length=1, max_length=255)
+    """The hosting company ("hébergeur") of the site: its name."""
+    host_address: str | None = Field(default=None, min_length=1, max_length=500)
+    """The hosting company's postal address."""
+    host_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 .()-]{4,32}$")
+    """The hosting company's telephone number."""
+    extra: str | None = Field(default=None, min_length=1, max_length=20_000)
+    """More text for the page (Markdown, sanitised like the episodes' notes)."""
+
+    @field_validator("publisher", "director", "host_name", "host_phone")
+    @classmethod
+    def _one_line(cls, v: str | None) -> str | None:
+        return None if v is None else _plain_line(v, "this field")

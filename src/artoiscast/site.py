@@ -17,11 +17,12 @@ from __future__ import annotations
 import functools
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, Template
 from markupsafe import Markup
@@ -57,7 +58,8 @@ def frdate(dt: datetime) -> str:
 
 
 def mmss(seconds: float) -> str:
-    s = int(round(seconds))
+    """``115.6`` -> ``1:55``: whole seconds, floored as players show them (player.js's ``fmt``)."""
+    s = max(0, int(seconds))
     h, rest = divmod(s, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
@@ -84,12 +86,122 @@ class FeedView:
     title: str
     description: str
     short: str
+    url: str = ""  # the feed's absolute URL
+    page: str = ""  # its page under the base URL: themes/<name>/ (the all feed: archive/)
+    count: int = 0  # episodes
+
+
+PER_PAGE = 10  # episodes per page of the theme pages and the archive
+OG_WIDTH = 1200  # the thumbnail Open Graph and twitter:card take, when made
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What every page's <head> says of it: title, description, canonical path, Open Graph image."""
+
+    title: str
+    description: str
+    path: str  # under the base URL ("" for the home)
+    image: str  # the published image path the og:image takes (its 1200 px thumbnail when made)
+    large: bool = False  # the image is the 1200 px one (twitter:card summary_large_image)
+    type: str = "website"
+    headline: str = ""  # og:title when not the <title> (an episode's own title)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a paginated list: its number, the count, and the paths of its neighbours."""
+
+    number: int
+    count: int
+    prev: str | None
+    next: str | None
+
+
+def subscribe_links(feed_url: str, title: str, apple_id: str | None = None) -> list[tuple[str, str]]:
+    """(app, https URL) to subscribe to the feed at ``feed_url`` from a web page, with or without
+    the app installed: AntennaPod's deeplink page and Podcast Addict's feed page take the feed URL
+    (whole, scheme kept, percent-encoded); Apple Podcasts, Overcast and Pocket Casts take the show's
+    Apple ID (``apple_id``: given for the show's own feed only)."""
+    enc = quote(feed_url, safe="")
+    links = []
+    if apple_id:
+        links.append(("Apple Podcasts", f"https://podcasts.apple.com/podcast/id{apple_id}"))
+    links.append(("AntennaPod", f"https://antennapod.org/deeplink/subscribe?url={enc}&title={quote(title, safe='')}"))
+    if apple_id:
+        links += [("Overcast", f"https://overcast.fm/itunes{apple_id}"),
+                  ("Pocket Casts", f"https://pca.st/itunes/{apple_id}")]
+    links.append(("Podcast Addict", f"https://podcastaddict.com/feed/{enc}"))
+    return links
+
+
+def pitch(text: str, limit: int = 160) -> str:
+    """The one-line pitch of a description: its first sentence, else its first ``limit``
+    characters cut at a word (with an ellipsis)."""
+    text = " ".join(text.split())
+    m = re.match(r"(.+?[.!?…])(\s|$)", text)
+    if m and len(m.group(1)) <= limit:
+        return m.group(1)
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _og_image(path: str, thumbs: Thumbs) -> tuple[str, bool]:
+    """The image Open Graph names for ``path``: its 1200 px thumbnail when made, else itself."""
+    for t in thumbs.get(path, ()):
+        if t.width == OG_WIDTH:
+            return t.path, True
+    return path, False
+
+
+def _small_image(path: str, thumbs: Thumbs, at_least: int = 128) -> str:
+    """The smallest thumbnail of ``path`` at least ``at_least`` px wide (search results), else ``path``."""
+    for t in thumbs.get(path, ()):
+        if t.width >= at_least:
+            return t.path
+    return path
+
+
+def _pages(items: Sequence[BuiltEpisode], first: str) -> list[tuple[str, Sequence[BuiltEpisode], Pager]]:
+    """``items`` cut in pages of PER_PAGE: (path, items, pager); page 1 at ``first``, page N at
+    ``first + "page/N/"``. An empty list is one empty page."""
+    chunks = [items[i:i + PER_PAGE] for i in range(0, len(items), PER_PAGE)] or [items]
+    paths = [first] + [f"{first}page/{n}/" for n in range(2, len(chunks) + 1)]
+    return [(paths[i], chunk, Pager(i + 1, len(chunks), paths[i - 1] if i else None,
+                                    paths[i + 1] if i + 1 < len(chunks) else None))
+            for i, chunk in enumerate(chunks)]
+
+
+def search_index(items: Sequence[BuiltEpisode], art_of: Mapping[str, str], themes_of: Mapping[str, Sequence[str]],
+                 thumbs: Thumbs) -> bytes:
+    """The static search index (``search/index.json``) site.js searches in the browser: per
+    episode its title, page, date, image, guests, place, themes, summary and transcript cues
+    (``[start, text]``; a plain-text transcript as one cue at 0). Compact JSON, < > & escaped."""
+    eps = []
+    for pe in items:
+        ep = pe.episode
+        cues: list[list[object]] = []
+        if pe.transcript is not None:
+            if pe.transcript.timed:
+                cues = [[round(c.start, 1), c.text] for c in pe.transcript.cues]
+            elif pe.transcript.text.strip():
+                cues = [[0, " ".join(pe.transcript.text.split())]]
+        eps.append({
+            "t": french(ep.title), "u": pe.page, "d": frdate(ep.published), "dt": ep.published.date().isoformat(),
+            "i": _small_image(art_of[pe.slug], thumbs), "m": mmss(pe.duration),
+            "g": [french(g.name) for g in ep.guests], "p": french(ep.location.name) if ep.location else "",
+            "th": [french(t) for t in themes_of[pe.slug]], "s": french(ep.summary), "c": cues,
+        })
+    text = json.dumps({"episodes": eps}, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n").encode()
 
 
 def _env() -> Environment:
     env = environment("artoiscast")
     env.filters["frdate"] = frdate
     env.filters["mmss"] = mmss
+    env.filters["pitch"] = pitch
     env.filters["hesc"] = lambda text: Markup(html.escape(text))  # the stdlib's escaping: &#x27; for '
     env.filters["hms"] = lambda seconds: fmt_time(seconds)[:8]  # HH:MM:SS
     env.filters["fr"] = french  # display text only (typography), never URLs or machine values
@@ -228,34 +340,85 @@ def render_site(
     thumbs: Thumbs | None = None,
 ) -> dict[str, bytes]:
     """All pages by published path. ``items`` maps feed name -> its episodes, newest first;
-    ``art`` feed name -> its artwork's published path; ``thumbs`` an image's thumbnails."""
+    ``art`` feed name -> its artwork's published path; ``thumbs`` an image's thumbnails.
+
+    Pages: the home (latest episodes), ``archive/`` (every episode, PER_PAGE a page:
+    ``archive/page/2/``...), ``themes/`` and each theme's pages (``themes/<name>/``,
+    ``themes/<name>/page/2/``...), one per episode, ``about/``, ``search/`` with its index
+    (``search/index.json``); the embeds and oEmbed; the assets."""
     env = _env()
     show = catalog.podcast
-    views = {f.name: FeedView(f.name, f.title, f.description, _short(f, show.title)) for f in catalog.feeds.values()}
+    thumbs = thumbs or {}
+    views = {}
+    for f in catalog.feeds.values():
+        page_path = "archive/" if f.name == "all" else f"themes/{f.name}/"
+        views[f.name] = FeedView(f.name, f.title, f.description, _short(f, show.title),
+                                 f"{base_url}feeds/{f.name}.xml", page_path, len(items.get(f.name, [])))
     themes = [views[n] for n in catalog.themes]
-    common = {"show": show, "base_url": base_url, "art": art, "thumbs": thumbs or {}, "theme_feeds": themes,
-              "feeds": views}
+    ep_feeds_of: dict[str, list[FeedView]] = {}
+    art_of: dict[str, str] = {}
+    for pe in items["all"]:
+        # the theme feeds that take the episode (a feed may take several themes: feeds and themes
+        # are named apart)
+        ep_feeds_of[pe.slug] = [views[name] for name, f in catalog.feeds.items() if name != "all" and f.takes(pe.episode)]
+        first = ep_feeds_of[pe.slug][0].name if ep_feeds_of[pe.slug] else "all"
+        art_of[pe.slug] = pe.image or art[first]
+    apple = show.apple_id
+
+    def subscribe(feed: FeedView) -> list[tuple[str, str]]:
+        return subscribe_links(feed.url, feed.title, apple if feed.name == "all" else None)
+
+    def meta(title: str, description: str, path: str, image: str, kind: str = "website", headline: str = "") -> PageMeta:
+        og, large = _og_image(image, thumbs)
+        text = " ".join(description.split())
+        return PageMeta(title, text if len(text) <= 300 else text[:299].rsplit(" ", 1)[0] + "…", path, og, large, kind,
+                        headline or title)
+
+    common = {"show": show, "base_url": base_url, "art": art, "thumbs": thumbs, "theme_feeds": themes,
+              "feeds": views, "art_of": art_of, "ep_feeds_of": ep_feeds_of, "subscribe_of": subscribe,
+              "all_feed": views["all"]}
     out: dict[str, bytes] = {}
 
     def page(path: str, template: str, **ctx: object) -> None:
         out[path] = env.get_template(template).render(**common, **ctx).encode()
 
-    page("index.html", "index.html", latest=items["all"][:10], all_feeds=list(views.values()),
-         alternates=list(views.values()))
+    cover = art["all"]
+    page("index.html", "index.html", latest=items["all"][:PER_PAGE], alternates=list(views.values()),
+         meta=meta(show.title, show.description, "", cover), section="home")
+    for path, chunk, pager in _pages(items["all"], "archive/"):
+        title = "Tous les épisodes" + (f" (page {pager.number} sur {pager.count})" if pager.count > 1 else "")
+        page(f"{path}index.html", "theme.html", feed=views["all"], items=chunk, pager=pager, archive=True,
+             alternates=[views["all"]], meta=meta(f"{title} · {show.title}", show.description, path, cover),
+             heading=title, section="archive", snippet="")
+    page("themes/index.html", "themes.html", alternates=[views[n] for n in catalog.themes],
+         meta=meta(f"Les thèmes · {show.title}", show.description, "themes/", cover), section="themes")
     for name in catalog.themes:
-        page(f"themes/{name}/index.html", "theme.html", feed=views[name], items=items[name],
-             alternates=[views[name], views["all"]], snippet=theme_embed(base_url, name, views[name].title, 5))
+        feed = views[name]
+        for path, chunk, pager in _pages(items[name], feed.page):
+            title = feed.title + (f" (page {pager.number} sur {pager.count})" if pager.count > 1 else "")
+            page(f"{path}index.html", "theme.html", feed=feed, items=chunk, pager=pager, archive=False,
+                 alternates=[feed, views["all"]], meta=meta(title, feed.description, path, art[name]),
+                 heading=feed.title, section="themes", snippet=theme_embed(base_url, name, feed.title, 5))
         page(f"embed/{name}.html", "embed.html", feed=views[name], items=items[name][:EMBED_MAX], single=False,
              source=name, funding=support_links(show), artwork=art.get(name) or art.get("all"),
              subscribe=f"{base_url}themes/{name}/#subscribe")
+    about = markdown_html_fast(show.about) if show.about else ""
+    extra = markdown_html_fast(show.legal.extra) if show.legal and show.legal.extra else ""
+    page("about/index.html", "about.html", about=about, legal_extra=extra, alternates=[views["all"]],
+         meta=meta(f"À propos · {show.title}", show.description, "about/", cover), section="about")
+    page("search/index.html", "search.html", alternates=[views["all"]],
+         meta=meta(f"Rechercher · {show.title}", f"Rechercher dans les épisodes de {show.title} : titres, invités, "
+                   "lieux, transcriptions.", "search/", cover), section="search")
+    out["search/index.json"] = search_index(items["all"], art_of,
+                                            {slug: [f.short for f in fs] for slug, fs in ep_feeds_of.items()}, thumbs)
     for pe in items["all"]:
         ep = pe.episode
-        # the theme feeds that take the episode (a feed may take several themes: feeds and themes
-        # are named apart), then all
-        ep_feeds = [views[name] for name, f in catalog.feeds.items() if name != "all" and f.takes(ep)]
+        ep_feeds = ep_feeds_of[pe.slug]
         alternates = ep_feeds + [views["all"]]
         page(f"{pe.page}index.html", "episode.html", pe=pe, jsonld=_jsonld(catalog, pe, base_url),
-             notes=markdown_html_fast(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds)
+             notes=markdown_html_fast(ep.notes) if ep.notes else "", alternates=alternates, ep_feeds=ep_feeds,
+             meta=meta(f"{ep.title} · {show.title}", ep.summary, pe.page, art_of[pe.slug], "article", ep.title),
+             section="episode")
         # the episode embed plays as its first feed (the marker's feed= names a built feed), its own
         # marker embed= telling it from that feed's app downloads
         home = f"{base_url}themes/{ep_feeds[0].name}/" if ep_feeds and ep_feeds[0].name in catalog.themes else base_url

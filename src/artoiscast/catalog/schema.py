@@ -19,9 +19,12 @@ from artoiscast.config import (
     TXT_MAX,
     AnalyticsSettings,
     AudioSettings,
+    LISTEN_ON_MAX,
     FundingLink,
     HttpUrl,
     LANGUAGE,
+    LegalNotice,
+    ListenLink,
     NotifySettings,
     StorageSettings,
     Strict,
@@ -168,6 +171,34 @@ class Podcast(Strict):
     transcribe: TranscribeSettings = TranscribeSettings()
     funding: FundingLinks = Field(default_factory=list)  # podcast:funding support links (config.FundingLink)
     txt: Annotated[list[TxtRecord], _at_most(TXT_MAX, "records")] = Field(default_factory=list)  # ownership proofs
+    apple_id: str | None = None
+    """The show's Apple Podcasts ID (the digits of ``podcasts.apple.com/.../id<ID>``): the pages then
+    link Apple Podcasts, Overcast and Pocket Casts, whose web addresses take it."""
+    listen_on: Annotated[list[ListenLink], _at_most(LISTEN_ON_MAX, "links")] = Field(default_factory=list)
+    """Where else the show is listed ("Écouter sur" links of the pages): ``[{name, url}]``, https."""
+    about: str | None = Field(default=None, min_length=1, max_length=50_000)
+    """The about page's text (Markdown, sanitised like the episodes' notes); unset: the description."""
+    legal: LegalNotice | None = None
+    """The "mentions légales" of the about page (config.LegalNotice)."""
+
+    @field_validator("apple_id", mode="before")
+    @classmethod
+    def _apple_digits(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        text = str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        if not isinstance(text, str) or not re.fullmatch(r"[0-9]{1,15}", text.strip()):
+            raise ValueError(f"{str(v)[:40]!r} is not an Apple ID (the digits after id in the show's "
+                             "podcasts.apple.com address)")
+        return text.strip()
+
+    @field_validator("listen_on")
+    @classmethod
+    def _distinct_links(cls, v: list[ListenLink]) -> list[ListenLink]:
+        for i, link in enumerate(v):
+            if link.url in [x.url for x in v[:i]]:
+                raise ValueError(f'"{link.url}" is given twice (keep one)')
+        return v
 
     @field_validator("txt")
     @classmethod

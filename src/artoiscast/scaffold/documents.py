@@ -112,6 +112,19 @@ explicit: false        # true if the show has explicit content (itunes:explicit)
 #   prefix: "https://op3.dev/e/"       # an enclosure prefix counting downloads (OP3; see the README)
 # funding:                             # podcast:funding: support links, in every feed and page footer
 #   - {{ url: "https://example.org/soutenir", text: "Soutenir l'émission" }}
+# apple_id: "1234567890"              # the show's Apple Podcasts ID: the pages link Apple, Overcast, Pocket Casts
+# listen_on:                           # "Écouter sur" links of the pages (https)
+#   - {{ name: "Spotify", url: "https://open.spotify.com/show/..." }}
+# about: "L'émission, ses auteurs..."  # the about page's text (Markdown); unset: the description
+# legal:                               # the about page's "mentions légales"
+#   publisher: {scalar(show.author)}
+#   director: {scalar(show.author)}    # directeur de la publication
+#   address: "1 rue de l'Exemple, 62300 Lens"
+#   contact: "contact@example.org"
+#   host_name: "Hébergeur"             # the site's host company (hébergeur), its address and telephone
+#   host_address: "Adresse de l'hébergeur"
+#   host_phone: "+33 1 23 45 67 89"
+#   extra: "Crédits photo..."          # more text (Markdown)
 # txt:                                 # podcast:txt: ownership proofs a directory gives, carried as given
 #   - {{ purpose: verify, value: "..." }}              # or purpose: applepodcastsverify (Apple's code)
 # transcribe:                          # artoiscast transcribe: offline speech-to-text (these are the defaults)

@@ -184,9 +184,9 @@ def test_home_and_theme_pages_weigh_under_150_kib(servers: Servers, browser: Any
 
 
 def test_dark_pages_pass_axe(servers: Servers, browser: Any) -> None:
-    """prefers-color-scheme: dark redefines the colour variables: the pages stay readable (the
-    episode page's player is the player's own to check)."""
-    for name in ("home", "theme", "about", "search", "themes"):
+    """prefers-color-scheme: dark redefines the colour variables: the pages stay readable, the
+    episode page's player, chapters and transcript included."""
+    for name in ("home", "theme", "about", "search", "themes", "episode"):
         ctx, page, _ = open_page(browser, servers, PAGES[name], 375, color_scheme="dark")
         try:
             if name == "home":

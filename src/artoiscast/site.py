@@ -40,16 +40,16 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "novembre", "décembre"]
 EMBED_MAX = 20  # the embed page holds this many; ?n= shows the first N
 # The embed's closed heights in CSS px, held by embed.css (fixed-height header, title clamped to two
-# lines, one-line meta, one row of toggles) at every width (tests/test_embed_fit.py measures them at
-# 320, 375 and 1280 px). The snippet's script replaces them by the measured height; they are what a
-# page that refuses scripts shows (the embed then scrolls inside when opened or longer).
+# lines, one-line meta, fixed player rows, one row of toggles) at every width (tests/test_embed_fit.py
+# measures them at 320, 375 and 1280 px). The snippet's script replaces the static height by the
+# measured one; the static height is what a page that refuses scripts shows: n episodes with
+# chapters, the most n closed episodes take (the embed scrolls inside when opened).
 EMBED_HEAD_HEIGHT = 112  # header: artwork, title (h1), subscribe button
 EMBED_FOOT_HEIGHT = 44  # footer: the show's name, support links (one line)
-EMBED_PLAYER_HEIGHT = 200  # the player's box (embed.css: min-height, chapters row or not), margins included
+EMBED_PLAYER_HEIGHT = 172  # the player's box with its chapters row (embed.css), margins included
+EMBED_PLAYER_BARE = 124  # the same without chapters
 # one episode of a theme embed, closed: border 1, padding 8 + 8, title and meta 62, toggles 44
 EMBED_ITEM_HEIGHT = 123 + EMBED_PLAYER_HEIGHT
-# the single-episode embed, closed (its title is the h1, so its episode has the meta alone: 22)
-EMBED_SINGLE_HEIGHT = EMBED_HEAD_HEIGHT + 83 + EMBED_PLAYER_HEIGHT + EMBED_FOOT_HEIGHT
 EMBED_OEMBED_WIDTH = 640  # oEmbed width
 
 
@@ -290,8 +290,16 @@ def iframe_snippet(src: str, title: str, height: int) -> str:
 
 
 def embed_height(count: int) -> int:
-    """The static height of a theme embed of ``count`` episodes, closed."""
+    """The static height of a theme embed of ``count`` episodes: closed, all with chapters (the
+    most they take; an episode without chapters is EMBED_PLAYER_HEIGHT - EMBED_PLAYER_BARE less)."""
     return EMBED_HEAD_HEIGHT + EMBED_ITEM_HEIGHT * count + EMBED_FOOT_HEIGHT
+
+
+def single_height(pe: BuiltEpisode) -> int:
+    """The closed height of ``pe``'s single-episode embed (its title is the h1: the episode has
+    the meta alone, 22 px), exact at any width: what oEmbed says."""
+    player = EMBED_PLAYER_HEIGHT if pe.chapters else EMBED_PLAYER_BARE
+    return EMBED_HEAD_HEIGHT + 83 + player + EMBED_FOOT_HEIGHT
 
 
 def theme_embed(base_url: str, theme: str, title: str, count: int, scheme: str = "auto") -> str:
@@ -315,7 +323,7 @@ def _oembed(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> bytes:
     """oEmbed 1.0 ``rich`` response for one episode: its single-episode embed in an iframe, whose
     closed height (embed.css fixes it) is ``height`` at any width."""
     show = catalog.podcast
-    height = EMBED_SINGLE_HEIGHT
+    height = single_height(pe)
     doc = {
         "version": "1.0",
         "type": "rich",

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from chromium import launched
@@ -195,3 +196,32 @@ def test_dark_pages_pass_axe(servers: Servers, browser: Any) -> None:
             assert axe_violations(page) == [], name
         finally:
             ctx.close()
+
+
+ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+
+
+def test_one_tap_subscribe_on_a_phone(servers: Servers, browser: Any) -> None:
+    """On Android the home shows AntennaPod's https link beside the panel (one tap: the deeplink
+    page hands over to the app); on an iPhone with no Apple ID in podcast.yaml (the demo's), the
+    one button stays and opens the panel."""
+    feed = quote(servers.base + "feeds/all.xml", safe="")
+    ctx, page, _ = open_page(browser, servers, "", 375, user_agent=ANDROID, is_mobile=True, has_touch=True)
+    try:
+        one = page.query_selector(".hero .one-tap")
+        assert one is not None and one.is_visible() and one.text_content() == "S’abonner dans AntennaPod"
+        assert one.get_attribute("href").startswith(f"https://antennapod.org/deeplink/subscribe?url={feed}&title=")
+        box = one.bounding_box()
+        assert box["y"] + box["height"] < 800 and box["height"] >= 44  # above the fold, a thumb's size
+        assert page.text_content(".hero details.subscribe summary") == "Autres applications"
+        assert axe_violations(page) == [] and small_targets(page) == []
+        screenshot(page, "pages-home-android-375px")
+    finally:
+        ctx.close()
+    ctx, page, _ = open_page(browser, servers, "", 375, user_agent=IPHONE, is_mobile=True, has_touch=True)
+    try:
+        assert page.query_selector(".one-tap") is None
+        assert page.text_content(".hero details.subscribe summary").startswith("S’abonner")
+    finally:
+        ctx.close()

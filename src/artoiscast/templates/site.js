@@ -28,6 +28,25 @@
     b.addEventListener("click", function () { copy(b); });
   });
 
+  // one tap to subscribe: on Android (AntennaPod's https deeplink page, which hands over to the
+  // app when it is installed) and on Apple devices (Apple Podcasts, when the show gives its Apple
+  // ID), the app's link is shown beside the panel, which becomes "Autres applications". The
+  // platform is read from the user agent, in the page only: nothing is stored or sent.
+  var ua = navigator.userAgent || "";
+  var app = /Android/i.test(ua) ? "AntennaPod" : (/iPhone|iPad|iPod|Macintosh/i.test(ua) ? "Apple Podcasts" : null);
+  document.querySelectorAll("details.subscribe").forEach(function (d) {
+    var link = app && d.querySelector('a[data-app="' + app + '"]');
+    if (!link) return;
+    var one = link.cloneNode(true);
+    one.className = "button primary one-tap";
+    one.removeAttribute("data-app");
+    one.textContent = "S\u2019abonner dans " + app;
+    d.parentNode.insertBefore(one, d);
+    var summary = d.querySelector("summary");
+    summary.textContent = "Autres applications";
+    summary.classList.remove("primary");
+  });
+
   // #subscribe (the embeds' subscribe button links the theme page there): the panel opens
   function openTarget() {
     var target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));

@@ -93,6 +93,25 @@ def test_every_page_passes_axe_fits_and_stays_on_the_show(servers: Servers, brow
             ctx.close()
 
 
+def test_every_episode_page_and_the_other_list_pages_pass_axe(servers: Servers, browser: Any) -> None:
+    """Beyond PAGES: every episode page (chapters or not, transcript or not, guests or not) and every
+    theme page, at a phone's width, with the same checks."""
+    paths = sorted(f"episodes/{p.name}/" for p in (servers.site / "episodes").iterdir() if p.is_dir())
+    paths += sorted(f"themes/{p.name}/" for p in (servers.site / "themes").iterdir() if p.is_dir())
+    assert len(paths) >= 29 + 4
+    ctx = browser.new_context(viewport={"width": 375, "height": 800})
+    page = ctx.new_page()
+    try:
+        for path in paths:
+            page.goto(servers.base + path)
+            page.wait_for_load_state("networkidle")
+            assert axe_violations(page) == [], path
+            overflow = page.evaluate("() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]")
+            assert overflow[0] <= overflow[1] and small_targets(page) == [], (path, overflow)
+    finally:
+        ctx.close()
+
+
 def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import re
 import signal
 from collections.abc import Callable
@@ -135,19 +136,42 @@ def encoded(request: web.BaseRequest, files: PlainFiles, entry: Entry) -> Entry 
     headers = request.headers
     if hdrs.RANGE in headers:
         return None
-    for coding in codings(headers.get(hdrs.ACCEPT_ENCODING)):
+    for coding in _ranked(headers.get(hdrs.ACCEPT_ENCODING)):
         if coding == "identity":
             return None
         side = files.lookup("/" + quote(entry.key + ENCODINGS[coding]))
         if isinstance(side, Entry) and side.ident[3] >= entry.ident[3]:
-            etag = coded_etag(side.ident[3], side.size, coding)
-            coded = CIMultiDict(file_headers(entry.key))
-            coded["ETag"] = etag
-            coded["Last-Modified"] = last_modified(entry.mtime)
-            coded["Content-Encoding"] = coding
-            return dataclasses.replace(side, key=entry.key, etag=etag, headers=coded, mtime=entry.mtime,
-                                       text=True, sidecar=False)
+            return _coded(entry, side, coding)
     return None
+
+
+@functools.lru_cache(maxsize=512)
+def _ranked(accept_encoding: str | None) -> tuple[str, ...]:
+    """:func:`codings`, remembered: clients send a handful of distinct headers."""
+    return tuple(codings(accept_encoding))
+
+
+_CODED: dict[tuple[str, tuple[object, ...], tuple[object, ...], str], Entry] = {}
+_CODED_MAX = 4096  # entries; the memo starts afresh beyond
+
+
+def _coded(entry: Entry, side: Entry, coding: str) -> Entry:
+    """The entry sending ``side`` (a sidecar) as ``entry``'s file in ``coding``; made once per
+    file and sidecar version (their idents: a replaced file or sidecar makes a new one)."""
+    key = (entry.key, entry.ident, side.ident, coding)
+    made = _CODED.get(key)
+    if made is None:
+        etag = coded_etag(side.ident[3], side.size, coding)
+        coded = CIMultiDict(file_headers(entry.key))
+        coded["ETag"] = etag
+        coded["Last-Modified"] = last_modified(entry.mtime)
+        coded["Content-Encoding"] = coding
+        made = dataclasses.replace(side, key=entry.key, etag=etag, headers=coded, mtime=entry.mtime,
+                                   text=True, sidecar=False)
+        if len(_CODED) >= _CODED_MAX:
+            _CODED.clear()
+        _CODED[key] = made
+    return made
 
 
 async def respond(request: web.BaseRequest, files: PlainFiles, raw: str, entry: Entry,

@@ -17,9 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from chromium import launched
 
-from artoiscast.build import build
 from artoiscast.typography import french
-from webtest import ARTIFACTS, Servers
+from webtest import serving, ARTIFACTS, Servers
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="run the README's test command (installs playwright)")
 
@@ -39,14 +38,8 @@ def servers(built_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         f.write(f'funding: [{{url: "{SUPPORT}", text: "Soutenir <b>l\'émission</b>"}}]\n')
     with (root / "episodes" / EPISODE / "episode.yaml").open("a", encoding="utf-8") as f:
         f.write(f'funding: [{{url: "{SUPPORT_EPISODE}", text: "Soutenir ce reportage"}}]\n')
-    site = folder / "site"
-    site.mkdir()
-    s = Servers(site)
-    try:
-        build(root, base_url=s.base, out=site)
+    with serving(root, folder) as s:
         yield s
-    finally:
-        s.stop()
 
 
 def support_links(frame: Any) -> list[list[str | None]]:

@@ -12,7 +12,6 @@ One page per width: the iframe's src changes between cases. Screenshots go to te
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,12 +23,11 @@ import pytest
 from chromium import launched
 from click.testing import CliRunner
 
-from artoiscast.build import build
 from artoiscast.catalog import load_catalog
 from artoiscast.cli import cli
 from artoiscast.site import (EMBED_FOOT_HEIGHT, EMBED_HEAD_HEIGHT, EMBED_PLAYER_BARE, EMBED_PLAYER_HEIGHT,
                              embed_height)
-from webtest import WIDTHS, Servers, axe_violations, screenshot
+from webtest import copy_of, serving, WIDTHS, Servers, axe_violations, screenshot
 
 pytest.importorskip("playwright.sync_api", reason="run the README's test command (installs playwright)")
 
@@ -41,16 +39,9 @@ HEIGHT = """() => { const d = document.documentElement; return {
 @pytest.fixture(scope="module")
 def show(real_show: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, Path]]:
     folder = tmp_path_factory.mktemp("fit")
-    root = folder / "show"
-    shutil.copytree(real_show, root, symlinks=True)
-    site = folder / "site"
-    site.mkdir()
-    servers = Servers(site)
-    try:
-        build(root, base_url=servers.base, out=site)
+    root = copy_of(real_show, folder)
+    with serving(root, folder) as servers:
         yield servers, root
-    finally:
-        servers.stop()
 
 
 @pytest.fixture(scope="module")

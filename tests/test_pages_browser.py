@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +17,7 @@ from urllib.parse import quote
 import pytest
 from chromium import launched
 
-from artoiscast.build import build
-from webtest import WIDTHS, Servers, axe_violations, screenshot
+from webtest import copy_of, serving, WIDTHS, Servers, axe_violations, screenshot
 
 pytest.importorskip("playwright.sync_api", reason="run the README's test command (installs playwright)")
 
@@ -34,16 +32,9 @@ BUDGET = 150 * 1024  # bytes, without audio
 @pytest.fixture(scope="module")
 def servers(real_show: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("pages")
-    root = folder / "show"
-    shutil.copytree(real_show, root, symlinks=True)  # with its ingest cache: the build takes seconds
-    site = folder / "site"
-    site.mkdir()
-    s = Servers(site)
-    try:
-        build(root, base_url=s.base, out=site)
+    root = copy_of(real_show, folder)
+    with serving(root, folder) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

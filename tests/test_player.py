@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +19,7 @@ import pytest
 from chromium import launched
 
 from artoiscast import site as sitemod
-from artoiscast.build import build
-from webtest import AXE, Servers, screenshot
+from webtest import copy_of, serving, AXE, Servers, screenshot
 
 pytest.importorskip("playwright.sync_api", reason="run the README's test command (installs playwright)")
 
@@ -34,16 +32,9 @@ LOOK = "() => { const a = document.querySelector('.pl audio'); return [a.current
 @pytest.fixture(scope="module")
 def servers(real_show: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("player")
-    root = folder / "show"
-    shutil.copytree(real_show, root, symlinks=True)  # with its build cache: no audio work
-    site = folder / "site"
-    site.mkdir()
-    s = Servers(site)
-    try:
-        build(root, base_url=s.base, out=site)
+    root = copy_of(real_show, folder)
+    with serving(root, folder) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

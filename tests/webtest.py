@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,30 @@ class Servers:
         self.thread.join(timeout=30)
         self.loop.close()
 
+
+
+@contextmanager
+def serving(root: Path, folder: Path) -> Iterator[Servers]:
+    """The catalog at ``root`` built into ``folder/site`` with the base URL of the show's server
+    (and its partner site beside), served until the block ends."""
+    from artoiscast.build import build
+
+    site = folder / "site"
+    site.mkdir()
+    servers = Servers(site)
+    try:
+        build(root, base_url=servers.base, out=site)
+        yield servers
+    finally:
+        servers.stop()
+
+
+def copy_of(show: Path, folder: Path) -> Path:
+    """A copy of the catalog ``show`` (the session's ``real_show``, with its ingest cache: the
+    next build takes seconds) in ``folder/show``."""
+    root = folder / "show"
+    shutil.copytree(show, root, symlinks=True)
+    return root
 
 
 def real_catalog(folder: Path) -> Path:

@@ -148,6 +148,25 @@ def test_a_stale_sidecar_is_never_sent(tmp_path: Path) -> None:
         srv.stop()
 
 
+def test_a_sidecar_that_leads_out_of_the_folder_is_never_sent(tmp_path: Path) -> None:
+    """``a.html.gz`` a symlink to a file outside the served folder (a planted secret, gzipped):
+    the page itself is sent, the outside file never, under either name."""
+    root = tmp_path / "public"
+    root.mkdir()
+    (root / "a.html").write_bytes(PAGE)
+    secret = tmp_path / "secret.gz"
+    secret.write_bytes(gzip.compress(b"SECRET " * 200))
+    (root / "a.html.gz").symlink_to(secret)
+    srv = Server(root)
+    try:
+        resp, body = srv.request("GET", "/a.html", {"Accept-Encoding": "gzip"})
+        assert resp.status == 200 and resp.getheader("Content-Encoding") is None and body == PAGE
+        resp, _ = srv.request("GET", "/a.html.gz", {"Accept-Encoding": "gzip"})
+        assert resp.status == 404
+    finally:
+        srv.stop()
+
+
 def test_folder_publish_copies_sidecars_and_serve_sends_them(built: Path, tmp_path: Path) -> None:
     site = built / "build" / "site"
     plan = publish(site, LocalStorage(tmp_path / "www"))

@@ -1035,3 +1035,25 @@ def test_hostile_requests_leave_the_console_quiet(hostile: Hostile) -> None:
     assert hostile.exit_code == 0
     assert hostile.stderr == ""
     assert hostile.stdout.count("\n") == 1 and "serving" in hostile.stdout  # "serving ... at ...; Ctrl-C stops"
+
+
+def test_an_access_log_it_cannot_write_is_one_line(tmp_path: Path) -> None:
+    """``--access-log`` in a folder the user cannot write (root's, another user's): one line
+    naming the file, exit 1, no traceback, nothing served."""
+    from hostile import cli, run, unprivileged
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>x</title>\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        result = run(unprivileged(cli("serve", "--dir", site, "--port", "0", "--access-log", locked / "access.log")),
+                     timeout=60)
+    finally:
+        locked.chmod(0o755)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"error: {locked / 'access.log'}: cannot be written (permission denied: " \
+                                    "let the user running artoiscast write there)", result.stderr

@@ -24,6 +24,8 @@ from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http import HttpProcessingError
 
+from artoiscast.errors import write_error
+
 LOG_BUFFER = 1 << 16  # bytes of access log lines buffered between flushes
 FLUSH_EVERY = 1.0  # seconds between access log flushes
 
@@ -103,8 +105,11 @@ class AccessLogFile(logging.Logger):
     def __init__(self, path: Path) -> None:
         super().__init__("artoiscast.serve.access", logging.INFO)
         self.propagate = False  # nothing per request reaches the terminal
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[str] | None = path.open("a", encoding="utf-8", buffering=LOG_BUFFER)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: IO[str] | None = path.open("a", encoding="utf-8", buffering=LOG_BUFFER)
+        except OSError as exc:  # the access log's folder not writable (another user's): one line, not a traceback
+            raise write_error(exc) from None
         self._timer: asyncio.TimerHandle | None = None
 
     def write(self, line: str) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, Template
@@ -33,11 +34,9 @@ from artoiscast.errors import CatalogError
 from artoiscast.models import Chapter
 from artoiscast.templating import environment
 from artoiscast.transcripts import fmt_time, markdown_html_fast
-from artoiscast.typography import french, french_html
+from artoiscast.typography import french, french_date, french_html
 from artoiscast.values import with_slash
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
 EMBED_MAX = 20  # the embed page holds this many; ?n= shows the first N
 # The embed's closed heights in CSS px, held by embed.css (fixed-height header, title clamped to two
 # lines, one-line meta, fixed player rows, one row of toggles) at every width (tests/test_embed_fit.py
@@ -54,7 +53,8 @@ EMBED_OEMBED_WIDTH = 640  # oEmbed width
 
 
 def frdate(dt: datetime) -> str:
-    return f"{dt.day}{'er' if dt.day == 1 else ''} {MONTHS[dt.month - 1]} {dt.year}"
+    """An episode's date as the pages show it: ``1er mars 2025`` (typography.french_date)."""
+    return french_date(dt.date())
 
 
 def mmss(seconds: float) -> str:
@@ -193,8 +193,14 @@ def search_index(items: Sequence[BuiltEpisode], art_of: Mapping[str, str], theme
             "g": [french(g.name) for g in ep.guests], "p": french(ep.location.name) if ep.location else "",
             "th": [french(t) for t in themes_of[pe.slug]], "s": french(ep.summary), "c": cues,
         })
-    text = json.dumps({"episodes": eps}, ensure_ascii=False, separators=(",", ":"))
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n").encode()
+    return (inert_json({"episodes": eps}, separators=(",", ":")) + "\n").encode()
+
+
+def inert_json(value: object, **dumps: Any) -> str:
+    """``value`` as JSON (UTF-8 kept unless ``ensure_ascii=True``) with ``< > &`` as ``\\u`` escapes:
+    no text from the catalog can close a script element or open a comment where it is inlined."""
+    text = json.dumps(value, **{"ensure_ascii": False, **dumps})
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _env() -> Environment:
@@ -262,9 +268,7 @@ def _jsonld(catalog: Catalog, pe: BuiltEpisode, base_url: str) -> str:
         doc["locationCreated"] = {"@type": "Place", "name": ep.location.name}
     if pe.transcripts:
         doc["transcript"] = base_url + dict((ext, path) for path, ext in pe.transcripts).get("html", pe.transcripts[0][0])
-    # < > & as \u escapes: no text from the catalog can close the script element or open a comment
-    text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return inert_json(doc, sort_keys=True)
 
 
 def origin(url: str) -> str:
@@ -281,7 +285,7 @@ def iframe_snippet(src: str, title: str, height: int) -> str:
     ``html``): the ``<iframe>`` at its static ``height`` (what a page that strips scripts keeps),
     then a short script that sets that iframe's height from the embed's ``artoiscast:height``
     messages, taking only those that come from the show's origin and from that very iframe."""
-    show = json.dumps(origin(src)).replace("<", "\\u003c").replace(">", "\\u003e")
+    show = inert_json(origin(src), ensure_ascii=True)
     script = ("(function(f){addEventListener(\"message\",function(e){var d=e.data;"
               f"if(e.origin==={show}&&e.source===f.contentWindow&&d&&d.type===\"artoiscast:height\"&&d.height>0)"
               "f.style.height=Math.ceil(d.height)+\"px\"})})(document.currentScript.previousElementSibling)")

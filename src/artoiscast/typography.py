@@ -21,6 +21,15 @@ Letters are never changed (only ``er`` is added after a 1), and the functions ar
 from __future__ import annotations
 
 import re
+from datetime import date
+
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre"]
+
+
+def french_date(d: date) -> str:
+    """``1er mars 2025``, ``11 mars 2025``: a date as French writes it (pages, embeds, the stats report)."""
+    return f"{'1er' if d.day == 1 else d.day} {MONTHS[d.month - 1]} {d.year}"
 from collections.abc import Callable, Iterator
 from html import escape
 from html.parser import HTMLParser

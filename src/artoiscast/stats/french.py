@@ -9,10 +9,10 @@ import functools
 import unicodedata
 from datetime import date
 
+from artoiscast.typography import MONTHS, french_date
+
 LABEL_MAX = 120  # characters of a label from the logs shown (the rest becomes "…")
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
 
 _BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 
@@ -55,8 +55,7 @@ def fr_pct(part: int, whole: int) -> str:
     return s.replace(".", ",") + "\u202f%"
 
 
-def fr_date(d: date) -> str:
-    return f"{'1er' if d.day == 1 else d.day} {MONTHS[d.month - 1]} {d.year}"
+fr_date = french_date  # the one French date of pages and report (typography)
 
 
 def fr_span(a: date, b: date) -> str:

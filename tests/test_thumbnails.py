@@ -13,7 +13,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from artoiscast.build import build
-from artoiscast.site import Thumb, _env
+from artoiscast.models import Thumb
+from artoiscast.site import _env
 from artoiscast.thumbnails import ICONS, OPEN_GRAPH, SIZES, render, thumbnails
 from conftest import make_catalog
 

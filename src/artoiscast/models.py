@@ -1,4 +1,4 @@
-"""Plain records the stages hand each other: chapters, transcripts, the published MP3.
+"""Plain records the stages hand each other: chapters, transcripts, the published MP3, thumbnails.
 
 Standard library only: ``feeds`` and ``site`` read these without loading the audio stack
 (mutagen, Pillow, ffmpeg), and ``transcripts`` makes them without it.
@@ -6,6 +6,7 @@ Standard library only: ``feeds`` and ``site`` read these without loading the aud
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -49,3 +50,16 @@ class MediaRecord:
     length: int  # bytes of the tagged MP3
     duration: float  # seconds
     loudness: dict[str, float]  # measured after normalisation: I (LUFS), TP (dBTP), LRA (LU)
+
+
+@dataclass(frozen=True)
+class Thumb:
+    """One thumbnail of a published image: its published path, size in px and media type."""
+
+    path: str
+    width: int
+    height: int
+    mime: str
+
+
+Thumbs = Mapping[str, Sequence[Thumb]]  # published image path -> its thumbnails, smallest first

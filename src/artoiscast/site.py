@@ -31,7 +31,7 @@ from markupsafe import Markup
 from artoiscast.built import BuiltEpisode
 from artoiscast.catalog import Catalog, Episode, Feed, FundingLink, Podcast
 from artoiscast.errors import CatalogError
-from artoiscast.models import Chapter
+from artoiscast.models import Chapter, Thumbs
 from artoiscast.templating import environment
 from artoiscast.transcripts import fmt_time, markdown_html_fast
 from artoiscast.typography import french, french_date, french_html
@@ -63,18 +63,6 @@ def mmss(seconds: float) -> str:
     h, rest = divmod(s, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
-
-@dataclass(frozen=True)
-class Thumb:
-    """One thumbnail of a published image: its published path, size in px and media type."""
-
-    path: str
-    width: int
-    height: int
-    mime: str
-
-
-Thumbs = Mapping[str, Sequence[Thumb]]  # published image path -> its thumbnails, smallest first
 
 CSS = ("style.css", "player.css", "embed.css")  # concatenated, in this order, into assets/style.css
 JS = ("player.js", "embed.js", "site.js")  # copied to assets/

@@ -28,7 +28,7 @@ from typing import Any
 from PIL import Image, ImageOps
 
 from artoiscast.artwork import open_image
-from artoiscast.site import Thumb
+from artoiscast.models import Thumb
 from artoiscast.workspace import write_whole
 
 VERSION = 1  # bump when the sizes, formats or encoder settings change: every thumbnail is made again
